@@ -1,0 +1,323 @@
+"""The embedded store: per-file results and link checks in one SQLite file.
+
+Lives in ``<site root>/.curate_cache/cache.sqlite3`` (with its own ``.gitignore``).
+
+* A file's result is reused when its path, size and mtime match and the run's
+  fingerprint (curate version, schema, settings, rule set, site taxonomy and
+  assets) is the same. A file modified within two seconds of being checked is
+  "racily clean" (as git calls it): its content hash decides, so an edit in the
+  same second with the same size is never missed.
+* Results are stored as JSON, never pickled: a cache file is data, and one that
+  cannot be read is rebuilt, not trusted.
+* WAL mode and a busy timeout let several curate processes (pre-commit runs hooks
+  in parallel) share the file; if it stays locked, the run goes on uncached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from curate.__about__ import __version__
+from curate.corpus import ArticleRecord, RelatedRef, Site
+from curate.loading import NO_SUPPRESSIONS, Suppressions
+from curate.model import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from curate.config import Settings
+    from curate.engine import FileReport
+
+CACHE_DIR_NAME = ".curate_cache"
+DB_NAME = "cache.sqlite3"
+#: Bump when the stored layout changes; old rows are then ignored.
+FORMAT = 1
+#: Files modified this close to (or after) the time they were checked are hashed.
+RACY_WINDOW_NS = 2_000_000_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    fingerprint TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    checked_ns INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    report TEXT NOT NULL,
+    PRIMARY KEY (fingerprint, path)
+);
+CREATE TABLE IF NOT EXISTS links (
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    result TEXT NOT NULL,
+    checked_at REAL NOT NULL,
+    PRIMARY KEY (url, kind)
+);
+"""
+
+
+def default_cache_dir(site: Site) -> Path:
+    return (site.root or Path.cwd()) / CACHE_DIR_NAME
+
+
+def cache_factory(settings: Settings) -> Callable[[Site, str], Store | None] | None:
+    """What the engine calls to open the cache for a run, or None with --no-cache."""
+    if not settings.cache:
+        return None
+
+    def open_for(site: Site, fingerprint: str) -> Store | None:
+        directory = settings.cache_dir or default_cache_dir(site)
+        return Store.open(directory, f"{FORMAT}|{__version__}|{fingerprint}|{site_fingerprint(site)}")
+
+    return open_for
+
+
+def site_fingerprint(site: Site) -> str:
+    """What of the site changes lint results: config, taxonomy, organizations, assets."""
+    if site.root is None:
+        return "-"
+    digest = hashlib.sha256()
+    digest.update(repr((site.url, site.baseurl, site.exclude, site.topics)).encode())
+    digest.update(repr(sorted(site.organizations or ())).encode())
+    assets = site.root / "assets"
+    if assets.is_dir():
+        for current, dirnames, filenames in os.walk(assets):
+            dirnames.sort()
+            digest.update(current.encode())
+            digest.update("\0".join(sorted(filenames)).encode())
+    return digest.hexdigest()[:16]
+
+
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+class Store:
+    """One open cache database, bound to the fingerprint of the current run."""
+
+    def __init__(self, connection: sqlite3.Connection, fingerprint: str, path: Path) -> None:
+        self._db = connection
+        self.fingerprint = fingerprint
+        self.path = path
+        self._started_ns = time.time_ns()
+        self._stats: dict[str, tuple[int, int]] = {}
+
+    @classmethod
+    def open(cls, directory: Path, fingerprint: str) -> Store | None:
+        """Open (or create, or rebuild if corrupt) the cache; None if it cannot be used."""
+        parent = directory.parent
+        if not directory.exists() and parent.exists() and parent.stat().st_mode & 0o222 == 0:
+            return None  # a read-only site (a shared copy, a release tarball): run uncached
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            ignore = directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by curate: the cache is not for version control.\n*\n")
+        except OSError:
+            return None
+        path = directory / DB_NAME
+        for attempt in range(2):
+            try:
+                return cls(_connect(path), fingerprint, path)
+            except sqlite3.DatabaseError:
+                if attempt == 0:
+                    _remove_database(path)
+        return None
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+    def lookup(self, paths: Sequence[str]) -> dict[str, FileReport]:
+        """Reports still valid for ``paths``; stale, unreadable or missing rows are misses."""
+        try:
+            rows = self._db.execute(
+                "SELECT path, size, mtime_ns, digest, checked_ns, report FROM files "
+                "WHERE fingerprint = ?",
+                (self.fingerprint,),
+            ).fetchall()
+        except sqlite3.DatabaseError:
+            self._recover()
+            return {}
+        stored = {row[0]: row[1:] for row in rows}
+        found: dict[str, FileReport] = {}
+        for path in paths:
+            try:
+                status = os.stat(path)
+            except OSError:
+                continue
+            self._stats[path] = (status.st_size, status.st_mtime_ns)
+            row = stored.get(path)
+            if row is None:
+                continue
+            size, mtime_ns, digest, checked_ns, report = row
+            if size != status.st_size or mtime_ns != status.st_mtime_ns:
+                continue
+            if status.st_mtime_ns >= checked_ns - RACY_WINDOW_NS and _digest(path) != digest:
+                continue
+            decoded = _decode_report(path, report)
+            if decoded is not None:
+                found[path] = decoded
+        return found
+
+    def store(self, reports: Sequence[FileReport]) -> None:
+        rows = []
+        for report in reports:
+            stat = self._stats.get(report.path)
+            digest = _digest(report.path)
+            if stat is None or digest is None:
+                continue
+            rows.append(
+                (
+                    self.fingerprint,
+                    report.path,
+                    stat[0],
+                    stat[1],
+                    digest,
+                    self._started_ns,
+                    int(report.complete),
+                    json.dumps(_encode_report(report), separators=(",", ":")),
+                )
+            )
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+        except sqlite3.OperationalError:
+            pass  # locked by another curate for too long: this run stays uncached
+        except sqlite3.DatabaseError:
+            self._recover()
+
+    def get_link(self, url: str, kind: str, max_age: float) -> dict[str, Any] | None:
+        try:
+            row = self._db.execute(
+                "SELECT result, checked_at FROM links WHERE url = ? AND kind = ?", (url, kind)
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        if row is None or time.time() - row[1] > max_age:
+            return None
+        try:
+            value = json.loads(row[0])
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put_link(self, url: str, kind: str, result: dict[str, Any]) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?)",
+                    (url, kind, json.dumps(result), time.time()),
+                )
+
+    def _recover(self) -> None:
+        """The database went bad mid-run: drop it so the next run starts clean."""
+        self.close()
+        _remove_database(self.path)
+        self._db = sqlite3.connect(":memory:")
+        self._db.executescript(_SCHEMA)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        check = connection.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"cache integrity check failed: {check}")
+        connection.executescript(_SCHEMA)
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise
+    connection.isolation_level = "DEFERRED"
+    return connection
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{path}{suffix}").unlink()
+
+
+def clear(directory: Path) -> bool:
+    """Delete the cache database in ``directory``; True if there was one."""
+    existed = (directory / DB_NAME).exists()
+    _remove_database(directory / DB_NAME)
+    return existed
+
+
+def _encode_report(report: FileReport) -> list[Any]:
+    record = report.record
+    return [
+        [
+            [d.path, d.line, d.column, d.code, d.severity.value, d.message, d.name, list(d.pointer)]
+            for d in report.diagnostics
+        ],
+        None if record is None else _encode_record(record),
+        {str(line): sorted(codes) for line, codes in report.suppressions.by_line.items()},
+        None if report.suppressions.whole_file is None else sorted(report.suppressions.whole_file),
+        report.complete,
+    ]
+
+
+def _encode_record(record: ArticleRecord) -> list[Any]:
+    return [
+        record.path, record.title, record.published_at, record.web_url, record.original_url,
+        record.amp_url, record.quality, record.heat, record.published, record.provider_name,
+        record.provider_domain, list(record.topics), record.type, record.has_image,
+        [[r.index, r.url, r.key, r.title, r.published_at, r.provider_domain, r.quality]
+         for r in record.related],
+        list(record.url_keys), record.valid,
+    ]
+
+
+def _decode_report(path: str, text: str) -> FileReport | None:
+    """A stored report, or None if the row is not what this version wrote."""
+    from curate.engine import FileReport
+
+    try:
+        diagnostics, record, by_line, whole_file, complete = json.loads(text)
+        suppressions = (
+            Suppressions(
+                {int(line): frozenset(codes) for line, codes in by_line.items()},
+                None if whole_file is None else frozenset(whole_file),
+            )
+            if by_line or whole_file is not None
+            else NO_SUPPRESSIONS
+        )
+        return FileReport(
+            path,
+            tuple(
+                Diagnostic(p, ln, col, code, Severity(sev), msg, name, tuple(pointer))
+                for p, ln, col, code, sev, msg, name, pointer in diagnostics
+            ),
+            None if record is None else _decode_record(record),
+            suppressions,
+            bool(complete),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _decode_record(fields: list[Any]) -> ArticleRecord:
+    (path, title, published_at, web_url, original_url, amp_url, quality, heat, published,
+     provider_name, provider_domain, topics, type_, has_image, related, url_keys, valid) = fields
+    return ArticleRecord(
+        path, title, published_at, web_url, original_url, amp_url, quality, heat, published,
+        provider_name, provider_domain, tuple(topics), type_, has_image,
+        tuple(RelatedRef(*entry) for entry in related), tuple(url_keys), valid,
+    )

@@ -1,0 +1,30 @@
+"""The command line: a thin Typer layer over the core library.
+
+Each command lives in its own module, parses its options into core values, calls
+one core function, renders the result and returns an exit code: 0 clean,
+1 findings, 2 usage or configuration error (or a crash).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run curate with ``argv`` (default: the process arguments) and return its exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):
+        # Answered before importing Typer: a version check should cost nothing.
+        from curate.__about__ import __version__
+
+        print(f"curate {__version__}")
+        return 0
+    from curate.cli.app import app
+
+    try:
+        app(args=args, prog_name="curate")
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    return 0

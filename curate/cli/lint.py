@@ -1,0 +1,104 @@
+"""``curate lint``: schema validation plus the editorial rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+
+from curate.cli import options
+from curate.cli.errors import handle_errors
+
+Codes = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Rule codes or prefixes, comma-separated or repeated (e.g. RL,IM002).",
+        show_default=False,
+    ),
+]
+
+
+def split_codes(values: list[str] | None) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    return tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+
+
+def parse_now(value: str | None) -> datetime | None:
+    """An ISO 8601 date or date-time; naive values are taken as UTC."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 date or date-time (e.g. 2024-03-01T12:00:00Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def lint(
+    paths: options.Paths = None,
+    output: options.Format = options.OutputFormat.table,
+    select: Codes = None,
+    ignore: Codes = None,
+    extend_select: Codes = None,
+    strict: Annotated[
+        bool | None,
+        typer.Option("--strict/--no-strict", help="Fail (exit 1) on warnings too.",
+                     show_default=False),
+    ] = None,
+    statistics: options.Statistics = False,
+    now: Annotated[
+        str | None,
+        typer.Option(help="Pin the clock for date rules (ISO 8601).", show_default=False),
+    ] = None,
+    quality_threshold: Annotated[
+        int | None,
+        typer.Option(
+            "--quality-threshold",
+            help="Published articles need at least this quality (default 70).",
+            show_default=False,
+        ),
+    ] = None,
+    schema: options.Schema = None,
+    root: options.Root = None,
+    config: options.Config = None,
+    no_cache: options.NoCache = False,
+    cache_dir: options.CacheDir = None,
+    jobs: options.Jobs = None,
+) -> None:
+    """Lint articles: the schema plus editorial rules (related links, images, URLs, dates...).
+
+    Given a few files (as pre-commit does), the whole site around them is indexed
+    so cross-article rules work, and only the given files are reported. Errors exit 1;
+    warnings only with --strict. 'curate rules' lists every rule.
+    """
+    from curate.cli.check import resolve, run_and_report
+    from curate.rules import check_codes
+
+    with handle_errors():
+        overrides = {
+            "select": split_codes(select),
+            "ignore": split_codes(ignore),
+            "extend_select": split_codes(extend_select),
+            "strict": strict,
+            "now": parse_now(now),
+            "published_quality_threshold": quality_threshold,
+            "schema": schema,
+            "root": root,
+            "cache": False if no_cache else None,
+            "cache_dir": cache_dir,
+            "jobs": jobs,
+        }
+        settings = resolve(overrides, config)
+        check_codes((*settings.select, *settings.ignore, *settings.extend_select))
+        for _, codes in settings.per_file_ignores:
+            check_codes(codes)
+        code = run_and_report("lint", paths, settings, output, lint=True, statistics=statistics)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(lint)

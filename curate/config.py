@@ -1,0 +1,204 @@
+"""One typed Settings object: command line over configuration file over defaults.
+
+The file is ``curate.toml`` (top-level keys) or ``[tool.curate]`` in
+``pyproject.toml``, whichever is found first walking up from the current
+directory, or the file given with ``--config``. Keys are kebab-case, as in Ruff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, resolved once and passed explicitly."""
+
+    root: Path | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    schema: Path | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    published_quality_threshold: int = 70
+    strict: bool = False
+    now: datetime | None = None
+    cache: bool = True
+    cache_dir: Path | None = None
+    jobs: int = 0
+    online: bool = False
+    online_exclude: tuple[str, ...] = ()
+    online_accept: tuple[int, ...] = ()
+    user_agent: str | None = None
+    concurrency: int = 32
+    per_host: int = 4
+    timeout: float = 15.0
+    max_cache_age: float = 86400.0
+    allow_private: bool = False
+    config_path: Path | None = field(default=None, compare=False)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def fingerprint(self) -> str:
+        """What, in these settings, changes the result of checking a file."""
+        relevant = (
+            self.schema,
+            self.select,
+            self.ignore,
+            self.extend_select,
+            self.per_file_ignores,
+            self.published_quality_threshold,
+            self.exclude,
+            self.include,
+        )
+        return repr(relevant)
+
+
+#: File key -> (Settings field, expected type description).
+_FILE_KEYS: dict[str, tuple[str, str]] = {
+    "root": ("root", "path"),
+    "include": ("include", "list of globs"),
+    "exclude": ("exclude", "list of globs"),
+    "schema": ("schema", "path"),
+    "select": ("select", "list of codes"),
+    "ignore": ("ignore", "list of codes"),
+    "extend-select": ("extend_select", "list of codes"),
+    "per-file-ignores": ("per_file_ignores", "table of glob = [codes]"),
+    "published-quality-threshold": ("published_quality_threshold", "integer"),
+    "strict": ("strict", "boolean"),
+    "cache": ("cache", "boolean"),
+    "cache-dir": ("cache_dir", "path"),
+    "jobs": ("jobs", "integer"),
+    "online-exclude": ("online_exclude", "list of URL patterns"),
+    "online-accept": ("online_accept", "list of status codes"),
+    "user-agent": ("user_agent", "string"),
+    "concurrency": ("concurrency", "integer"),
+    "per-host": ("per_host", "integer"),
+    "timeout": ("timeout", "number"),
+    "max-cache-age": ("max_cache_age", "number of seconds"),
+}
+CONFIG_KEYS = tuple(_FILE_KEYS)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest curate.toml or pyproject.toml with [tool.curate], walking up."""
+    for directory in (start, *start.parents):
+        candidate = directory / "curate.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_section(pyproject):
+            return pyproject
+    return None
+
+
+def _has_tool_section(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "[tool.curate" in text
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"config {path} is not valid TOML: {error}") from None
+    table: Any = document
+    if path.name == "pyproject.toml":
+        table = document.get("tool", {}).get("curate", {})
+    return dict(table) if isinstance(table, dict) else {}
+
+
+def settings_from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """Typed Settings fields from a config table; unknown keys are errors."""
+    fields: dict[str, Any] = {}
+    base = path.parent
+    for key, value in values.items():
+        if key not in _FILE_KEYS:
+            close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError(f"{path}: unknown key '{key}'{hint}")
+        name, kind = _FILE_KEYS[key]
+        fields[name] = _convert(key, value, kind, base, path)
+    return fields
+
+
+def _convert(key: str, value: Any, kind: str, base: Path, path: Path) -> Any:
+    def wrong() -> ConfigError:
+        return ConfigError(f"{path}: '{key}' must be a {kind}, got {value!r}")
+
+    if kind == "path":
+        if not isinstance(value, str):
+            raise wrong()
+        return (base / value).resolve()
+    if kind.startswith("list of"):
+        if not isinstance(value, list):
+            raise wrong()
+        if kind == "list of status codes":
+            if not all(isinstance(item, int) and not isinstance(item, bool) for item in value):
+                raise wrong()
+            return tuple(value)
+        if not all(isinstance(item, str) for item in value):
+            raise wrong()
+        return tuple(value)
+    if kind.startswith("table"):
+        if not isinstance(value, dict) or not all(
+            isinstance(codes, list) and all(isinstance(code, str) for code in codes)
+            for codes in value.values()
+        ):
+            raise wrong()
+        return tuple((glob, tuple(codes)) for glob, codes in value.items())
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise wrong()
+        return value
+    if kind == "integer":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise wrong()
+        return value
+    if kind.startswith("number"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise wrong()
+        return float(value)
+    if not isinstance(value, str):
+        raise wrong()
+    return value
+
+
+def resolve_settings(
+    overrides: Mapping[str, Any], *, config: Path | None = None, cwd: Path | None = None
+) -> Settings:
+    """Settings from the command line (``overrides``, None meaning unset) over the file."""
+    config_path = config or find_config(cwd or Path.cwd())
+    values: dict[str, Any] = {}
+    if config_path is not None:
+        if config is not None and not config.is_file():
+            raise ConfigError(f"config file {config} does not exist")
+        values = settings_from_file(read_config(config_path), config_path)
+        values["config_path"] = config_path
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    return Settings(**values)

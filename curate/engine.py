@@ -1,0 +1,302 @@
+"""The checking pipeline: find files, check each (in parallel when it pays), then the corpus.
+
+``run_checks`` is what ``curate validate`` and ``curate lint`` call. Per-file work
+(parse, schema, article rules, index record) happens in :func:`check_file`, in a
+process pool for large runs; its results are plain frozen values, which the
+cache stores. Cross-article rules run afterwards on the index of the whole site.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from curate.corpus import ArticleRecord, CorpusIndex, Site, find_site_root, load_site
+from curate.loading import (
+    NO_SUPPRESSIONS,
+    Suppressions,
+    collect_paths,
+    iter_article_files,
+    load_file,
+)
+from curate.model import Article, Diagnostic, Severity
+from curate.rules import Finding, Rule, Selection
+from curate.schema import ArticleValidator, load_schema, schema_fingerprint
+
+if TYPE_CHECKING:
+    from curate.config import Settings
+
+#: Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The result of checking one file: what the cache stores and the index reads."""
+
+    path: str
+    diagnostics: tuple[Diagnostic, ...]
+    record: ArticleRecord | None
+    suppressions: Suppressions = NO_SUPPRESSIONS
+    #: False for a file only indexed for cross-article rules: its diagnostics are unknown.
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What a worker needs to check a file; sent once to each worker process."""
+
+    schema: dict[str, Any]
+    site: Site
+    selection: Selection
+    lint: bool
+    settings: Settings
+
+
+@dataclass
+class RunResult:
+    """Everything a command renders after a run."""
+
+    diagnostics: list[Diagnostic]
+    files: list[str]
+    reports: list[FileReport]
+    site: Site
+    index: CorpusIndex | None = None
+    cache_hits: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is severity)
+
+
+class ReportCache(Protocol):
+    """Per-file results kept between runs (see :mod:`curate.cache`)."""
+
+    def lookup(self, paths: Sequence[str]) -> dict[str, FileReport]: ...
+
+    def store(self, reports: Sequence[FileReport]) -> None: ...
+
+
+class _Checker:
+    """The per-process state of checking: one compiled validator, the selected rules."""
+
+    def __init__(self, options: CheckOptions) -> None:
+        self.options = options
+        self.validator = ArticleValidator(options.schema)
+        self.rules: list[Rule] = (
+            [r for r in options.selection.rules() if r.check is not None] if options.lint else []
+        )
+
+    def check(self, path: str) -> FileReport:
+        loaded = load_file(path)
+        diagnostics = list(loaded.diagnostics)
+        article = loaded.article
+        if article is None:
+            return FileReport(path, tuple(diagnostics), None)
+        schema_errors = list(self.validator.validate(article))
+        diagnostics.extend(schema_errors)
+        for rule in self.rules:
+            assert rule.check is not None
+            try:
+                findings = list(rule.check(article, self.options.site))
+            except Exception as error:  # a rule bug must not hide the other findings
+                findings = [Finding((), f"internal error in rule {rule.code}: {error!r}")]
+            diagnostics.extend(to_diagnostic(article, rule, finding) for finding in findings)
+        suppressions = article.suppressions or NO_SUPPRESSIONS
+        kept = tuple(d for d in diagnostics if not suppressions.suppresses(d))
+        record = ArticleRecord.from_article(article, valid=not schema_errors)
+        return FileReport(path, kept, record, suppressions)
+
+    def index(self, path: str) -> FileReport:
+        loaded = load_file(path)
+        if loaded.article is None:
+            return FileReport(path, (), None, complete=False)
+        valid = self.validator.is_valid(loaded.article.data)
+        record = ArticleRecord.from_article(loaded.article, valid=valid)
+        return FileReport(path, (), record, complete=False)
+
+
+def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
+    locator = article.locator
+    if finding.at_key and locator is not None:
+        location = locator.locate_key(finding.pointer)
+    else:
+        location = article.locate(finding.pointer)
+    return Diagnostic(
+        article.path,
+        location.line,
+        location.column,
+        rule.code,
+        rule.severity,
+        finding.message,
+        rule.name,
+        finding.pointer,
+    )
+
+
+_WORKER: _Checker | None = None
+
+
+def _init_worker(options: CheckOptions) -> None:
+    global _WORKER
+    _WORKER = _Checker(options)
+
+
+def _work(job: tuple[str, bool]) -> FileReport:
+    assert _WORKER is not None
+    path, full = job
+    return _WORKER.check(path) if full else _WORKER.index(path)
+
+
+def _run_jobs(jobs: list[tuple[str, bool]], options: CheckOptions) -> list[FileReport]:
+    workers = options.settings.jobs or (os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        checker = _Checker(options)
+        return [checker.check(path) if full else checker.index(path) for path, full in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    chunk = max(16, len(jobs) // (workers * 8))
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_init_worker,
+        initargs=(options,),
+    ) as pool:
+        return list(pool.map(_work, jobs, chunksize=chunk))
+
+
+def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[Path], list[Diagnostic]]:
+    """The site around ``paths`` and the article files to report on."""
+    start = paths[0] if paths else Path.cwd()
+    root = settings.root or (find_site_root(start) if start.exists() else None)
+    site = load_site(root)
+    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root)
+    if settings.include:
+        files = [f for f in files if _matches_any(f, settings.include, root)]
+    return site, files, missing
+
+
+def _matches_any(path: Path, patterns: Iterable[str], root: Path | None) -> bool:
+    text = _relative(path, root)
+    return any(fnmatch.fnmatch(text, pattern) for pattern in patterns)
+
+
+def _relative(path: Path | str, root: Path | None) -> str:
+    text = os.path.abspath(path)
+    if root is not None:
+        base = str(root.resolve())
+        if text.startswith(base + os.sep):
+            return Path(text[len(base) + 1 :]).as_posix()
+    return Path(os.path.relpath(text)).as_posix()
+
+
+def run_checks(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    lint: bool,
+    cache_factory: Callable[[Site, str], ReportCache | None] | None = None,
+) -> RunResult:
+    """Check ``paths`` (files and folders) and return every diagnostic, sorted."""
+    schema = load_schema(settings.schema)
+    site, files, missing = prepare(paths, settings)
+    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    options = CheckOptions(schema, site, selection, lint, settings)
+    corpus_rules = [r for r in selection.rules() if r.check_corpus is not None] if lint else []
+
+    reported = [str(f) for f in files]
+    wanted = set(reported)
+    index_only: list[str] = []
+    if corpus_rules and site.root is not None:
+        exclude = (*settings.exclude, *site.exclude)
+        for path in iter_article_files(site.root, exclude, site.root):
+            name = str(path)
+            if name not in wanted and os.path.abspath(name) not in _absolute(wanted):
+                index_only.append(name)
+
+    fingerprint = f"{schema_fingerprint(schema)}|{settings.fingerprint()}|lint={lint}"
+    cache = cache_factory(site, fingerprint) if cache_factory else None
+    jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
+    cached = cache.lookup([p for p, _ in jobs]) if cache else {}
+    todo = [
+        (path, full) for path, full in jobs
+        if path not in cached or (full and not cached[path].complete)
+    ]
+    fresh = _run_jobs(todo, options) if todo else []
+    if cache is not None and fresh:
+        cache.store(fresh)
+    by_path = {r.path: r for r in cached.values()}
+    by_path.update({r.path: r for r in fresh})
+
+    reports = [by_path[p] for p in reported]
+    diagnostics = list(missing)
+    for report in reports:
+        diagnostics.extend(report.diagnostics)
+
+    index = None
+    if lint:
+        records = [by_path[p].record for p in (*reported, *index_only)]
+        index = CorpusIndex(r for r in records if r is not None)
+        diagnostics.extend(_corpus_diagnostics(reports, index, site, corpus_rules))
+        if site.root is not None and any(_contains(p, site.root) for p in paths):
+            diagnostics.extend(site.problems)
+
+    diagnostics = [
+        d for d in diagnostics
+        if selection.enabled(d.code) and not _ignored_for_file(d, settings, site.root)
+    ]
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return RunResult(diagnostics, reported, reports, site, index, cache_hits=len(cached))
+
+
+def _absolute(paths: set[str]) -> set[str]:
+    return {os.path.abspath(p) for p in paths}
+
+
+def _contains(path: Path, root: Path) -> bool:
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    return resolved.is_dir() and (resolved == root or resolved in root.parents)
+
+
+def _corpus_diagnostics(
+    reports: Sequence[FileReport], index: CorpusIndex, site: Site, rules: Sequence[Rule]
+) -> list[Diagnostic]:
+    """Run cross-article rules; only files with findings are parsed again for positions."""
+    found: list[tuple[FileReport, Rule, Finding]] = []
+    for report in reports:
+        if report.record is None:
+            continue
+        for rule in rules:
+            assert rule.check_corpus is not None
+            found.extend((report, rule, f) for f in rule.check_corpus(report.record, index, site))
+    diagnostics: list[Diagnostic] = []
+    articles: dict[str, Article | None] = {}
+    for report, rule, finding in found:
+        if report.path not in articles:
+            articles[report.path] = load_file(report.path).article
+        article = articles[report.path] or Article(report.path, {})
+        diagnostic = to_diagnostic(article, rule, finding)
+        if not report.suppressions.suppresses(diagnostic):
+            diagnostics.append(diagnostic)
+    return diagnostics
+
+
+def _ignored_for_file(diagnostic: Diagnostic, settings: Settings, root: Path | None) -> bool:
+    if not settings.per_file_ignores:
+        return False
+    relative = _relative(diagnostic.path, root)
+    for pattern, codes in settings.per_file_ignores:
+        if fnmatch.fnmatch(relative, pattern) and any(
+            code.upper() == "ALL" or diagnostic.code.startswith(code) for code in codes
+        ):
+            return True
+    return False

@@ -1,0 +1,525 @@
+"""Find article files, split their front matter the way Jekyll does, parse it with positions.
+
+Parsing goes through PyYAML's composer (the C one when available) and a small
+constructor of our own, so that:
+
+* only plain data is ever built: an unknown tag such as ``!!python/object`` is a
+  diagnostic, never a call;
+* duplicate keys, which PyYAML silently collapses, are reported;
+* timestamps stay the strings they were written as, so the schema checks them;
+* alias expansion is capped, so an anchor bomb costs milliseconds, not gigabytes;
+* every value keeps its node, so a diagnostic can point at ``line:col``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+from curate.codes import LOAD_CODES
+from curate.model import Article, Diagnostic, Location, Pointer, Severity
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: Files larger than this are not read at all.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Front matter larger than this is not parsed.
+MAX_FRONT_MATTER_BYTES = 1024 * 1024
+#: Values built from one document, counting every alias expansion.
+MAX_NODES = 100_000
+#: Nesting depth of collections in one document.
+MAX_DEPTH = 64
+#: Below this many structural characters a document cannot nest deep enough
+#: to overflow libyaml's recursive composer, so the depth pre-check is skipped.
+_DEPTH_PRECHECK_THRESHOLD = 5_000
+
+ARTICLE_SUFFIXES = (".md", ".markdown")
+#: Folders that never hold articles: Jekyll's own and the usual tool folders.
+SKIPPED_DIRS = frozenset(
+    {"_site", "_data", "_includes", "_layouts", "_sass", "_plugins", "node_modules", "vendor"}
+)
+#: Repository documents that are Markdown but not articles.
+SKIPPED_FILES = frozenset(
+    name.lower()
+    for name in (
+        "README.md",
+        "CHANGELOG.md",
+        "CHANGES.md",
+        "CONTRIBUTING.md",
+        "LICENSE.md",
+        "CODE_OF_CONDUCT.md",
+        "SECURITY.md",
+        "HISTORY.md",
+        "AUTHORS.md",
+    )
+)
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP})
+
+_SUPPRESSION = re.compile(r"#\s*curate:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s]*)\])?")
+_SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+class LoadResult(NamedTuple):
+    """What loading one file gives: the article if it could be built, and the problems."""
+
+    path: str
+    article: Article | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressions:
+    """``# curate: ignore[CODE]`` comments of one file's front matter."""
+
+    by_line: dict[int, frozenset[str]] = field(default_factory=dict)
+    whole_file: frozenset[str] | None = None
+
+    def suppresses(self, diagnostic: Diagnostic) -> bool:
+        return _matches(self.whole_file, diagnostic.code) or _matches(
+            self.by_line.get(diagnostic.line), diagnostic.code
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.by_line) or self.whole_file is not None
+
+
+def _matches(codes: frozenset[str] | None, code: str) -> bool:
+    if codes is None:
+        return False
+    return not codes or any(code.startswith(prefix) for prefix in codes)
+
+
+NO_SUPPRESSIONS = Suppressions()
+
+
+class _LoadError(Exception):
+    """A defect that makes the file unusable; carries its diagnostic."""
+
+    def __init__(self, code: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+class Locator:
+    """Maps pointers into the front matter to positions in the file."""
+
+    __slots__ = ("_line_offset", "_root")
+
+    def __init__(self, root: yaml.Node, line_offset: int) -> None:
+        self._root = root
+        self._line_offset = line_offset
+
+    def node_at(self, pointer: Pointer) -> tuple[yaml.Node, Pointer]:
+        """The deepest node along ``pointer`` and the part of it that was found."""
+        node = self._root
+        found: list[str | int] = []
+        for step in pointer:
+            child = _child(node, step)
+            if child is None:
+                break
+            node = child
+            found.append(step)
+        return node, tuple(found)
+
+    def locate(self, pointer: Pointer) -> Location:
+        node, _ = self.node_at(pointer)
+        return self._location(node)
+
+    def locate_key(self, pointer: Pointer) -> Location:
+        """Where the key of the last step of ``pointer`` is written."""
+        if not pointer:
+            return self.locate(pointer)
+        parent, found = self.node_at(pointer[:-1])
+        if found == pointer[:-1] and isinstance(parent, yaml.MappingNode):
+            for key_node, _ in parent.value:
+                if key_node.value == pointer[-1]:
+                    return self._location(key_node)
+        return self.locate(pointer)
+
+    def _location(self, node: yaml.Node) -> Location:
+        mark = node.start_mark
+        return Location(mark.line + self._line_offset, mark.column + 1)
+
+
+def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+        match = None
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == step:
+                match = value_node  # the last one wins, as in the parsed data
+        return match
+    if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+        return node.value[step] if 0 <= step < len(node.value) else None
+    return None
+
+
+@dataclass
+class _Builder:
+    """Builds plain Python values from YAML nodes, with the limits described above."""
+
+    path: str
+    line_offset: int
+    budget: int = MAX_NODES
+    duplicates: list[Diagnostic] = field(default_factory=list)
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _LoadError(
+                "FM008",
+                f"the YAML expands to more than {MAX_NODES:,} values (an alias/anchor bomb?);"
+                " refusing to expand it",
+                *self._position(node),
+            )
+        if depth > MAX_DEPTH:
+            raise _LoadError(
+                "FM008",
+                f"the YAML nests deeper than {MAX_DEPTH} levels (or an alias refers to itself)",
+                *self._position(node),
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            self._check_tag(node, _SEQ)
+            return [self.build(item, depth + 1) for item in node.value]
+        if isinstance(node, yaml.MappingNode):
+            self._check_tag(node, _MAP)
+            return self._mapping(node, depth)
+        raise _LoadError("FM005", f"unsupported YAML node {node!r}", *self._position(node))
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged = self.build(value_node, depth + 1)
+                sources = merged if isinstance(merged, list) else [merged]
+                for source in reversed(sources):
+                    if isinstance(source, dict):
+                        for key, value in source.items():
+                            result.setdefault(key, value)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _LoadError(
+                    "FM005",
+                    "a mapping key must be a plain value, not a list or mapping",
+                    *self._position(key_node),
+                )
+            key = self._scalar(key_node)
+            if not isinstance(key, str):
+                key = key_node.value
+            if key in seen:
+                first = seen[key]
+                line, column = self._position(key_node)
+                self.duplicates.append(
+                    Diagnostic(
+                        self.path,
+                        line,
+                        column,
+                        "FM006",
+                        Severity.ERROR,
+                        f"duplicate key '{key}' (first at line "
+                        f"{first.start_mark.line + self.line_offset}); YAML keeps only this one",
+                        LOAD_CODES["FM006"],
+                    )
+                )
+            seen[key] = key_node
+            result[key] = self.build(value_node, depth + 1)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR or tag == _TIMESTAMP:
+            return node.value
+        if tag not in _SCALAR_TAGS:
+            self._check_tag(node, _STR)
+        if tag == _INT:
+            return _SCALAR_CONSTRUCTOR.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return _SCALAR_CONSTRUCTOR.construct_yaml_float(node)
+        if tag == _BOOL:
+            return _SCALAR_CONSTRUCTOR.construct_yaml_bool(node)
+        return None
+
+    def _check_tag(self, node: yaml.Node, expected: str) -> None:
+        if node.tag != expected:
+            raise _LoadError(
+                "FM007",
+                f"YAML tag '{node.tag}' is not allowed in front matter (only plain values are);"
+                " nothing was constructed",
+                *self._position(node),
+            )
+
+    def _position(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + self.line_offset, node.start_mark.column + 1
+
+
+def _decode(raw: bytes) -> str:
+    if b"\x00" in raw:
+        raise _LoadError("FM010", "the file is binary (it contains NUL bytes), not a text article")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise _LoadError(
+            "FM009",
+            f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start});"
+            " save it as UTF-8",
+            line,
+            column,
+        ) from None
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
+def split_front_matter(text: str) -> tuple[str, int]:
+    """The front matter text and the number of lines before the closing fence.
+
+    Follows Jekyll: the file must start with a ``---`` line, and the front
+    matter ends at the next line that is ``---`` or ``...``.
+    """
+    if not text.strip():
+        raise _LoadError("FM001", "the file is empty")
+    first_end = text.find("\n")
+    first_line = text if first_end == -1 else text[:first_end]
+    if first_line.rstrip() != "---":
+        raise _LoadError(
+            "FM002",
+            "no front matter: the file must start with a '---' line, as Jekyll requires",
+        )
+    body_start = first_end + 1
+    position = body_start
+    while position <= len(text):
+        line_end = text.find("\n", position)
+        line = text[position:] if line_end == -1 else text[position:line_end]
+        if line.rstrip() in ("---", "..."):
+            return text[body_start:position], text.count("\n", 0, position)
+        if line_end == -1:
+            break
+        position = line_end + 1
+    raise _LoadError(
+        "FM003",
+        "the front matter is never closed: add a '---' line after it",
+        1,
+        1,
+    )
+
+
+def _check_depth(front_matter: str, line_offset: int) -> None:
+    """Reject absurd nesting before libyaml's recursive composer can overflow the C stack."""
+    structural = sum(front_matter.count(char) for char in "[{-:?")
+    if structural < _DEPTH_PRECHECK_THRESHOLD:
+        return
+    depth = 0
+    for event in yaml.parse(front_matter, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark: Any = event.start_mark
+                raise _LoadError(
+                    "FM008",
+                    f"the YAML nests deeper than {MAX_DEPTH} levels",
+                    mark.line + line_offset,
+                    mark.column + 1,
+                )
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _compose(front_matter: str, line_offset: int) -> yaml.Node | None:
+    _check_depth(front_matter, line_offset)
+    loader = _Loader(front_matter)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+    finally:
+        loader.dispose()
+    return node
+
+
+def parse_suppressions(front_matter: str, line_offset: int) -> Suppressions:
+    if "curate:" not in front_matter:
+        return NO_SUPPRESSIONS
+    by_line: dict[int, frozenset[str]] = {}
+    file_codes: list[frozenset[str]] = []
+    for index, line in enumerate(front_matter.split("\n")):
+        match = _SUPPRESSION.search(line)
+        if match is None:
+            continue
+        codes = frozenset(code.strip() for code in (match[2] or "").split(",") if code.strip())
+        if match[1] == "ignore-file":
+            file_codes.append(codes)
+        else:
+            by_line[index + line_offset] = codes
+    # An empty set means "every code"; it wins over any list of codes.
+    whole_file = None
+    if file_codes:
+        whole_file = frozenset() if not all(file_codes) else frozenset().union(*file_codes)
+    return Suppressions(by_line, whole_file)
+
+
+def load_text(path: str, raw: bytes) -> LoadResult:
+    """Parse one file's bytes into an Article; every defect becomes a diagnostic."""
+    line_offset = 2  # YAML line 0 is the line after the opening '---'
+    try:
+        text = _decode(raw)
+        front_matter, _ = split_front_matter(text)
+        if len(front_matter) > MAX_FRONT_MATTER_BYTES:
+            raise _LoadError(
+                "FM011",
+                f"the front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB;"
+                " not parsed",
+            )
+        try:
+            root = _compose(front_matter, line_offset)
+        except yaml.MarkedYAMLError as error:
+            mark: Any = error.problem_mark or error.context_mark
+            line = mark.line + line_offset if mark is not None else 1
+            column = mark.column + 1 if mark is not None else 1
+            problem = error.problem or str(error)
+            context = f" ({error.context})" if error.context else ""
+            raise _LoadError("FM005", f"YAML syntax error: {problem}{context}", line, column)
+        except yaml.YAMLError as error:
+            raise _LoadError("FM005", f"YAML error: {error}") from None
+        except RecursionError:
+            raise _LoadError("FM008", "the YAML nests too deeply to be read") from None
+        builder = _Builder(path, line_offset)
+        data = {} if root is None else builder.build(root)
+        if not isinstance(data, dict):
+            kind = "a list" if isinstance(data, list) else f"a single value ({data!r:.40})"
+            raise _LoadError(
+                "FM004",
+                f"the front matter is {kind}, not a mapping of keys to values",
+                line_offset if root is None else root.start_mark.line + line_offset,
+                1 if root is None else root.start_mark.column + 1,
+            )
+    except _LoadError as error:
+        diagnostic = Diagnostic(
+            path, error.line, error.column, error.code, Severity.ERROR, error.message,
+            LOAD_CODES[error.code],
+        )
+        return LoadResult(path, None, (diagnostic,))
+    locator = Locator(root, line_offset) if root is not None else None
+    article = Article(path, data, locator, parse_suppressions(front_matter, line_offset))
+    return LoadResult(path, article, tuple(builder.duplicates))
+
+
+def load_file(path: Path | str) -> LoadResult:
+    """Read and parse one article file; never raises for a bad or missing file."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return LoadResult(name, None, (_file_diagnostic(name, "FM012", f"cannot read: {reason}"),))
+    if len(raw) > MAX_FILE_BYTES:
+        message = f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"
+        return LoadResult(name, None, (_file_diagnostic(name, "FM011", message),))
+    return load_text(name, raw)
+
+
+def _file_diagnostic(path: str, code: str, message: str) -> Diagnostic:
+    return Diagnostic(path, 1, 1, code, Severity.ERROR, message, LOAD_CODES[code])
+
+
+def is_article_name(name: str) -> bool:
+    return name.endswith(ARTICLE_SUFFIXES) and name.lower() not in SKIPPED_FILES
+
+
+def iter_article_files(
+    directory: Path, exclude: Sequence[str] = (), relative_to: Path | None = None
+) -> Iterator[Path]:
+    """Article files under ``directory``, sorted, skipping what is never an article.
+
+    ``exclude`` holds glob patterns (and Jekyll ``exclude:`` names) matched
+    against paths relative to ``relative_to`` (the site root).
+    """
+    import os
+
+    base = relative_to or directory
+    found: list[Path] = []
+    for current, dirnames, filenames in os.walk(directory):
+        current_path = Path(current)
+        # At a site's root, articles live in collections (_posts, _news, ...): the
+        # Markdown pages beside _config.yml are pages, not articles.
+        site_root = any((current_path / name).is_file() for name in ("_config.yml", "_config.yaml"))
+        dirnames[:] = sorted(
+            name
+            for name in dirnames
+            if not name.startswith(".")
+            and name not in SKIPPED_DIRS
+            and (name.startswith("_") or not site_root)
+            and not _excluded(current_path / name, base, exclude)
+        )
+        if site_root:
+            continue
+        for name in filenames:
+            if is_article_name(name):
+                candidate = current_path / name
+                if not _excluded(candidate, base, exclude):
+                    found.append(candidate)
+    found.sort()
+    yield from found
+
+
+def _excluded(path: Path, base: Path, patterns: Sequence[str]) -> bool:
+    if not patterns:
+        return False
+    try:
+        relative = path.relative_to(base)
+    except ValueError:
+        relative = path
+    text = relative.as_posix()
+    return any(
+        relative.match(pattern) or text == pattern.strip("/") or text.startswith(
+            pattern.strip("/") + "/"
+        )
+        for pattern in patterns
+    )
+
+
+def collect_paths(
+    paths: Iterable[Path], exclude: Sequence[str] = (), root: Path | None = None
+) -> tuple[list[Path], list[Diagnostic]]:
+    """Expand files and folders into article files; a missing path is a diagnostic.
+
+    A file named explicitly is always checked, whatever its name.
+    """
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            candidates: Iterable[Path] = iter_article_files(path, exclude, root)
+        elif path.is_file():
+            candidates = (path,)
+        else:
+            problems.append(_file_diagnostic(str(path), "FM012", "no such file or directory"))
+            continue
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(candidate)
+    return files, problems

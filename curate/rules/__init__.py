@@ -1,0 +1,168 @@
+"""The rule registry: every lint rule, keyed by its stable code.
+
+A rule is a small pure function plus its documentation. Article rules see one
+parsed article and the site (``(article, site) -> Iterator[Finding]``) and run
+wherever the file is parsed, in parallel workers too. Corpus rules see one
+article's index record, the whole site's index and the site
+(``(record, index, site) -> Iterator[Finding]``) and run once the index is
+complete. A rule yields Findings (a pointer into the front matter and a
+message); the engine turns them into positioned Diagnostics.
+
+Adding a rule touches one module of this package and its fixtures under
+``tests/fixtures/rules/``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from curate.codes import BUILTIN_CODES, CodeDoc
+from curate.model import Pointer, Severity
+
+if TYPE_CHECKING:
+    from curate.corpus import ArticleRecord, CorpusIndex, Site
+    from curate.model import Article
+
+
+class Finding(NamedTuple):
+    """What a rule reports: where in the front matter, and what is wrong there.
+
+    ``at_key`` points at the key rather than its value (for a value that is absent).
+    """
+
+    pointer: Pointer
+    message: str
+    at_key: bool = False
+
+
+ArticleCheck = Callable[["Article", "Site"], Iterator[Finding]]
+CorpusCheck = Callable[["ArticleRecord", "CorpusIndex", "Site"], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: its identity, its documentation and its check."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    summary: str
+    why: str
+    example: str
+    fix: str
+    check: ArticleCheck | None = None
+    check_corpus: CorpusCheck | None = None
+
+    @property
+    def doc(self) -> CodeDoc:
+        return CodeDoc(
+            self.code, self.name, self.severity, self.summary, self.why, self.example, self.fix
+        )
+
+
+class UnknownCodeError(ValueError):
+    """A code or prefix given to --select/--ignore matches nothing."""
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    if rule.code in _REGISTRY or any(r.name == rule.name for r in _REGISTRY.values()):
+        raise ValueError(f"rule {rule.code} {rule.name} is registered twice")
+    _REGISTRY[rule.code] = rule
+    return rule
+
+
+def rule(
+    code: str,
+    name: str,
+    severity: Severity,
+    *,
+    message: str,
+    summary: str,
+    why: str,
+    example: str,
+    fix: str,
+    corpus: bool = False,
+) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
+    """Register the decorated function as the check of a rule."""
+
+    def decorate(function: Callable[..., Iterator[Finding]]) -> Callable[..., Iterator[Finding]]:
+        register(
+            Rule(
+                code, name, severity, message, summary, why, example, fix,
+                check=None if corpus else function,
+                check_corpus=function if corpus else None,
+            )
+        )
+        return function
+
+    return decorate
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every registered rule, importing the rule modules on first use."""
+    _load_rule_modules()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def _load_rule_modules() -> None:
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+def all_codes() -> dict[str, CodeDoc]:
+    """Documentation of every code curate can report: file, schema and rule codes."""
+    docs = {doc.code: doc for doc in BUILTIN_CODES}
+    docs.update({code: rule.doc for code, rule in all_rules().items()})
+    return dict(sorted(docs.items()))
+
+
+def check_codes(patterns: Iterable[str]) -> None:
+    """Raise UnknownCodeError for a code or prefix that matches no known code."""
+    codes = all_codes()
+    for pattern in patterns:
+        if pattern.upper() == "ALL" or any(code.startswith(pattern) for code in codes):
+            continue
+        names = {doc.name: code for code, doc in codes.items()}
+        close = difflib.get_close_matches(pattern, [*codes, *names], n=3)
+        hint = ", ".join(f"{c} ({codes[c].name})" if c in codes else f"{names[c]} ({c})"
+                         for c in close)
+        suggestion = f"; did you mean {hint}?" if hint else "; 'curate rules' lists them"
+        raise UnknownCodeError(f"unknown rule code '{pattern}'{suggestion}")
+
+
+def _matches(code: str, patterns: Iterable[str]) -> int:
+    """Length of the longest pattern matching ``code`` (0 if none); ALL matches shortly."""
+    best = 0
+    for pattern in patterns:
+        if pattern.upper() == "ALL":
+            best = max(best, 1)
+        elif code.startswith(pattern):
+            best = max(best, len(pattern) + 1)
+    return best
+
+
+class Selection(NamedTuple):
+    """Which codes are reported, as Ruff decides it: the most specific pattern wins."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+
+    def enabled(self, code: str) -> bool:
+        selected = _matches(code, (self.select or ("ALL",)) + self.extend_select)
+        ignored = _matches(code, self.ignore)
+        return selected > ignored
+
+    def rules(self) -> list[Rule]:
+        return [rule for code, rule in all_rules().items() if self.enabled(code)]
