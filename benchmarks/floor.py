@@ -1,6 +1,6 @@
 """The floor: read every article and parse its front matter with libyaml, nothing more.
 
-    python benchmarks/floor.py SITE
+python benchmarks/floor.py SITE
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def article_paths(site: Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("site", type=Path, metavar="SITE")
     args = parser.parse_args(argv)
     parsed = failed = 0

@@ -118,7 +118,9 @@ PROVIDERS = (
     Provider("South China Morning Post", "scmp.com", "www.scmp.com", "amp-host", 2),
     Provider("Medical Xpress", "medicalxpress.com", "medicalxpress.com", "amp-suffix", 2),
     Provider("Phys.org", "phys.org", "phys.org", "amp-suffix", 2),
-    Provider("MIT Technology Review", "technologyreview.com", "www.technologyreview.com", "none", 3),
+    Provider(
+        "MIT Technology Review", "technologyreview.com", "www.technologyreview.com", "none", 3
+    ),
     Provider("New Scientist", "newscientist.com", "www.newscientist.com", "none", 2),
     Provider("Nasdaq", "nasdaq.com", "www.nasdaq.com", "none", 2),
     Provider("The Motley Fool", "fool.com", "www.fool.com", "amp-path", 2),
@@ -209,7 +211,7 @@ SUFFIXES = (
     "", "", "", "", " for hospitals", " in Europe", " amid regulatory scrutiny",
     " to rival ChatGPT", " as demand soars", ", report says", " after backlash",
     " for small businesses", " at developer conference", " with $100M in funding",
-    " in China", " for banks",
+    " in China", " for banks", " in China\u2019s tech hub", " as Europe\u2019s AI rules loom",
 )  # fmt: skip
 WORDS = (
     "the", "company", "said", "its", "new", "model", "data", "training", "researchers",
@@ -233,7 +235,7 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(text: str) -> str:
-    return _NOT_SLUG.sub("-", text.lower().replace("'", "").replace("’", "")).strip("-")
+    return _NOT_SLUG.sub("-", text.lower().replace("'", "").replace("\u2019", "")).strip("-")
 
 
 def grey_jpeg(side: int) -> bytes:
@@ -499,7 +501,10 @@ def write_topics(root: Path) -> None:
     images_dir.mkdir(parents=True, exist_ok=True)
     image = grey_jpeg(400)
     for topic in TOPICS:
-        names = [f"{topic.id}.jpg", *(f"{topic.id}-{n}.jpg" for n in range(2, topic.image_count + 1))]
+        names = [
+            f"{topic.id}.jpg",
+            *(f"{topic.id}-{n}.jpg" for n in range(2, topic.image_count + 1)),
+        ]
         lines = ["taxonomy: topic", f"_id: {topic.id}", f"name: {topic.name}"]
         if topic.shortname:
             lines.append(f"shortname: {topic.shortname}")
@@ -509,8 +514,13 @@ def write_topics(root: Path) -> None:
         lines += ["hashtags:", f'  - "#{topic.id.replace("-", "")}"']
         lines += ["images:", *(f"  - {ASSETS_URL}/topics/{name}" for name in names)]
         path = "" if topic.name == "AI" else f"{topic.id}/"
-        lines += ["services:", *(f"  {s}: {SITE_URL}{BASEURL}/api/{s}/{path}" for s in topic.services)]
-        (topics_dir / f"{topic.order}-{topic.id}.yaml").write_bytes(("\n".join(lines) + "\n").encode())
+        lines += [
+            "services:",
+            *(f"  {s}: {SITE_URL}{BASEURL}/api/{s}/{path}" for s in topic.services),
+        ]
+        (topics_dir / f"{topic.order}-{topic.id}.yaml").write_bytes(
+            ("\n".join(lines) + "\n").encode()
+        )
         for name in names:
             (images_dir / name).write_bytes(image)
 
@@ -613,7 +623,9 @@ def generate_site(root: Path, articles: int, seed: int = 0) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -86,10 +87,11 @@ def measure(
             before_each(run)
         sample = run_batches(commands, cwd)
         if sample.failed:
-            return failed_measurement(label, sample)
+            measurement = failed_measurement(label, sample)
+            print(f"{label}: n/a ({measurement.failure})", file=sys.stderr, flush=True)
+            return measurement
         samples.append(sample)
-    return Measurement(
-        label,
-        statistics.median(sample.seconds for sample in samples),
-        statistics.median(sample.peak_rss_mb for sample in samples),
-    )
+    seconds = statistics.median(sample.seconds for sample in samples)
+    peak_rss_mb = statistics.median(sample.peak_rss_mb for sample in samples)
+    print(f"{label}: {seconds:.3f} s, {peak_rss_mb:.0f} MB", file=sys.stderr, flush=True)
+    return Measurement(label, seconds, peak_rss_mb)

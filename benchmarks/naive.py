@@ -1,6 +1,6 @@
 """The naive way: python-frontmatter plus a jsonschema validator, in a plain loop.
 
-    python benchmarks/naive.py SITE --schema schemas/article.schema.json
+python benchmarks/naive.py SITE --schema schemas/article.schema.json
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from pathlib import Path
 
 import frontmatter
 import yaml
+from floor import article_paths
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
-
-from floor import article_paths
 
 
 def as_json(value: object) -> object:
@@ -40,7 +39,9 @@ def count_errors(validator: Validator, path: Path) -> int | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("site", type=Path, metavar="SITE")
     parser.add_argument("--schema", type=Path, required=True)
     args = parser.parse_args(argv)

@@ -260,6 +260,30 @@ def clear(directory: Path) -> bool:
     return existed
 
 
+def describe(directory: Path) -> str:
+    """A few lines about the cache in ``directory`` (``curate cache info``)."""
+    path = directory / DB_NAME
+    if not path.exists():
+        return f"no cache in {directory}"
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            files, runs = db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT fingerprint) FROM files"
+            ).fetchone()
+            links = db.execute("SELECT COUNT(*) FROM links").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        return f"{path}: unreadable ({error}); the next run rebuilds it"
+    size = sum(
+        Path(f"{path}{suffix}").stat().st_size
+        for suffix in ("", "-wal")
+        if Path(f"{path}{suffix}").exists()
+    )
+    return (
+        f"{path}\n{files} file results for {runs} configuration(s), "
+        f"{links} link results, {size / 1024:.0f} KiB"
+    )
+
+
 def _encode_report(report: FileReport) -> list[Any]:
     record = report.record
     return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import groupby
 from typing import TextIO
 
 from rich.table import Table
@@ -17,22 +18,23 @@ SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severi
 
 def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO) -> None:
     console = make_console(out)
-    if diagnostics:
-        table = Table(show_edge=False, header_style="bold", pad_edge=False, expand=False)
-        table.add_column("File", style="magenta", overflow="fold")
-        table.add_column("Line:Col", justify="right", no_wrap=True)
-        table.add_column("Code", no_wrap=True)
-        table.add_column("Severity", no_wrap=True)
+    for path, group in groupby(diagnostics, key=lambda d: d.path):
+        # One table per file, under its path: long paths never squeeze the messages.
+        console.print(Text(path, style="bold magenta"), soft_wrap=True)
+        table = Table(show_header=False, box=None, pad_edge=False, padding=(0, 1))
+        table.add_column("Line:Col", justify="right", no_wrap=True, width=9)
+        table.add_column("Code", no_wrap=True, width=6)
+        table.add_column("Severity", no_wrap=True, width=8)
         table.add_column("Message", overflow="fold", ratio=1)
-        for d in diagnostics:
+        for d in group:
             table.add_row(
-                d.path,
                 f"{d.line}:{d.column}",
                 Text(d.code, style="bold"),
                 Text(d.severity.value, style=SEVERITY_STYLE[d.severity]),
                 d.message,
             )
         console.print(table)
+        console.print()
     if summary.statistics and diagnostics:
         stats = Table(title="Findings per code", show_edge=False, header_style="bold")
         stats.add_column("Count", justify="right")

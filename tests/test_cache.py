@@ -1,0 +1,130 @@
+"""The SQLite cache: reuse, invalidation, concurrency, corruption, and identical results."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from curate.cache import DB_NAME, Store, cache_factory
+from curate.cli import main
+from curate.config import Settings
+from curate.engine import run_checks
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    target = tmp_path / "site"
+    shutil.copytree(ROOT / "examples", target)
+    return target
+
+
+def run(site: Path, **settings: object) -> tuple[list[tuple[str, int, str]], int]:
+    config = Settings(**settings)  # type: ignore[arg-type]
+    result = run_checks([site], config, lint=True, cache_factory=cache_factory(config))
+    return [(Path(d.path).name, d.line, d.code) for d in result.diagnostics], result.cache_hits
+
+
+def test_warm_run_reuses_every_file_and_gives_the_same_result(site: Path) -> None:
+    cold, hits = run(site)
+    assert hits == 0
+    warm, hits = run(site)
+    assert warm == cold
+    assert hits == 7
+    assert (site / ".curate_cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_no_cache_gives_identical_results(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = []
+    for extra in (["--no-cache"], [], []):
+        main(["lint", str(site), "--format", "json", *extra])
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert not (site / ".curate_cache" / DB_NAME).exists() or outputs[0]
+
+
+def test_edit_in_the_same_second_with_the_same_size_is_seen(site: Path) -> None:
+    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    before = os.stat(path)
+    run(site)
+    text = path.read_text()
+    path.write_text(text.replace("quality: 88", "quality: xx"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime
+    assert os.stat(path).st_size == before.st_size
+    found, hits = run(site)
+    assert ("2021-07-05-ibm-opens-an-ai-ethics-lab.md", 9, "SC002") in found
+    assert hits == 6
+
+
+def test_schema_and_settings_changes_invalidate(site: Path, tmp_path: Path) -> None:
+    run(site)
+    schema = json.loads((ROOT / "schemas" / "article.schema.json").read_text())
+    schema["properties"]["quality"]["maximum"] = 80
+    changed = tmp_path / "schema.json"
+    changed.write_text(json.dumps(schema))
+    found, hits = run(site, schema=changed)
+    assert hits == 0
+    assert ("2021-07-05-ibm-opens-an-ai-ethics-lab.md", 9, "SC004") in found
+    _, hits = run(site, published_quality_threshold=90)
+    assert hits == 0
+
+
+def test_corrupt_cache_is_rebuilt(site: Path) -> None:
+    expected, _ = run(site)
+    database = site / ".curate_cache" / DB_NAME
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    database.write_bytes(b"this is not a database" * 100)
+    found, hits = run(site)
+    assert found == expected and hits == 0
+    _, hits = run(site)
+    assert hits == 7
+
+
+def test_garbage_rows_are_misses_not_trusted(site: Path) -> None:
+    expected, _ = run(site)
+    store = Store.open(site / ".curate_cache", "x")
+    assert store is not None
+    store._db.execute("UPDATE files SET report = '[1, 2'")
+    store._db.commit()
+    store.close()
+    found, hits = run(site)
+    assert found == expected and hits == 0
+
+
+def test_unwritable_cache_directory_runs_uncached(site: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    expected, _ = run(site, cache=False)
+    found, hits = run(site, cache_dir=blocker / "cache")
+    assert found == expected and hits == 0
+
+
+def test_two_processes_at_once(site: Path) -> None:
+    command = [sys.executable, "-m", "curate", "lint", str(site), "--format", "json"]
+    expected = subprocess.run([*command, "--no-cache"], capture_output=True, text=True)
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == expected.returncode, err
+        assert json.loads(out) == json.loads(expected.stdout)
+        assert "Traceback" not in err
+
+
+def test_cache_clear_command(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(site)
+    assert main(["cache", "info", str(site)]) == 0
+    assert "7 file results" in capsys.readouterr().out
+    assert main(["cache", "clear", str(site)]) == 0
+    assert "cleared" in capsys.readouterr().out
+    _, hits = run(site)
+    assert hits == 0

@@ -1,0 +1,159 @@
+"""Loading front matter exactly: every bad input is a diagnostic at its line, never a crash."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from curate.loading import collect_paths, load_file, load_text
+
+VALID = """---
+title: "Hello"
+publishedDateTime: 2021-06-30T12:00:00Z
+quality: 70
+related:
+  - title: Other
+    webUrl: https://example.com/a
+---
+Body text.
+"""
+
+
+def codes(raw: bytes) -> list[tuple[str, int]]:
+    result = load_text("a.md", raw)
+    return [(d.code, d.line) for d in result.diagnostics]
+
+
+def test_valid_front_matter_keeps_timestamps_as_strings() -> None:
+    result = load_text("a.md", VALID.encode())
+    assert result.diagnostics == ()
+    assert result.article is not None
+    assert result.article.data["publishedDateTime"] == "2021-06-30T12:00:00Z"
+    assert result.article.data["quality"] == 70
+
+
+def test_positions_count_the_opening_fence() -> None:
+    article = load_text("a.md", VALID.encode()).article
+    assert article is not None
+    location = article.locate(("related", 0, "webUrl"))
+    assert (location.line, location.column) == (7, 13)
+    assert article.locate(("quality",)).line == 4
+    # A pointer that goes nowhere stops at the deepest node that exists.
+    assert article.locate(("related", 5, "title")).line == 6
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(b"", [("FM001", 1)], id="empty"),
+        pytest.param(b"  \n\n", [("FM001", 1)], id="blank"),
+        pytest.param(b"title: x\n", [("FM002", 1)], id="no-front-matter"),
+        pytest.param(b"---\ntitle: x\n", [("FM003", 1)], id="never-closed"),
+        pytest.param(b"---\n- a\n- b\n---\n", [("FM004", 2)], id="list"),
+        pytest.param(b"---\njust words\n---\n", [("FM004", 2)], id="scalar"),
+        pytest.param(b"---\ntitle: x\nbad: [1, 2\n---\n", [("FM005", 4)], id="syntax-error"),
+        pytest.param(b"---\na: 1\nb: 2\na: 3\n---\n", [("FM006", 4)], id="duplicate-key"),
+        pytest.param(
+            b"---\ntitle: !!python/object/apply:os.system ['echo owned']\n---\n",
+            [("FM007", 2)],
+            id="python-tag",
+        ),
+        pytest.param(b"---\ntitle: caf\xe9\n---\n", [("FM009", 2)], id="latin-1"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00", [("FM010", 1)], id="binary"),
+        pytest.param(b"---\na: &a [*a]\n---\n", [("FM008", 2)], id="recursive-alias"),
+    ],
+)
+def test_bad_input_is_a_diagnostic(raw: bytes, expected: list[tuple[str, int]]) -> None:
+    assert codes(raw) == expected
+
+
+def test_duplicate_key_keeps_the_last_value_and_names_the_first_line() -> None:
+    result = load_text("a.md", b"---\nquality: 70\nquality: 40\n---\n")
+    assert result.article is not None and result.article.data["quality"] == 40
+    assert "first at line 2" in result.diagnostics[0].message
+
+
+def test_python_tag_is_never_constructed(tmp_path: Path) -> None:
+    marker = tmp_path / "owned"
+    raw = f"---\nx: !!python/object/apply:os.system ['touch {marker}']\n---\n".encode()
+    load_text("a.md", raw)
+    assert not marker.exists()
+
+
+def test_bom_and_crlf_are_handled() -> None:
+    raw = b"\xef\xbb\xbf---\r\ntitle: x\r\nquality: 1\r\n---\r\nbody\r\n"
+    result = load_text("a.md", raw)
+    assert result.diagnostics == ()
+    assert result.article is not None and result.article.data == {"title": "x", "quality": 1}
+    assert result.article.locate(("quality",)).line == 3
+
+
+def test_jekyll_dots_close_front_matter_and_empty_front_matter_is_a_mapping() -> None:
+    assert load_text("a.md", b"---\ntitle: x\n...\nbody").diagnostics == ()
+    empty = load_text("a.md", b"---\n---\n")
+    assert empty.article is not None and empty.article.data == {}
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    previous = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+        previous = name
+    raw = ("\n".join([*lines, "---", ""])).encode()
+    started = time.perf_counter()
+    result = load_text("bomb.md", raw)
+    elapsed = time.perf_counter() - started
+    assert [d.code for d in result.diagnostics] == ["FM008"]
+    assert elapsed < 5  # generous: the point is that it ends, not how fast
+
+
+def test_deep_nesting_is_refused_without_crashing_libyaml() -> None:
+    raw = b"---\na: " + b"[" * 60000 + b"]" * 60000 + b"\n---\n"
+    assert [d.code for d in load_text("deep.md", raw).diagnostics] == ["FM008"]
+
+
+def test_merge_keys_are_supported() -> None:
+    raw = b"---\nbase: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n---\n"
+    article = load_text("a.md", raw).article
+    assert article is not None and article.data["other"] == {"x": 1, "y": 3}
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    assert [d.code for d in load_file(tmp_path / "nope.md").diagnostics] == ["FM012"]
+    files, problems = collect_paths([tmp_path / "nope"])
+    assert files == [] and [d.code for d in problems] == ["FM012"]
+
+
+def test_site_walk_skips_pages_data_and_hidden_folders(tmp_path: Path) -> None:
+    (tmp_path / "_config.yml").write_text("title: x\n")
+    for name in [
+        "README.md",
+        "about.md",
+        "_posts/2021-01-01-a.md",
+        "_archive/_news/2020-01-01-b.markdown",
+        "_data/organizations/x.md",
+        ".github/c.md",
+        "_site/d.md",
+        "node_modules/e.md",
+        "_posts/notes.txt",
+    ]:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\ntitle: x\n---\n")
+    files, _ = collect_paths([tmp_path], root=tmp_path)
+    found = sorted(p.relative_to(tmp_path).as_posix() for p in files)
+    assert found == ["_archive/_news/2020-01-01-b.markdown", "_posts/2021-01-01-a.md"]
+    # A file named explicitly is always checked.
+    files, _ = collect_paths([tmp_path / "README.md"])
+    assert files == [tmp_path / "README.md"]
+
+
+def test_suppression_comments_are_read() -> None:
+    raw = b"---\ntitle: x  # curate: ignore[SC002, RL]\n# curate: ignore-file[IM001]\n---\n"
+    article = load_text("a.md", raw).article
+    assert article is not None and article.suppressions is not None
+    assert article.suppressions.by_line == {2: frozenset({"SC002", "RL"})}
+    assert article.suppressions.whole_file == frozenset({"IM001"})
