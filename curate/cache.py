@@ -2,9 +2,10 @@
 
 Lives in ``<site root>/.curate_cache/cache.sqlite3`` (with its own ``.gitignore``).
 
-* A file's result is reused when its path, size and mtime match and the run's
+* A file's result is reused when its path, size, mtime and ctime match and the run's
   fingerprint (curate version, schema, settings, rule set, site taxonomy and
-  assets) is the same. A file modified within two seconds of being checked is
+  assets) is the same. The ctime changes on every write, even when a tool puts the
+  old mtime back, as git's index relies on. A file modified within two seconds of being checked is
   "racily clean" (as git calls it): its content hash decides, so an edit in the
   same second with the same size is never missed.
 * Results are stored as JSON, never pickled: a cache file is data, and one that
@@ -21,7 +22,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 1
+FORMAT = 2
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 
@@ -47,6 +48,7 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT NOT NULL,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
     digest TEXT NOT NULL,
     checked_ns INTEGER NOT NULL,
     complete INTEGER NOT NULL,
@@ -74,7 +76,9 @@ def cache_factory(settings: Settings) -> Callable[[Site, str], Store | None] | N
 
     def open_for(site: Site, fingerprint: str) -> Store | None:
         directory = settings.cache_dir or default_cache_dir(site)
-        return Store.open(directory, f"{FORMAT}|{__version__}|{fingerprint}|{site_fingerprint(site)}")
+        return Store.open(
+            directory, f"{FORMAT}|{__version__}|{fingerprint}|{site_fingerprint(site)}"
+        )
 
     return open_for
 
@@ -111,7 +115,7 @@ class Store:
         self.fingerprint = fingerprint
         self.path = path
         self._started_ns = time.time_ns()
-        self._stats: dict[str, tuple[int, int]] = {}
+        self._stats: dict[str, tuple[int, int, int]] = {}
 
     @classmethod
     def open(cls, directory: Path, fingerprint: str) -> Store | None:
@@ -143,7 +147,7 @@ class Store:
         """Reports still valid for ``paths``; stale, unreadable or missing rows are misses."""
         try:
             rows = self._db.execute(
-                "SELECT path, size, mtime_ns, digest, checked_ns, report FROM files "
+                "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, report FROM files "
                 "WHERE fingerprint = ?",
                 (self.fingerprint,),
             ).fetchall()
@@ -157,14 +161,14 @@ class Store:
                 status = os.stat(path)
             except OSError:
                 continue
-            self._stats[path] = (status.st_size, status.st_mtime_ns)
+            signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+            self._stats[path] = signature
             row = stored.get(path)
-            if row is None:
+            if row is None or tuple(row[:3]) != signature:
                 continue
-            size, mtime_ns, digest, checked_ns, report = row
-            if size != status.st_size or mtime_ns != status.st_mtime_ns:
-                continue
-            if status.st_mtime_ns >= checked_ns - RACY_WINDOW_NS and _digest(path) != digest:
+            digest, checked_ns, report = row[3:]
+            racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
+            if racy and _digest(path) != digest:
                 continue
             decoded = _decode_report(path, report)
             if decoded is not None:
@@ -182,8 +186,7 @@ class Store:
                 (
                     self.fingerprint,
                     report.path,
-                    stat[0],
-                    stat[1],
+                    *stat,
                     digest,
                     self._started_ns,
                     int(report.complete),
@@ -193,7 +196,7 @@ class Store:
         try:
             with self._db:
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
         except sqlite3.OperationalError:
             pass  # locked by another curate for too long: this run stays uncached
@@ -216,12 +219,11 @@ class Store:
         return value if isinstance(value, dict) else None
 
     def put_link(self, url: str, kind: str, result: dict[str, Any]) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            with self._db:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?)",
-                    (url, kind, json.dumps(result), time.time()),
-                )
+        with contextlib.suppress(sqlite3.Error), self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?)",
+                (url, kind, json.dumps(result), time.time()),
+            )
 
     def _recover(self) -> None:
         """The database went bad mid-run: drop it so the next run starts clean."""
@@ -239,12 +241,30 @@ def _connect(path: Path) -> sqlite3.Connection:
         check = connection.execute("PRAGMA quick_check").fetchone()
         if check is None or check[0] != "ok":
             raise sqlite3.DatabaseError(f"cache integrity check failed: {check}")
-        connection.executescript(_SCHEMA)
+        if connection.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+            _migrate(connection)
     except sqlite3.DatabaseError:
         connection.close()
         raise
     connection.isolation_level = "DEFERRED"
     return connection
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Create the tables, dropping any written by another version (under a write lock)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if connection.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+            connection.execute("DROP TABLE IF EXISTS files")
+            connection.execute("DROP TABLE IF EXISTS links")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {FORMAT}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def _remove_database(path: Path) -> None:
@@ -300,12 +320,26 @@ def _encode_report(report: FileReport) -> list[Any]:
 
 def _encode_record(record: ArticleRecord) -> list[Any]:
     return [
-        record.path, record.title, record.published_at, record.web_url, record.original_url,
-        record.amp_url, record.quality, record.heat, record.published, record.provider_name,
-        record.provider_domain, list(record.topics), record.type, record.has_image,
-        [[r.index, r.url, r.key, r.title, r.published_at, r.provider_domain, r.quality]
-         for r in record.related],
-        list(record.url_keys), record.valid,
+        record.path,
+        record.title,
+        record.published_at,
+        record.web_url,
+        record.original_url,
+        record.amp_url,
+        record.quality,
+        record.heat,
+        record.published,
+        record.provider_name,
+        record.provider_domain,
+        list(record.topics),
+        record.type,
+        record.has_image,
+        [
+            [r.index, r.url, r.key, r.title, r.published_at, r.provider_domain, r.quality]
+            for r in record.related
+        ],
+        list(record.url_keys),
+        record.valid,
     ]
 
 
@@ -338,10 +372,41 @@ def _decode_report(path: str, text: str) -> FileReport | None:
 
 
 def _decode_record(fields: list[Any]) -> ArticleRecord:
-    (path, title, published_at, web_url, original_url, amp_url, quality, heat, published,
-     provider_name, provider_domain, topics, type_, has_image, related, url_keys, valid) = fields
+    (
+        path,
+        title,
+        published_at,
+        web_url,
+        original_url,
+        amp_url,
+        quality,
+        heat,
+        published,
+        provider_name,
+        provider_domain,
+        topics,
+        type_,
+        has_image,
+        related,
+        url_keys,
+        valid,
+    ) = fields
     return ArticleRecord(
-        path, title, published_at, web_url, original_url, amp_url, quality, heat, published,
-        provider_name, provider_domain, tuple(topics), type_, has_image,
-        tuple(RelatedRef(*entry) for entry in related), tuple(url_keys), valid,
+        path,
+        title,
+        published_at,
+        web_url,
+        original_url,
+        amp_url,
+        quality,
+        heat,
+        published,
+        provider_name,
+        provider_domain,
+        tuple(topics),
+        type_,
+        has_image,
+        tuple(RelatedRef(*entry) for entry in related),
+        tuple(url_keys),
+        valid,
     )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
 from curate.model import Article, Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from curate.config import Settings
 
 CONFIG_NAMES = ("_config.yml", "_config.yaml")
 
@@ -59,6 +63,8 @@ class Site:
     topics: tuple[Topic, ...] = ()
     organizations: frozenset[str] | None = None
     problems: tuple[Diagnostic, ...] = ()
+    #: The run's settings, for the rules that read one (the quality threshold, --now).
+    settings: Settings | None = field(default=None, compare=False, repr=False)
     _asset_cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -99,37 +105,80 @@ class Site:
         return known
 
 
-def _tolerant_yaml(path: Path) -> tuple[Any, str | None]:
+class _DataFile(NamedTuple):
+    """A data file read tolerantly: its first YAML document and what is wrong with it."""
+
+    data: Any
+    text: str
+    complaint: str | None = None
+    #: The line the complaint is about (1-based).
+    line: int = 1
+
+
+def _tolerant_yaml(path: Path) -> _DataFile:
     """The first YAML document of a data file, and a complaint if the file is malformed."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        return None, f"cannot read: {error}"
+        return _DataFile(None, "", f"cannot read: {error}")
     try:
         documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
     except yaml.YAMLError as error:
-        return None, f"not valid YAML: {error}".replace("\n", " ")
-    separators = sum(1 for line in text.splitlines() if line.rstrip() == "---")
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        return _DataFile(None, text, f"not valid YAML: {error}".replace("\n", " "), line)
+    separators = [
+        number for number, line in enumerate(text.splitlines(), 1) if line.rstrip() == "---"
+    ]
+    stray = [number for number in separators if number != 1]
     complaint = None
     if len(documents) > 1:
         complaint = "holds several YAML documents; only the first is used"
-    elif separators and not text.lstrip().startswith("---") or separators > 1:
+    elif stray:
         complaint = "has a stray '---' document separator; Jekyll may refuse the file"
-    return (documents[0] if documents else None), complaint
+    return _DataFile(documents[0] if documents else None, text, complaint, stray[0] if stray else 1)
 
 
-def _load_topics(root: Path) -> tuple[tuple[Topic, ...], list[Diagnostic]]:
+def _front_matter_yaml(path: Path) -> _DataFile:
+    """An organization file: YAML front matter between '---' lines, or plain YAML."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        return _DataFile(None, "", f"cannot read: {error}")
+    lines = text.splitlines()
+    if lines and lines[0].rstrip() == "---":
+        closing = next(
+            (index for index, line in enumerate(lines[1:], 1) if line.rstrip() == "---"),
+            len(lines),
+        )
+        document = "\n".join(lines[1:closing])
+    else:
+        document = text
+    try:
+        return _DataFile(yaml.safe_load(document), text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 + (text != document) if mark is not None else 1
+        return _DataFile(None, text, f"not valid YAML: {error}".replace("\n", " "), line)
+
+
+def _load_topics(
+    root: Path,
+) -> tuple[tuple[Topic, ...], list[Diagnostic], list[tuple[Path, _DataFile]]]:
     topics: list[Topic] = []
     problems: list[Diagnostic] = []
+    files: list[tuple[Path, _DataFile]] = []
     folder = root / "_data" / "topics"
     if not folder.is_dir():
-        return (), problems
+        return (), problems, files
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yml", ".yaml"):
             continue
-        data, complaint = _tolerant_yaml(path)
-        if complaint:
-            problems.append(_taxonomy_problem(path, complaint))
+        loaded = _tolerant_yaml(path)
+        files.append((path, loaded))
+        data = loaded.data
+        if loaded.complaint:
+            problems.append(_taxonomy_problem(path, loaded.complaint, loaded.line))
         if isinstance(data, dict) and isinstance(data.get("name"), str):
             topics.append(
                 Topic(
@@ -139,24 +188,33 @@ def _load_topics(root: Path) -> tuple[tuple[Topic, ...], list[Diagnostic]]:
                     str(path),
                 )
             )
-        elif complaint is None:
+        elif loaded.complaint is None:
             problems.append(_taxonomy_problem(path, "has no 'name'; the topic is unusable"))
-    return tuple(topics), problems
+    return tuple(topics), problems, files
 
 
-def _taxonomy_problem(path: Path, complaint: str) -> Diagnostic:
+def _taxonomy_problem(path: Path, complaint: str, line: int = 1) -> Diagnostic:
     return Diagnostic(
-        display_path(path), 1, 1, "TX003", Severity.WARNING,
-        f"taxonomy file {complaint}", "taxonomy-file-malformed",
+        display_path(path),
+        line,
+        1,
+        "TX003",
+        Severity.WARNING,
+        f"taxonomy file {complaint}",
+        "taxonomy-file-malformed",
     )
 
 
-def _load_organizations(root: Path) -> frozenset[str] | None:
+def _organization_files(root: Path) -> list[Path] | None:
     folder = root / "_data" / "organizations"
     if not folder.is_dir():
         return None
+    return sorted(path for path in folder.iterdir() if path.is_file())
+
+
+def _organization_names(paths: Iterable[Path]) -> frozenset[str]:
     names = set()
-    for path in folder.iterdir():
+    for path in paths:
         name = path.name
         for suffix in (".md", ".markdown", ".yml", ".yaml"):
             if name.endswith(suffix):
@@ -166,31 +224,75 @@ def _load_organizations(root: Path) -> frozenset[str] | None:
     return frozenset(names)
 
 
+def _image_urls(data: Any) -> Iterator[str]:
+    """The image URLs a topic (a list of URLs) or an organization (url entries) refers to."""
+    images = data.get("images") if isinstance(data, dict) else None
+    for image in images if isinstance(images, list) else ():
+        url = image.get("url") if isinstance(image, dict) else image
+        if isinstance(url, str) and url.strip():
+            yield url
+
+
+def _missing_data_images(site: Site, files: Iterable[tuple[Path, _DataFile]]) -> list[Diagnostic]:
+    """TX004: images that taxonomy files refer to but that are not under the site root."""
+    problems = []
+    for path, loaded in files:
+        for url in _image_urls(loaded.data):
+            relative = site.local_path(url)
+            if relative is None or site.asset_exists(relative):
+                continue
+            line, column = 1, 1
+            for number, text in enumerate(loaded.text.splitlines(), 1):
+                if url in text:
+                    line, column = number, text.index(url) + 1
+                    break
+            problems.append(
+                Diagnostic(
+                    display_path(path),
+                    line,
+                    column,
+                    "TX004",
+                    Severity.ERROR,
+                    f"image {url} does not exist: no file {relative} under the site root",
+                    "taxonomy-image-missing",
+                )
+            )
+    return problems
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def load_site(root: Path | None) -> Site:
+def load_site(root: Path | None, settings: Settings | None = None) -> Site:
     """Read a site's ``_config.yml`` and taxonomy; a malformed file is a problem, not a crash."""
     if root is None:
-        return Site(None)
+        return Site(None, settings=settings)
     config: dict[str, Any] = {}
     problems: list[Diagnostic] = []
     for name in CONFIG_NAMES:
         path = root / name
         if path.is_file():
-            data, complaint = _tolerant_yaml(path)
-            if isinstance(data, dict):
-                config = data
-            if complaint:
+            loaded = _tolerant_yaml(path)
+            if isinstance(loaded.data, dict):
+                config = loaded.data
+            if loaded.complaint:
                 problems.append(
-                    Diagnostic(display_path(path), 1, 1, "TX003", Severity.WARNING,
-                               f"site config {complaint}", "taxonomy-file-malformed")
+                    Diagnostic(
+                        display_path(path),
+                        loaded.line,
+                        1,
+                        "TX003",
+                        Severity.WARNING,
+                        f"site config {loaded.complaint}",
+                        "taxonomy-file-malformed",
+                    )
                 )
             break
-    topics, topic_problems = _load_topics(root)
+    topics, topic_problems, topic_files = _load_topics(root)
+    organization_files = _organization_files(root)
     exclude = config.get("exclude")
-    return Site(
+    site = Site(
         root=root,
         url=_text(config.get("url")) or "",
         baseurl=_text(config.get("baseurl")) or "",
@@ -198,9 +300,20 @@ def load_site(root: Path | None) -> Site:
         if isinstance(exclude, list)
         else (),
         topics=topics,
-        organizations=_load_organizations(root),
-        problems=(*problems, *topic_problems),
+        organizations=None
+        if organization_files is None
+        else _organization_names(organization_files),
+        settings=settings,
     )
+    organization_data = [(path, _front_matter_yaml(path)) for path in organization_files or ()]
+    problems += topic_problems
+    problems += (
+        _taxonomy_problem(path, loaded.complaint, loaded.line)
+        for path, loaded in organization_data
+        if loaded.complaint
+    )
+    problems += _missing_data_images(site, [*topic_files, *organization_data])
+    return dataclasses.replace(site, problems=tuple(problems))
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +380,9 @@ class ArticleRecord:
             published=data.get("published") if isinstance(data.get("published"), bool) else None,
             provider_name=_text(provider.get("name")),
             provider_domain=_text(provider.get("domain")),
-            topics=tuple(t for t in topics if isinstance(t, str)) if isinstance(topics, list) else (),
+            topics=tuple(t for t in topics if isinstance(t, str))
+            if isinstance(topics, list)
+            else (),
             type=_text(data.get("type")),
             has_image=isinstance(images, list) and bool(images),
             related=tuple(_related_refs(related)) if isinstance(related, list) else (),

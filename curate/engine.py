@@ -175,7 +175,7 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[Path]
     """The site around ``paths`` and the article files to report on."""
     start = paths[0] if paths else Path.cwd()
     root = settings.root or (find_site_root(start) if start.exists() else None)
-    site = load_site(root)
+    site = load_site(root, settings)
     files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root)
     if settings.include:
         files = [f for f in files if _matches_any(f, settings.include, root)]
@@ -225,7 +225,8 @@ def run_checks(
     jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
     cached = cache.lookup([p for p, _ in jobs]) if cache else {}
     todo = [
-        (path, full) for path, full in jobs
+        (path, full)
+        for path, full in jobs
         if path not in cached or (full and not cached[path].complete)
     ]
     fresh = _run_jobs(todo, options) if todo else []
@@ -248,7 +249,8 @@ def run_checks(
             diagnostics.extend(site.problems)
 
     diagnostics = [
-        d for d in diagnostics
+        d
+        for d in diagnostics
         if selection.enabled(d.code) and not _ignored_for_file(d, settings, site.root)
     ]
     diagnostics.sort(key=Diagnostic.sort_key)

@@ -250,7 +250,7 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
-        if tag == _STR or tag == _TIMESTAMP:
+        if tag in (_STR, _TIMESTAMP):
             return node.value
         if tag not in _SCALAR_TAGS:
             self._check_tag(node, _STR)
@@ -387,8 +387,7 @@ def load_text(path: str, raw: bytes) -> LoadResult:
         if len(front_matter) > MAX_FRONT_MATTER_BYTES:
             raise _LoadError(
                 "FM011",
-                f"the front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB;"
-                " not parsed",
+                f"the front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB; not parsed",
             )
         try:
             root = _compose(front_matter, line_offset)
@@ -398,7 +397,9 @@ def load_text(path: str, raw: bytes) -> LoadResult:
             column = mark.column + 1 if mark is not None else 1
             problem = error.problem or str(error)
             context = f" ({error.context})" if error.context else ""
-            raise _LoadError("FM005", f"YAML syntax error: {problem}{context}", line, column)
+            raise _LoadError(
+                "FM005", f"YAML syntax error: {problem}{context}", line, column
+            ) from None
         except yaml.YAMLError as error:
             raise _LoadError("FM005", f"YAML error: {error}") from None
         except RecursionError:
@@ -415,7 +416,12 @@ def load_text(path: str, raw: bytes) -> LoadResult:
             )
     except _LoadError as error:
         diagnostic = Diagnostic(
-            path, error.line, error.column, error.code, Severity.ERROR, error.message,
+            path,
+            error.line,
+            error.column,
+            error.code,
+            Severity.ERROR,
+            error.message,
             LOAD_CODES[error.code],
         )
         return LoadResult(path, None, (diagnostic,))
@@ -492,9 +498,9 @@ def _excluded(path: Path, base: Path, patterns: Sequence[str]) -> bool:
         relative = path
     text = relative.as_posix()
     return any(
-        relative.match(pattern) or text == pattern.strip("/") or text.startswith(
-            pattern.strip("/") + "/"
-        )
+        relative.match(pattern)
+        or text == pattern.strip("/")
+        or text.startswith(pattern.strip("/") + "/")
         for pattern in patterns
     )
 

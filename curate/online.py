@@ -282,16 +282,10 @@ async def _check_all(
         ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="curate-dns")
     )
     resolver = _Resolver(allow_private=options.allow_private, timeout=options.connect_timeout)
-    limits = httpx.Limits(
-        max_connections=options.concurrency, max_keepalive_connections=options.concurrency
-    )
-    async with httpx.AsyncClient(
-        transport=transport if transport is not None else _PinnedTransport(resolver, limits),
-        headers={"User-Agent": options.user_agent},
-        timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
-        follow_redirects=False,
-    ) as client:
-        checker = _Checker(options, client, resolver)
+    if transport is None:
+        transport = _PinnedTransport(resolver, options.concurrency)
+    async with transport:
+        checker = _Checker(options, transport, resolver)
 
         async def check(
             target: tuple[str, str], url: httpx.URL
@@ -460,16 +454,16 @@ class _PinnedBackend(httpcore.AsyncNetworkBackend):
 class _PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport over a :class:`_PinnedBackend`."""
 
-    def __init__(self, resolver: _Resolver, limits: httpx.Limits) -> None:
+    def __init__(self, resolver: _Resolver, connections: int) -> None:
         ssl_context = httpx.create_ssl_context()
-        super().__init__(verify=ssl_context, limits=limits)
+        super().__init__(verify=ssl_context)
         # httpx has no public way to choose httpcore's network backend, so the pool it
         # built is replaced by the same pool over ours.
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            keepalive_expiry=5.0,
             network_backend=_PinnedBackend(resolver),
         )
 
@@ -493,11 +487,25 @@ class _HostLimits:
 
 
 class _Checker:
-    """Checks URLs over one client, within the global and per-host limits."""
+    """Checks URLs over one transport, within the global and per-host limits.
 
-    def __init__(self, options: OnlineOptions, client: httpx.AsyncClient, resolver: _Resolver):
+    Requests go to the transport itself rather than through an ``httpx.AsyncClient``: even
+    with redirects off, the client works out where a redirect leads and raises on a
+    Location it cannot resolve (``mailto:``, a malformed URL), losing the answer. Here
+    redirects are handled in one place, :meth:`check`.
+    """
+
+    def __init__(
+        self, options: OnlineOptions, transport: httpx.AsyncBaseTransport, resolver: _Resolver
+    ) -> None:
         self._options = options
-        self._client = client
+        self._transport = transport
+        self._headers = httpx.Headers(
+            {"User-Agent": options.user_agent, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
+        )
+        self._timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout).as_dict()
+        # Some sites redirect to the same URL once to set a cookie, and loop without it.
+        self._cookies = httpx.Cookies()
         self._resolver = resolver
         self._loop = asyncio.get_running_loop()
         self._slots = asyncio.Semaphore(options.concurrency)
@@ -506,7 +514,7 @@ class _Checker:
     async def check(self, url: str, parsed: httpx.URL, kind: str) -> LinkResult:
         progress = _Progress(self._loop.time())
         current = parsed
-        # Two visits are allowed: a site may redirect to the same URL once to set a cookie.
+        # Two visits are allowed, for a redirect to the same URL that sets a cookie.
         visits: collections.Counter[str] = collections.Counter()
         redirects = 0
         while True:
@@ -640,8 +648,14 @@ class _Checker:
             return _transport_failure(exc, host)
 
     async def _send(self, method: str, url: httpx.URL, kind: str) -> _Response:
-        response = await self._client.send(self._client.build_request(method, url), stream=True)
+        request = httpx.Request(
+            method, url, headers=self._headers, extensions={"timeout": self._timeout}
+        )
+        self._cookies.set_cookie_header(request)
+        response = await self._transport.handle_async_request(request)
+        response.request = request
         try:
+            self._cookies.extract_cookies(response)
             media_type = response.headers.get("content-type", "").partition(";")[0]
             media_type = media_type.strip().lower()
             image: bool | None = media_type.startswith("image/")

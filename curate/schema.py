@@ -77,7 +77,9 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
     try:
         validator_for(schema).check_schema(schema)
     except InvalidSchema as error:
-        raise SchemaError(f"schema {schema_path} is not a valid JSON Schema: {error.message}")
+        raise SchemaError(
+            f"schema {schema_path} is not a valid JSON Schema: {error.message}"
+        ) from None
     return schema
 
 
@@ -261,7 +263,9 @@ def _message(error: Any, pointer: Pointer) -> str:
         return f"{prefix}must not be empty"
     if validator == "pattern":
         hint = schema.get("description", "")
-        return f"{prefix}{_describe(error.instance)} does not have the expected form. {hint}".strip()
+        return (
+            f"{prefix}{_describe(error.instance)} does not have the expected form. {hint}".strip()
+        )
     if validator == "enum":
         allowed = ", ".join(_describe(value) for value in error.validator_value)
         return f"{prefix}expected one of {allowed}, got {_describe(error.instance)}"

@@ -58,9 +58,7 @@ def test_out_of_range() -> None:
 
 def test_missing_key_points_at_the_parent_mapping() -> None:
     text = ARTICLE.format(quality=1).replace("  domain: example.com\n", "")
-    assert diagnostics_of(text) == [
-        ("SC001", 9, 3, "provider: missing required key 'domain'")
-    ]
+    assert diagnostics_of(text) == [("SC001", 9, 3, "provider: missing required key 'domain'")]
 
 
 def test_any_of_names_every_alternative() -> None:
@@ -97,7 +95,9 @@ def test_unknown_extra_keys_are_allowed() -> None:
 
 def test_examples_validate_with_the_documented_failures(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["validate", str(EXAMPLES), "--no-cache", "--format", "json"])
-    found = {(Path(d["path"]).name, d["code"], d["line"]) for d in json.loads(capsys.readouterr().out)}
+    found = {
+        (Path(d["path"]).name, d["code"], d["line"]) for d in json.loads(capsys.readouterr().out)
+    }
     assert code == 1
     assert found == {
         ("2021-07-06-quality-written-as-a-word.md", "SC002", 8),
@@ -182,8 +182,18 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_schema_is_bundled_and_ships_in_the_wheel(tmp_path: Path) -> None:
     assert load_schema(bundled_schema_path())["$schema"].endswith("2020-12/schema")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )

@@ -17,8 +17,9 @@ cache_app = typer.Typer(
 
 Where = Annotated[
     Path | None,
-    typer.Argument(help="A path inside the site (default: the current folder).",
-                   show_default=False),
+    typer.Argument(
+        help="A path inside the site (default: the current folder).", show_default=False
+    ),
 ]
 
 

@@ -42,7 +42,9 @@ def run_and_report(
     summary = Summary(command, len(result.files), statistics, notes)
     REPORTERS[output.value](result.diagnostics, summary, sys.stdout)
     if not result.files and not result.diagnostics:
-        sys.stderr.write(f"curate: warning: no article files found in {', '.join(map(str, targets))}\n")
+        sys.stderr.write(
+            f"curate: warning: no article files found in {', '.join(map(str, targets))}\n"
+        )
     failing = {Severity.ERROR} if lint else set(Severity)
     if lint and settings.strict:
         failing.add(Severity.WARNING)

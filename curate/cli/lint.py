@@ -22,7 +22,9 @@ Codes = Annotated[
 def split_codes(values: list[str] | None) -> tuple[str, ...] | None:
     if values is None:
         return None
-    return tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+    return tuple(
+        code.strip().upper() for value in values for code in value.split(",") if code.strip()
+    )
 
 
 def parse_now(value: str | None) -> datetime | None:
@@ -46,8 +48,9 @@ def lint(
     extend_select: Codes = None,
     strict: Annotated[
         bool | None,
-        typer.Option("--strict/--no-strict", help="Fail (exit 1) on warnings too.",
-                     show_default=False),
+        typer.Option(
+            "--strict/--no-strict", help="Fail (exit 1) on warnings too.", show_default=False
+        ),
     ] = None,
     statistics: options.Statistics = False,
     now: Annotated[

@@ -40,13 +40,17 @@ Config = Annotated[
 ]
 Schema = Annotated[
     Path | None,
-    typer.Option("--schema", help="JSON Schema to validate against (default: the bundled one).",
-                 show_default=False),
+    typer.Option(
+        "--schema",
+        help="JSON Schema to validate against (default: the bundled one).",
+        show_default=False,
+    ),
 ]
 Root = Annotated[
     Path | None,
     typer.Option(
-        "--root", help="The site root (default: the nearest folder with _config.yml).",
+        "--root",
+        help="The site root (default: the nearest folder with _config.yml).",
         show_default=False,
     ),
 ]
@@ -56,13 +60,21 @@ NoCache = Annotated[
 ]
 CacheDir = Annotated[
     Path | None,
-    typer.Option("--cache-dir", help="Where to keep the cache (default: <site root>/.curate_cache).",
-                 show_default=False),
+    typer.Option(
+        "--cache-dir",
+        help="Where to keep the cache (default: <site root>/.curate_cache).",
+        show_default=False,
+    ),
 ]
 Jobs = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", min=0,
-                 help="Worker processes for large runs (0: one per CPU core).", show_default=False),
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=0,
+        help="Worker processes for large runs (0: one per CPU core).",
+        show_default=False,
+    ),
 ]
 Statistics = Annotated[
     bool, typer.Option("--statistics", help="Also show how many findings each code has.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import typer
 
 from curate.cli import options
@@ -47,5 +46,3 @@ def validate(
 
 def register(app: typer.Typer) -> None:
     app.command()(validate)
-
-

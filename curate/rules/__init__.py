@@ -95,7 +95,14 @@ def rule(
     def decorate(function: Callable[..., Iterator[Finding]]) -> Callable[..., Iterator[Finding]]:
         register(
             Rule(
-                code, name, severity, message, summary, why, example, fix,
+                code,
+                name,
+                severity,
+                message,
+                summary,
+                why,
+                example,
+                fix,
                 check=None if corpus else function,
                 check_corpus=function if corpus else None,
             )
@@ -135,8 +142,9 @@ def check_codes(patterns: Iterable[str]) -> None:
             continue
         names = {doc.name: code for code, doc in codes.items()}
         close = difflib.get_close_matches(pattern, [*codes, *names], n=3)
-        hint = ", ".join(f"{c} ({codes[c].name})" if c in codes else f"{names[c]} ({c})"
-                         for c in close)
+        hint = ", ".join(
+            f"{c} ({codes[c].name})" if c in codes else f"{names[c]} ({c})" for c in close
+        )
         suggestion = f"; did you mean {hint}?" if hint else "; 'curate rules' lists them"
         raise UnknownCodeError(f"unknown rule code '{pattern}'{suggestion}")
 
