@@ -94,68 +94,70 @@ class Article:
 
 # Hosts carry no "-", so the AMP cache host is the host with "." turned into "-".
 PROVIDERS = (
-    Provider("Medium", "medium.com", "medium.com", "none", 9),
-    Provider("Business Insider", "businessinsider.com", "markets.businessinsider.com", "none", 9),
+    Provider("Medium", "medium.com", "medium.com", "amp-query", 9),
+    Provider(
+        "Business Insider", "businessinsider.com", "markets.businessinsider.com", "amp-query", 9
+    ),
     Provider("Forbes", "forbes.com", "www.forbes.com", "amp-path", 8),
     Provider("VentureBeat", "venturebeat.com", "venturebeat.com", "amp-path", 7),
-    Provider("PR Newswire", "prnewswire.com", "www.prnewswire.com", "none", 6),
+    Provider("PR Newswire", "prnewswire.com", "www.prnewswire.com", "amp-query", 6),
     Provider("CNN", "cnn.com", "www.cnn.com", "amp-host", 5),
     Provider("TechRepublic", "techrepublic.com", "www.techrepublic.com", "amp-path", 4),
     Provider("ZDNet", "zdnet.com", "www.zdnet.com", "amp-path", 4),
     Provider("TechCrunch", "techcrunch.com", "techcrunch.com", "amp-path", 4),
-    Provider("Reuters", "reuters.com", "www.reuters.com", "none", 4),
+    Provider("Reuters", "reuters.com", "www.reuters.com", "amp-query", 4),
     Provider("The Next Platform", "nextplatform.com", "www.nextplatform.com", "amp-path", 3),
-    Provider("The Financial Times", "ft.com", "www.ft.com", "none", 3),
-    Provider("Science Daily", "sciencedaily.com", "www.sciencedaily.com", "none", 3),
-    Provider("PC Magazine", "pcmag.com", "www.pcmag.com", "none", 3),
+    Provider("The Financial Times", "ft.com", "www.ft.com", "amp-query", 3),
+    Provider("Science Daily", "sciencedaily.com", "www.sciencedaily.com", "amp-query", 3),
+    Provider("PC Magazine", "pcmag.com", "www.pcmag.com", "amp-query", 3),
     Provider("MarketWatch", "marketwatch.com", "www.marketwatch.com", "amp-path", 3),
-    Provider("InfoQ", "infoq.com", "www.infoq.com", "none", 3),
-    Provider("HotHardware", "hothardware.com", "hothardware.com", "none", 2),
-    Provider("EurekAlert!", "eurekalert.org", "www.eurekalert.org", "none", 2),
+    Provider("InfoQ", "infoq.com", "www.infoq.com", "amp-query", 3),
+    Provider("HotHardware", "hothardware.com", "hothardware.com", "amp-query", 2),
+    Provider("EurekAlert!", "eurekalert.org", "www.eurekalert.org", "amp-query", 2),
     Provider("Dataquest", "dqindia.com", "www.dqindia.com", "amp-path", 2),
     Provider("Wired", "wired.com", "www.wired.com", "amp-path", 3),
-    Provider("The Verge", "theverge.com", "www.theverge.com", "none", 3),
+    Provider("The Verge", "theverge.com", "www.theverge.com", "amp-query", 3),
     Provider("South China Morning Post", "scmp.com", "www.scmp.com", "amp-host", 2),
     Provider("Medical Xpress", "medicalxpress.com", "medicalxpress.com", "amp-suffix", 2),
     Provider("Phys.org", "phys.org", "phys.org", "amp-suffix", 2),
     Provider(
-        "MIT Technology Review", "technologyreview.com", "www.technologyreview.com", "none", 3
+        "MIT Technology Review", "technologyreview.com", "www.technologyreview.com", "amp-query", 3
     ),
-    Provider("New Scientist", "newscientist.com", "www.newscientist.com", "none", 2),
-    Provider("Nasdaq", "nasdaq.com", "www.nasdaq.com", "none", 2),
+    Provider("New Scientist", "newscientist.com", "www.newscientist.com", "amp-query", 2),
+    Provider("Nasdaq", "nasdaq.com", "www.nasdaq.com", "amp-query", 2),
     Provider("The Motley Fool", "fool.com", "www.fool.com", "amp-path", 2),
-    Provider("U.S. News & World Report", "usnews.com", "www.usnews.com", "none", 1),
+    Provider("U.S. News & World Report", "usnews.com", "www.usnews.com", "amp-query", 1),
     Provider("Quartz", "qz.com", "qz.com", "amp-path", 1),
-    Provider("Nextgov", "nextgov.com", "www.nextgov.com", "none", 1),
-    Provider("The Diplomat", "thediplomat.com", "thediplomat.com", "none", 1),
-    Provider("The Drum", "thedrum.com", "www.thedrum.com", "none", 1),
-    Provider("TMCnet", "tmcnet.com", "www.tmcnet.com", "none", 1),
-    Provider("TweakTown", "tweaktown.com", "www.tweaktown.com", "none", 1),
+    Provider("Nextgov", "nextgov.com", "www.nextgov.com", "amp-query", 1),
+    Provider("The Diplomat", "thediplomat.com", "thediplomat.com", "amp-query", 1),
+    Provider("The Drum", "thedrum.com", "www.thedrum.com", "amp-query", 1),
+    Provider("TMCnet", "tmcnet.com", "www.tmcnet.com", "amp-query", 1),
+    Provider("TweakTown", "tweaktown.com", "www.tweaktown.com", "amp-query", 1),
     Provider("UploadVR", "uploadvr.com", "uploadvr.com", "amp-path", 1),
     Provider("Engadget", "engadget.com", "www.engadget.com", "amp-path", 2),
     Provider("Ars Technica", "arstechnica.com", "arstechnica.com", "amp-path", 2),
     Provider("BBC", "bbc.com", "www.bbc.com", "amp-suffix", 2),
-    Provider("Bloomberg", "bloomberg.com", "www.bloomberg.com", "none", 2),
+    Provider("Bloomberg", "bloomberg.com", "www.bloomberg.com", "amp-query", 2),
     Provider("CNBC", "cnbc.com", "www.cnbc.com", "amp-host", 2),
-    Provider("The New York Times", "nytimes.com", "www.nytimes.com", "none", 2),
-    Provider("The Wall Street Journal", "wsj.com", "www.wsj.com", "none", 2),
+    Provider("The New York Times", "nytimes.com", "www.nytimes.com", "amp-query", 2),
+    Provider("The Wall Street Journal", "wsj.com", "www.wsj.com", "amp-query", 2),
     Provider("TechRadar", "techradar.com", "www.techradar.com", "amp-path", 1),
     Provider("Mashable", "mashable.com", "mashable.com", "amp-path", 1),
-    Provider("Neowin", "neowin.net", "www.neowin.net", "none", 1),
-    Provider("The Robot Report", "therobotreport.com", "www.therobotreport.com", "none", 1),
-    Provider("Tech in Asia", "techinasia.com", "www.techinasia.com", "none", 1),
+    Provider("Neowin", "neowin.net", "www.neowin.net", "amp-query", 1),
+    Provider("The Robot Report", "therobotreport.com", "www.therobotreport.com", "amp-query", 1),
+    Provider("Tech in Asia", "techinasia.com", "www.techinasia.com", "amp-query", 1),
     Provider("ReadWrite", "readwrite.com", "readwrite.com", "amp-path", 1),
     Provider("Electrek", "electrek.co", "electrek.co", "amp-path", 1),
     Provider("syncedreview", "syncedreview.com", "syncedreview.com", "amp-path", 1),
-    Provider("datanami.com", "datanami.com", "www.datanami.com", "none", 1),
-    Provider("SD Times", "sdtimes.com", "sdtimes.com", "none", 1),
-    Provider("Le Lézard", "lelezard.com", "www.lelezard.com", "none", 1),
-    Provider("아크로팬", "acrofan.com", "www.acrofan.com", "none", 1),
-    Provider("unite", "unite.ai", "www.unite.ai", "none", 1),
+    Provider("datanami.com", "datanami.com", "www.datanami.com", "amp-query", 1),
+    Provider("SD Times", "sdtimes.com", "sdtimes.com", "amp-query", 1),
+    Provider("Le Lézard", "lelezard.com", "www.lelezard.com", "amp-query", 1),
+    Provider("아크로팬", "acrofan.com", "www.acrofan.com", "amp-query", 1),
+    Provider("unite", "unite.ai", "www.unite.ai", "amp-query", 1),
     Provider("techxplore.com", "techxplore.com", "techxplore.com", "amp-suffix", 1),
-    Provider("openpr.com", "openpr.com", "www.openpr.com", "none", 1),
-    Provider("Scoop", "scoop.co.nz", "www.scoop.co.nz", "none", 1),
-    Provider("Reseller News", "reseller.co.nz", "www.reseller.co.nz", "none", 1),
+    Provider("openpr.com", "openpr.com", "www.openpr.com", "amp-query", 1),
+    Provider("Scoop", "scoop.co.nz", "www.scoop.co.nz", "amp-query", 1),
+    Provider("Reseller News", "reseller.co.nz", "www.reseller.co.nz", "amp-query", 1),
 )
 
 SERVICES_ALL = ("news", "learning", "projects", "people", "companies")
@@ -181,7 +183,8 @@ TOPICS = (
     Topic("15", "TensorFlow", "", "Google AI", ("tensorflow",), 1, SERVICES_ALL),
     Topic("20", "Math for AI", "Math", "AI", ("math", "statistics"), 4, SERVICES_ALL),
 )
-SECOND_TOPIC_WEIGHTS = (0, 30, 7, 4, 7, 18, 4, 5, 6, 2, 2, 4, 2, 5, 6, 5, 15, 2, 2, 1)
+# Weights of the topics besides AI, which most articles carry on top.
+TOPIC_WEIGHTS = (0, 30, 7, 4, 7, 18, 4, 5, 6, 2, 2, 4, 2, 5, 6, 5, 15, 2, 2, 1)
 
 COMPANIES = (
     "OpenAI", "Google", "Microsoft", "Meta", "Nvidia", "IBM", "Amazon", "Apple", "Baidu",
@@ -329,12 +332,13 @@ class SiteGenerator:
             amp = {
                 "amp-path": f"{web}amp/",
                 "amp-host": web.replace(f"https://{host}/", f"https://amp.{host}/", 1),
-            }.get(provider.amp_style, f"{web}?outputType=amp")
+                "amp-query": f"{web}?outputType=amp",
+            }[provider.amp_style]
         return web, amp if self.rng.random() < AMP_SHARE else None
 
     def topics(self) -> tuple[str, ...]:
         rng = self.rng
-        picked = rng.choices(TOPICS, weights=SECOND_TOPIC_WEIGHTS, k=rng.choice((1, 1, 2)))
+        picked = rng.choices(TOPICS, weights=TOPIC_WEIGHTS, k=rng.choice((1, 1, 2)))
         names = [topic.name for topic in picked if topic.name != "AI"]
         if rng.random() < 0.8:
             names.insert(rng.randrange(len(names) + 1), "AI")
@@ -392,6 +396,7 @@ class SiteGenerator:
             target = articles[(index + rng.randrange(1, len(articles))) % len(articles)]
             quality = target.quality if target.quality is not None else rng.randint(0, 160)
         else:
+            # An article of the wider web: planned like ours, never written.
             target = self.article(len(articles) + index)
             quality = rng.randint(0, 99)
         lines = [
@@ -498,7 +503,7 @@ def write_topics(root: Path) -> None:
     topics_dir = root / "_data" / "topics"
     images_dir = root / "assets" / "images" / "topics"
     topics_dir.mkdir(parents=True)
-    images_dir.mkdir(parents=True, exist_ok=True)
+    images_dir.mkdir(parents=True)
     image = grey_jpeg(400)
     for topic in TOPICS:
         names = [

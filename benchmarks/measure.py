@@ -15,6 +15,7 @@ from pathlib import Path
 # Exit code 1 means findings for curate and check-jsonschema, but Python also exits 1 on an
 # uncaught exception or a missing module, so stderr tells the two apart.
 CRASH_MARKERS = ("Traceback (most recent call last)", "No module named")
+RICH_FRAME = " \t│╭╮╰╯─"
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,10 @@ def run_batches(commands: Sequence[Sequence[str]], cwd: Path) -> Sample:
 
 
 def failed_measurement(label: str, sample: Sample) -> Measurement:
-    last_line = next((line for line in reversed(sample.stderr.splitlines()) if line.strip()), "")
-    return Measurement(label, None, None, f"exit {sample.exit_code}", last_line.strip()[:300])
+    """Keep the last line that says something, without the frame of a Rich error panel."""
+    lines = (line.strip(RICH_FRAME) for line in reversed(sample.stderr.splitlines()))
+    detail = next((line for line in lines if line), "")
+    return Measurement(label, None, None, f"exit {sample.exit_code}", detail[:300])
 
 
 def measure(

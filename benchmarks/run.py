@@ -91,13 +91,12 @@ def curate_command() -> list[str]:
 
 
 def measure_cached(
-    label: str, command: list[str], cwd: Path, runs: int, before_each: EditedArticle | None = None
+    label: str, command: list[str], cwd: Path, runs: int, edited: EditedArticle | None = None
 ) -> Measurement:
-    """Prime the cache with one unmeasured run, then measure; an edited article is restored."""
+    """Prime the cache with one unmeasured run, then measure; `edited` changes before each run."""
     run_process(command, cwd)
-    if before_each is None:
+    if edited is None:
         return measure(label, [command], cwd, runs)
-    edited = before_each
     try:
         return measure(label, [command], cwd, runs, lambda _run: edited.rewrite())
     finally:
@@ -116,7 +115,7 @@ def curate_rows(site: Path, runs: int) -> list[Row]:
             Row(measure_cached(f"curate {name} (warm, nothing changed)", command, site, runs))
         )
         label = f"curate {name} (warm, 1 file changed)"
-        rows.append(Row(measure_cached(label, command, site, runs, before_each=article)))
+        rows.append(Row(measure_cached(label, command, site, runs, edited=article)))
     relative = article.path.relative_to(site)
     label = f"curate lint {relative.parent}/<one file> (warm, cwd=SITE: pre-commit)"
     rows.append(Row(measure_cached(label, [*curate, "lint", str(relative)], site, runs)))
@@ -126,6 +125,7 @@ def curate_rows(site: Path, runs: int) -> list[Row]:
 
 
 def argument_bytes(argument: str) -> int:
+    """What one argument or environment entry costs of ARG_MAX: its bytes, a NUL, a pointer."""
     return len(os.fsencode(argument)) + 1 + 8
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 2
+FORMAT = 3
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 
@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS files (
     digest TEXT NOT NULL,
     checked_ns INTEGER NOT NULL,
     complete INTEGER NOT NULL,
-    report TEXT NOT NULL,
+    diagnostics TEXT NOT NULL,
+    record TEXT NOT NULL,
     PRIMARY KEY (fingerprint, path)
 );
 CREATE TABLE IF NOT EXISTS links (
@@ -143,12 +144,17 @@ class Store:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
 
-    def lookup(self, paths: Sequence[str]) -> dict[str, FileReport]:
-        """Reports still valid for ``paths``; stale, unreadable or missing rows are misses."""
+    def lookup(self, paths: Sequence[str], *, records: bool = True) -> dict[str, FileReport]:
+        """Reports still valid for ``paths``; stale, unreadable or missing rows are misses.
+
+        ``records=False`` leaves out the index records (a plain validate needs none),
+        which saves most of the decoding.
+        """
+        columns = "diagnostics, record" if records else "diagnostics, 'null'"
         try:
             rows = self._db.execute(
-                "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, report FROM files "
-                "WHERE fingerprint = ?",
+                f"SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, {columns} "
+                "FROM files WHERE fingerprint = ?",
                 (self.fingerprint,),
             ).fetchall()
         except sqlite3.DatabaseError:
@@ -166,11 +172,11 @@ class Store:
             row = stored.get(path)
             if row is None or tuple(row[:3]) != signature:
                 continue
-            digest, checked_ns, report = row[3:]
+            digest, checked_ns, complete, diagnostics, record = row[3:]
             racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
             if racy and _digest(path) != digest:
                 continue
-            decoded = _decode_report(path, report)
+            decoded = _decode_report(path, diagnostics, record, bool(complete))
             if decoded is not None:
                 found[path] = decoded
         return found
@@ -190,13 +196,13 @@ class Store:
                     digest,
                     self._started_ns,
                     int(report.complete),
-                    json.dumps(_encode_report(report), separators=(",", ":")),
+                    *_encode_report(report),
                 )
             )
         try:
             with self._db:
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
         except sqlite3.OperationalError:
             pass  # locked by another curate for too long: this run stays uncached
@@ -238,9 +244,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
-        check = connection.execute("PRAGMA quick_check").fetchone()
-        if check is None or check[0] != "ok":
-            raise sqlite3.DatabaseError(f"cache integrity check failed: {check}")
         if connection.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
             _migrate(connection)
     except sqlite3.DatabaseError:
@@ -304,18 +307,21 @@ def describe(directory: Path) -> str:
     )
 
 
-def _encode_report(report: FileReport) -> list[Any]:
+def _encode_report(report: FileReport) -> tuple[str, str]:
+    """The diagnostics (with the suppressions) and the record, as two JSON texts."""
     record = report.record
-    return [
+    diagnostics = [
         [
             [d.path, d.line, d.column, d.code, d.severity.value, d.message, d.name, list(d.pointer)]
             for d in report.diagnostics
         ],
-        None if record is None else _encode_record(record),
         {str(line): sorted(codes) for line, codes in report.suppressions.by_line.items()},
         None if report.suppressions.whole_file is None else sorted(report.suppressions.whole_file),
-        report.complete,
     ]
+    return (
+        json.dumps(diagnostics, separators=(",", ":")),
+        json.dumps(None if record is None else _encode_record(record), separators=(",", ":")),
+    )
 
 
 def _encode_record(record: ArticleRecord) -> list[Any]:
@@ -343,12 +349,13 @@ def _encode_record(record: ArticleRecord) -> list[Any]:
     ]
 
 
-def _decode_report(path: str, text: str) -> FileReport | None:
+def _decode_report(path: str, diagnostics: str, record: str, complete: bool) -> FileReport | None:
     """A stored report, or None if the row is not what this version wrote."""
     from curate.engine import FileReport
 
     try:
-        diagnostics, record, by_line, whole_file, complete = json.loads(text)
+        found, by_line, whole_file = json.loads(diagnostics)
+        fields = json.loads(record)
         suppressions = (
             Suppressions(
                 {int(line): frozenset(codes) for line, codes in by_line.items()},
@@ -361,11 +368,11 @@ def _decode_report(path: str, text: str) -> FileReport | None:
             path,
             tuple(
                 Diagnostic(p, ln, col, code, Severity(sev), msg, name, tuple(pointer))
-                for p, ln, col, code, sev, msg, name, pointer in diagnostics
+                for p, ln, col, code, sev, msg, name, pointer in found
             ),
-            None if record is None else _decode_record(record),
+            None if fields is None else _decode_record(fields),
             suppressions,
-            bool(complete),
+            complete,
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -12,6 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
+try:  # the C loader: a site has dozens of taxonomy files, read on every run
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 from curate.model import Article, Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -122,7 +127,7 @@ def _tolerant_yaml(path: Path) -> _DataFile:
     except (OSError, UnicodeDecodeError) as error:
         return _DataFile(None, "", f"cannot read: {error}")
     try:
-        documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+        documents = [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -155,7 +160,7 @@ def _front_matter_yaml(path: Path) -> _DataFile:
     else:
         document = text
     try:
-        return _DataFile(yaml.safe_load(document), text)
+        return _DataFile(yaml.load(document, Loader=_Loader), text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 + (text != document) if mark is not None else 1
@@ -253,7 +258,7 @@ def _missing_data_images(site: Site, files: Iterable[tuple[Path, _DataFile]]) ->
                     column,
                     "TX004",
                     Severity.ERROR,
-                    f"image {url} does not exist: no file {relative} under the site root",
+                    f"image {url} is missing: the site has no file {relative}",
                     "taxonomy-image-missing",
                 )
             )

@@ -25,7 +25,7 @@ from curate.loading import (
 )
 from curate.model import Article, Diagnostic, Severity
 from curate.rules import Finding, Rule, Selection
-from curate.schema import ArticleValidator, load_schema, schema_fingerprint
+from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
 if TYPE_CHECKING:
     from curate.config import Settings
@@ -76,9 +76,11 @@ class RunResult:
 class ReportCache(Protocol):
     """Per-file results kept between runs (see :mod:`curate.cache`)."""
 
-    def lookup(self, paths: Sequence[str]) -> dict[str, FileReport]: ...
+    def lookup(self, paths: Sequence[str], *, records: bool = True) -> dict[str, FileReport]: ...
 
     def store(self, reports: Sequence[FileReport]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class _Checker:
@@ -171,7 +173,7 @@ def _run_jobs(jobs: list[tuple[str, bool]], options: CheckOptions) -> list[FileR
         return list(pool.map(_work, jobs, chunksize=chunk))
 
 
-def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[Path], list[Diagnostic]]:
+def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str], list[Diagnostic]]:
     """The site around ``paths`` and the article files to report on."""
     start = paths[0] if paths else Path.cwd()
     root = settings.root or (find_site_root(start) if start.exists() else None)
@@ -182,7 +184,7 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[Path]
     return site, files, missing
 
 
-def _matches_any(path: Path, patterns: Iterable[str], root: Path | None) -> bool:
+def _matches_any(path: str, patterns: Iterable[str], root: Path | None) -> bool:
     text = _relative(path, root)
     return any(fnmatch.fnmatch(text, pattern) for pattern in patterns)
 
@@ -202,36 +204,49 @@ def run_checks(
     *,
     lint: bool,
     cache_factory: Callable[[Site, str], ReportCache | None] | None = None,
+    need_records: bool = True,
 ) -> RunResult:
-    """Check ``paths`` (files and folders) and return every diagnostic, sorted."""
+    """Check ``paths`` (files and folders) and return every diagnostic, sorted.
+
+    With ``need_records=False`` (and ``lint=False``) the reports may come without
+    their index records, which makes a warm validate cheaper.
+    """
     schema = load_schema(settings.schema)
     site, files, missing = prepare(paths, settings)
     selection = Selection(settings.select, settings.ignore, settings.extend_select)
     options = CheckOptions(schema, site, selection, lint, settings)
     corpus_rules = [r for r in selection.rules() if r.check_corpus is not None] if lint else []
 
-    reported = [str(f) for f in files]
-    wanted = set(reported)
+    reported = files
     index_only: list[str] = []
     if corpus_rules and site.root is not None:
+        wanted = {os.path.abspath(path) for path in reported}
         exclude = (*settings.exclude, *site.exclude)
-        for path in iter_article_files(site.root, exclude, site.root):
-            name = str(path)
-            if name not in wanted and os.path.abspath(name) not in _absolute(wanted):
-                index_only.append(name)
+        index_only = [
+            path
+            for path in iter_article_files(site.root, exclude, site.root)
+            if os.path.abspath(path) not in wanted
+        ]
 
     fingerprint = f"{schema_fingerprint(schema)}|{settings.fingerprint()}|lint={lint}"
     cache = cache_factory(site, fingerprint) if cache_factory else None
     jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
-    cached = cache.lookup([p for p, _ in jobs]) if cache else {}
-    todo = [
-        (path, full)
-        for path, full in jobs
-        if path not in cached or (full and not cached[path].complete)
-    ]
-    fresh = _run_jobs(todo, options) if todo else []
-    if cache is not None and fresh:
-        cache.store(fresh)
+    try:
+        records = need_records or lint
+        cached = cache.lookup([p for p, _ in jobs], records=records) if cache else {}
+        todo = [
+            (path, full)
+            for path, full in jobs
+            if path not in cached or (full and not cached[path].complete)
+        ]
+        if todo:
+            check_schema(schema)
+        fresh = _run_jobs(todo, options) if todo else []
+        if cache is not None and fresh:
+            cache.store(fresh)
+    finally:
+        if cache is not None:
+            cache.close()
     by_path = {r.path: r for r in cached.values()}
     by_path.update({r.path: r for r in fresh})
 
@@ -255,10 +270,6 @@ def run_checks(
     ]
     diagnostics.sort(key=Diagnostic.sort_key)
     return RunResult(diagnostics, reported, reports, site, index, cache_hits=len(cached))
-
-
-def _absolute(paths: set[str]) -> set[str]:
-    return {os.path.abspath(p) for p in paths}
 
 
 def _contains(path: Path, root: Path) -> bool:

@@ -13,8 +13,10 @@ constructor of our own, so that:
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -454,77 +456,91 @@ def is_article_name(name: str) -> bool:
 
 
 def iter_article_files(
-    directory: Path, exclude: Sequence[str] = (), relative_to: Path | None = None
-) -> Iterator[Path]:
+    directory: Path | str, exclude: Sequence[str] = (), relative_to: Path | str | None = None
+) -> Iterator[str]:
     """Article files under ``directory``, sorted, skipping what is never an article.
 
     ``exclude`` holds glob patterns (and Jekyll ``exclude:`` names) matched
-    against paths relative to ``relative_to`` (the site root).
+    against paths relative to ``relative_to`` (the site root) and against names.
+    Paths are plain strings: a site has tens of thousands, and this runs every time.
     """
-    import os
-
-    base = relative_to or directory
-    found: list[Path] = []
-    for current, dirnames, filenames in os.walk(directory):
-        current_path = Path(current)
+    top = os.fspath(directory)
+    excluded = _exclusion(exclude)
+    prefix = ""
+    if relative_to is not None:
+        base = os.path.abspath(relative_to)
+        absolute = os.path.abspath(top)
+        if absolute.startswith(base + os.sep):
+            prefix = absolute[len(base) + 1 :].replace(os.sep, "/") + "/"
+    found: list[str] = []
+    pending = [(top, prefix)]
+    while pending:
+        current, relative = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        names = {entry.name for entry in entries}
         # At a site's root, articles live in collections (_posts, _news, ...): the
         # Markdown pages beside _config.yml are pages, not articles.
-        site_root = any((current_path / name).is_file() for name in ("_config.yml", "_config.yaml"))
-        dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if not name.startswith(".")
-            and name not in SKIPPED_DIRS
-            and (name.startswith("_") or not site_root)
-            and not _excluded(current_path / name, base, exclude)
-        )
-        if site_root:
-            continue
-        for name in filenames:
-            if is_article_name(name):
-                candidate = current_path / name
-                if not _excluded(candidate, base, exclude):
-                    found.append(candidate)
+        site_root = "_config.yml" in names or "_config.yaml" in names
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir():
+                if (
+                    name.startswith(".")
+                    or name in SKIPPED_DIRS
+                    or (site_root and not name.startswith("_"))
+                    or excluded(relative + name, name)
+                ):
+                    continue
+                pending.append((entry.path, relative + name + "/"))
+            elif not site_root and is_article_name(name) and not excluded(relative + name, name):
+                found.append(entry.path)
     found.sort()
     yield from found
 
 
-def _excluded(path: Path, base: Path, patterns: Sequence[str]) -> bool:
-    if not patterns:
-        return False
-    try:
-        relative = path.relative_to(base)
-    except ValueError:
-        relative = path
-    text = relative.as_posix()
-    return any(
-        relative.match(pattern)
-        or text == pattern.strip("/")
-        or text.startswith(pattern.strip("/") + "/")
-        for pattern in patterns
+def _exclusion(patterns: Sequence[str]) -> Callable[[str, str], bool]:
+    """A test ``(relative path, name) -> excluded?`` compiled once from glob patterns."""
+    cleaned = [pattern.strip("/") for pattern in patterns if pattern.strip("/")]
+    if not cleaned:
+        return lambda relative, name: False
+    # A pattern matches the whole relative path, a folder prefix of it, or the name.
+    regex = re.compile(
+        "|".join(f"(?:{fnmatch.translate(pattern)[:-2]})(?:/.*)?\\Z" for pattern in cleaned)
     )
+
+    def excluded(relative: str, name: str) -> bool:
+        return regex.match(relative) is not None or regex.match(name) is not None
+
+    return excluded
 
 
 def collect_paths(
-    paths: Iterable[Path], exclude: Sequence[str] = (), root: Path | None = None
-) -> tuple[list[Path], list[Diagnostic]]:
+    paths: Sequence[Path | str], exclude: Sequence[str] = (), root: Path | str | None = None
+) -> tuple[list[str], list[Diagnostic]]:
     """Expand files and folders into article files; a missing path is a diagnostic.
 
     A file named explicitly is always checked, whatever its name.
     """
-    files: list[Path] = []
+    files: list[str] = []
     problems: list[Diagnostic] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for path in paths:
-        if path.is_dir():
-            candidates: Iterable[Path] = iter_article_files(path, exclude, root)
-        elif path.is_file():
-            candidates = (path,)
+        name = os.fspath(path)
+        if os.path.isdir(name):
+            candidates: Iterable[str] = iter_article_files(name, exclude, root)
+        elif os.path.isfile(name):
+            candidates = (name,)
         else:
-            problems.append(_file_diagnostic(str(path), "FM012", "no such file or directory"))
+            problems.append(_file_diagnostic(name, "FM012", "no such file or directory"))
+            continue
+        if len(paths) == 1:
+            files.extend(candidates)  # one walk never yields a file twice
             continue
         for candidate in candidates:
-            key = candidate.resolve()
+            key = os.path.abspath(candidate)
             if key not in seen:
                 seen.add(key)
                 files.append(candidate)

@@ -8,7 +8,7 @@ The score
 
 ::
 
-    score     = 100 × base × freshness                          (0 to 100)
+    score     = 100 * base * freshness                          (0 to 100)
     base      = (wq·q + wh·h) / (wq + wh), over the parts that are known
     q         = min(quality, 100) / 100
     h         = min(log(1 + heat) / log(1 + 200), 1)
@@ -122,7 +122,7 @@ class Weights:
 
     def __str__(self) -> str:
         total = self.quality + self.heat
-        return f"quality {self.quality / total:.2g}, heat {self.heat / total:.2g}"
+        return f"quality {self.quality / total:.2g} + heat {self.heat / total:.2g}"
 
 
 def parse_weights(text: str) -> Weights:
@@ -198,9 +198,7 @@ def resolve_topics(
     for query in queries:
         key = normalize_topic(query)
         if key not in by_key:
-            raise UnknownTopicError(
-                query, _close_topics(key, names), _known_topics(taxonomy, used)
-            )
+            raise UnknownTopicError(query, _close_topics(key, names), _known_topics(taxonomy, used))
         resolved.append(TopicQuery(query, names[key], frozenset(by_key[key])))
     return tuple(resolved)
 
@@ -213,8 +211,7 @@ def _close_topics(key: str, names: dict[str, str]) -> list[str]:
 
 def _known_topics(taxonomy: Sequence[Topic], used: Sequence[str]) -> list[str]:
     known = [
-        f"{topic.name} ({topic.shortname})" if topic.shortname else topic.name
-        for topic in taxonomy
+        f"{topic.name} ({topic.shortname})" if topic.shortname else topic.name for topic in taxonomy
     ]
     in_taxonomy = {normalize_topic(alias) for topic in taxonomy for alias in topic.aliases()}
     return known + [name for name in used if normalize_topic(name) not in in_taxonomy]
@@ -404,10 +401,11 @@ def score_article(record: ArticleRecord, options: RankOptions) -> ScoreParts:
     """The score of one article at ``options.now`` and its parts."""
     weights = options.weights
     heat = known_heat(record)
+    quality = None if record.quality is None else quality_norm(record.quality)
     known = [
         (name, weight, value)
         for name, weight, value in (
-            ("quality", weights.quality, None if record.quality is None else quality_norm(record.quality)),
+            ("quality", weights.quality, quality),
             ("heat", weights.heat, None if heat is None else heat_norm(heat)),
         )
         if value is not None and weight > 0
@@ -489,7 +487,9 @@ def rank(records: Iterable[ArticleRecord], options: RankOptions) -> list[RankedA
     scored.sort(key=lambda item: item[0])
     if options.limit:
         scored = scored[: options.limit]
-    return [RankedArticle(index, record, parts) for index, (_, record, parts) in enumerate(scored, 1)]
+    return [
+        RankedArticle(place, record, parts) for place, (_, record, parts) in enumerate(scored, 1)
+    ]
 
 
 # --- statistics ---------------------------------------------------------------------------
@@ -549,6 +549,14 @@ def histogram(values: Iterable[int], width: int = BUCKET_WIDTH) -> tuple[Bucket,
     )
 
 
+def _per_year(dates: Sequence[datetime]) -> tuple[tuple[int, int], ...]:
+    """Articles per year, years without any included so that gaps show."""
+    counts = Counter(when.year for when in dates)
+    if not counts:
+        return ()
+    return tuple((year, counts[year]) for year in range(min(counts), max(counts) + 1))
+
+
 def corpus_stats(
     records: Sequence[ArticleRecord],
     *,
@@ -569,7 +577,7 @@ def corpus_stats(
         earliest=min(known_dates, default=None),
         latest=max(known_dates, default=None),
         undated=len(dates) - len(known_dates),
-        per_year=tuple(sorted(Counter(when.year for when in known_dates).items())),
+        per_year=_per_year(known_dates),
         topics=_most_common(Counter(t for r in records for t in dict.fromkeys(r.topics))),
         providers=_most_common(Counter(provider_key(r) for r in records)),
         quality=histogram(qualities),

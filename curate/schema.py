@@ -71,16 +71,21 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
         raise SchemaError(f"schema {schema_path} is not valid JSON: {error}") from None
     if not isinstance(schema, dict):
         raise SchemaError(f"schema {schema_path} is not a JSON object")
+    return schema
+
+
+def check_schema(schema: dict[str, Any]) -> None:
+    """Raise SchemaError unless ``schema`` is a valid JSON Schema.
+
+    Separate from loading: a run whose every file is cached never imports jsonschema.
+    """
     from jsonschema.exceptions import SchemaError as InvalidSchema
     from jsonschema.validators import validator_for
 
     try:
         validator_for(schema).check_schema(schema)
     except InvalidSchema as error:
-        raise SchemaError(
-            f"schema {schema_path} is not a valid JSON Schema: {error.message}"
-        ) from None
-    return schema
+        raise SchemaError(f"the schema is not a valid JSON Schema: {error.message}") from None
 
 
 def schema_fingerprint(schema: dict[str, Any]) -> str:

@@ -91,7 +91,7 @@ def test_garbage_rows_are_misses_not_trusted(site: Path) -> None:
     expected, _ = run(site)
     store = Store.open(site / ".curate_cache", "x")
     assert store is not None
-    store._db.execute("UPDATE files SET report = '[1, 2'")
+    store._db.execute("UPDATE files SET diagnostics = '[1, 2', record = '{'")
     store._db.commit()
     store.close()
     found, hits = run(site)

@@ -144,11 +144,11 @@ def test_site_walk_skips_pages_data_and_hidden_folders(tmp_path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("---\ntitle: x\n---\n")
     files, _ = collect_paths([tmp_path], root=tmp_path)
-    found = sorted(p.relative_to(tmp_path).as_posix() for p in files)
+    found = sorted(Path(p).relative_to(tmp_path).as_posix() for p in files)
     assert found == ["_archive/_news/2020-01-01-b.markdown", "_posts/2021-01-01-a.md"]
     # A file named explicitly is always checked.
     files, _ = collect_paths([tmp_path / "README.md"])
-    assert files == [tmp_path / "README.md"]
+    assert files == [str(tmp_path / "README.md")]
 
 
 def test_suppression_comments_are_read() -> None:

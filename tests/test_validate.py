@@ -163,7 +163,7 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "cannot read schema" in capsys.readouterr().err
     bad = tmp_path / "bad.json"
     bad.write_text('{"type": 12}')
-    assert main(["validate", "--schema", str(bad), str(EXAMPLES)]) == 2
+    assert main(["validate", "--schema", str(bad), str(EXAMPLES), "--no-cache"]) == 2
     assert "not a valid JSON Schema" in capsys.readouterr().err
 
 

@@ -36,7 +36,7 @@ def run_and_report(
 
     targets = list(paths) if paths else [settings.root or Path.cwd()]
     result: RunResult = run_checks(
-        targets, settings, lint=lint, cache_factory=cache_factory(settings)
+        targets, settings, lint=lint, cache_factory=cache_factory(settings), need_records=lint
     )
     notes = tuple(result.extra.get("notes", ()))
     summary = Summary(command, len(result.files), statistics, notes)

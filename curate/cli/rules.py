@@ -1,0 +1,78 @@
+"""``curate rules``: list every code curate reports, or explain one."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from curate.cli.errors import handle_errors
+
+if TYPE_CHECKING:
+    from curate.codes import CodeDoc
+
+
+class RulesFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+def find_docs(query: str | None) -> tuple[list[CodeDoc], bool]:
+    """The codes ``query`` names (a code, a name or a prefix), and whether it named one.
+
+    An unknown query raises UnknownCodeError with the closest codes.
+    """
+    from curate.reporting.rules import family_order
+    from curate.rules import all_codes, check_codes
+
+    docs = dict(sorted(all_codes().items(), key=lambda item: family_order(item[1])))
+    if query is None or query.strip().upper() == "ALL":
+        return list(docs.values()), False
+    wanted = query.strip()
+    by_name = {doc.name: doc for doc in docs.values()}
+    exact = docs.get(wanted.upper()) or by_name.get(wanted.lower())
+    if exact is not None:
+        return [exact], True
+    matching = [doc for code, doc in docs.items() if code.startswith(wanted.upper())]
+    if not matching:
+        check_codes([wanted])
+    return matching, False
+
+
+def rules(
+    code: Annotated[
+        str | None,
+        typer.Argument(
+            help="A code (RL001), a rule name (related-link-unpublished) or a prefix (RL).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        RulesFormat,
+        typer.Option("--format", "-f", help="How to show the codes.", case_sensitive=False),
+    ] = RulesFormat.table,
+) -> None:
+    """List every code curate reports (file, schema and lint rules), or explain one.
+
+    'curate rules RL001' shows what the rule flags, why it matters to the site,
+    an example and how to fix it. A prefix (RL) lists a family.
+    """
+    from curate.reporting.rules import doc_dict, write_doc, write_json, write_table
+    from curate.rules import all_rules
+
+    with handle_errors():
+        docs, single = find_docs(code)
+        templates = {c: rule.message for c, rule in all_rules().items()}
+        if output is RulesFormat.json:
+            documents = [doc_dict(doc, templates.get(doc.code)) for doc in docs]
+            write_json(documents[0] if single else documents, sys.stdout)
+        elif single:
+            write_doc(docs[0], templates.get(docs[0].code), sys.stdout)
+        else:
+            write_table(docs, sys.stdout)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(rules)

@@ -1,0 +1,162 @@
+"""What several rule families share: walking images and URLs, describing values.
+
+Rules run on front matter that may have failed the schema, so every helper
+accepts any shape and yields nothing for what it cannot read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from curate.model import Pointer
+from curate.schema import format_pointer
+
+if TYPE_CHECKING:
+    from curate.corpus import Site
+
+#: The keys of an article or a related entry that hold article URLs.
+URL_KEYS = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
+#: The keys that say where an article is: what a related link points to.
+LINK_KEYS = ("webUrl", "originalUrl")
+DEFAULT_QUALITY_THRESHOLD = 70
+
+
+def message(code: str, **fields: Any) -> str:
+    """The message of rule ``code``: its documented template filled with ``fields``."""
+    from curate.rules import _REGISTRY
+
+    return _REGISTRY[code].message.format(**fields)
+
+
+def where(pointer: Pointer) -> str:
+    """A pointer as an editor reads it: ``related[0].webUrl``."""
+    return format_pointer(pointer)
+
+
+def describe(value: Any) -> str:
+    """A value quoted for a message, shortened when long."""
+    if isinstance(value, str):
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        return json.dumps(shown, ensure_ascii=False)
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return str(value)
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def entries(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def text(value: Any) -> str | None:
+    """A non-blank string, stripped; None for anything else."""
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def integer(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def related_entries(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(index, entry)`` for every related entry that is a mapping."""
+    for index, entry in enumerate(entries(data.get("related"))):
+        if isinstance(entry, dict):
+            yield index, entry
+
+
+def image_lists(data: dict[str, Any]) -> Iterator[tuple[Pointer, list[Any]]]:
+    """Every list of images of an article: its own, its provider's and its related entries'."""
+    yield ("images",), entries(data.get("images"))
+    yield ("provider", "images"), entries(mapping(data.get("provider")).get("images"))
+    for index, entry in related_entries(data):
+        yield ("related", index, "images"), entries(entry.get("images"))
+        provider = mapping(entry.get("provider"))
+        yield ("related", index, "provider", "images"), entries(provider.get("images"))
+
+
+def images(data: dict[str, Any]) -> Iterator[tuple[Pointer, dict[str, Any]]]:
+    """``(pointer, image)`` for every image mapping anywhere in the article."""
+    for base, items in image_lists(data):
+        for index, image in enumerate(items):
+            if isinstance(image, dict):
+                yield (*base, index), image
+
+
+def url_values(data: dict[str, Any]) -> Iterator[tuple[Pointer, str]]:
+    """``(pointer, url)`` for every URL string of the article, related entries and images."""
+    for key in URL_KEYS:
+        if isinstance(data.get(key), str):
+            yield (key,), data[key]
+    for index, entry in related_entries(data):
+        for key in URL_KEYS:
+            if isinstance(entry.get(key), str):
+                yield ("related", index, key), entry[key]
+    for pointer, image in images(data):
+        if isinstance(image.get("url"), str):
+            yield (*pointer, "url"), image["url"]
+
+
+def http_url_problem(value: Any) -> str | None:
+    """Why ``value`` is not an absolute http(s) URL, or None if it is one.
+
+    Surrounding whitespace is not a problem here: url-whitespace reports it.
+    """
+    if not isinstance(value, str):
+        return f"is {describe(value)}, not a URL"
+    url = value.strip()
+    if not url:
+        return "is empty"
+    if any(char.isspace() for char in url):
+        return "contains a space"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "is not a well-formed URL"
+    if not parts.scheme:
+        return "has no scheme: it should start with https://"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"uses {parts.scheme}:, not http: or https:"
+    if not host or ("." not in host and host != "localhost"):
+        return "has no valid host name"
+    return None
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An RFC 3339 date-time as an aware datetime (naive ones taken as UTC), or None."""
+    if not isinstance(value, str):
+        return None
+    candidate = value.strip()
+    if candidate[-1:] in ("Z", "z"):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def quality_threshold(site: Site) -> int:
+    settings = site.settings
+    return settings.published_quality_threshold if settings else DEFAULT_QUALITY_THRESHOLD
+
+
+def now(site: Site) -> datetime:
+    """The run's clock: ``--now`` when given, else the current time."""
+    settings = site.settings
+    if settings is not None and settings.now is not None:
+        return settings.now
+    return datetime.now(timezone.utc)

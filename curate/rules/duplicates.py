@@ -1,0 +1,108 @@
+"""DU: the same article in two files of the site."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+from curate.corpus import display_path
+from curate.model import Severity
+from curate.rules import Finding, rule
+from curate.rules._common import message
+
+if TYPE_CHECKING:
+    from curate.corpus import ArticleRecord, CorpusIndex, Site
+
+#: How many other files a message names before it says "and N more".
+_SHOWN = 3
+
+
+def _files(records: list[ArticleRecord]) -> str:
+    names = [display_path(record.path) for record in records[:_SHOWN]]
+    more = len(records) - _SHOWN
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+@rule(
+    "DU001",
+    "duplicate-article-url",
+    Severity.WARNING,
+    message="{field} {url} is also the URL of {files}",
+    summary="Two files of the site are the same article: they share a webUrl, originalUrl or "
+    "ampWebUrl (compared without scheme/host case, a trailing slash or surrounding spaces).",
+    why="Readers see the same story twice in listings, and related links to it pick one of "
+    "the copies at random.",
+    example='# _posts/2021-03-04-story.md and _posts/2021-03-06-story-again.md both have\n'
+    'webUrl: "https://example.com/story"',
+    fix="Keep one of the files (usually the older) and delete the other.",
+    corpus=True,
+)
+def duplicate_article_url(
+    record: ArticleRecord, index: CorpusIndex, site: Site
+) -> Iterator[Finding]:
+    named: set[str] = {record.path}
+    fields = (
+        ("webUrl", record.web_url),
+        ("originalUrl", record.original_url),
+        ("ampWebUrl", record.amp_url),
+    )
+    for field, url in fields:
+        if url is None or not url.strip():
+            continue
+        others = [other for other in index.find(url) if other.path not in named]
+        if others:
+            named.update(other.path for other in others)
+            yield Finding(
+                (field,), message("DU001", field=field, url=url.strip(), files=_files(others))
+            )
+
+
+_POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+?)(?:\.[A-Za-z]+)?$")
+#: The files of each slug, built once per index (the index lives for one run).
+_SLUGS: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[ArticleRecord]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _post_name(path: str) -> tuple[str, str] | None:
+    """``(date, slug)`` of a Jekyll post name such as ``2021-06-30-a-story.md``."""
+    match = _POST_NAME.match(PurePath(path).name)
+    return (match[1], match[2]) if match else None
+
+
+def _by_slug(index: CorpusIndex) -> dict[str, list[ArticleRecord]]:
+    slugs = _SLUGS.get(index)
+    if slugs is None:
+        slugs = {}
+        for record in index.records:
+            name = _post_name(record.path)
+            if name is not None:
+                slugs.setdefault(name[1], []).append(record)
+        _SLUGS[index] = slugs
+    return slugs
+
+
+@rule(
+    "DU002",
+    "duplicate-slug",
+    Severity.WARNING,
+    message="the slug '{slug}' is also used by {files}: the same article posted twice?",
+    summary="Two post files have the same name after the date: the same slug on two dates.",
+    why="The slug comes from the title, so two files with one slug are usually the same story "
+    "posted again on another day, shown twice in listings.",
+    example="_posts/2021-03-04-ai-finds-drugs-for-alzheimers.md\n"
+    "_posts/2021-03-06-ai-finds-drugs-for-alzheimers.md",
+    fix="Delete the later copy, or retitle and rename one if they are different stories.",
+    corpus=True,
+)
+def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:
+    name = _post_name(record.path)
+    if name is None:
+        return
+    others = [other for other in _by_slug(index).get(name[1], []) if other.path != record.path]
+    if others:
+        dated = sorted(others, key=lambda other: other.path)
+        yield Finding(("title",), message("DU002", slug=name[1], files=_files(dated)))

@@ -1,0 +1,100 @@
+"""PB: whether an article should be on the site, and its 'secured' payload."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from curate.model import Severity
+from curate.rules import Finding, rule
+from curate.rules._common import integer, message, quality_threshold
+
+if TYPE_CHECKING:
+    from curate.corpus import Site
+    from curate.model import Article
+
+#: AES uses a 16-byte initialisation vector.
+IV_BYTES = 16
+
+
+@rule(
+    "PB001",
+    "published-below-quality-threshold",
+    Severity.WARNING,
+    message="published: true, but quality {quality} is below the publishing threshold "
+    "{threshold}",
+    summary="An article is 'published: true' with a quality below the threshold (default 70; "
+    "--quality-threshold or published-quality-threshold in the configuration).",
+    why="The site publishes articles from the threshold up; a weaker one on the site is "
+    "usually a 'published' flag set by hand or a quality that was lowered later.",
+    example="quality: 59\npublished: true",
+    fix="Set 'published: false', or raise the quality if the article deserves it.",
+)
+def published_below_quality_threshold(article: Article, site: Site) -> Iterator[Finding]:
+    quality = integer(article.data.get("quality"))
+    threshold = quality_threshold(site)
+    if article.data.get("published") is True and quality is not None and quality < threshold:
+        yield Finding(("published",), message("PB001", quality=quality, threshold=threshold))
+
+
+@rule(
+    "PB002",
+    "published-heat-unmeasured",
+    Severity.WARNING,
+    message="published: true, but heat is -1 (not measured), which goes with unpublished "
+    "articles",
+    summary="An article is 'published: true' with 'heat: -1'.",
+    why="heat -1 marks an article whose popularity was never measured, which upstream only "
+    "happens for unpublished ones: the 'published' flag is probably wrong, and ranking puts "
+    "the article last.",
+    example="heat: -1\npublished: true",
+    fix="Set 'published: false', or give the article its measured heat.",
+)
+def published_heat_unmeasured(article: Article, site: Site) -> Iterator[Finding]:
+    if article.data.get("published") is True and integer(article.data.get("heat")) == -1:
+        yield Finding(("heat",), message("PB002"))
+
+
+def _decoded(part: str) -> bytes | None:
+    try:
+        return base64.b64decode(part, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def secured_problem(value: str) -> str | None:
+    """What is wrong with a ``<base64 ciphertext>;<base64 IV>`` value, or None."""
+    parts = value.strip().split(";")
+    if len(parts) != 2:
+        return f"has {len(parts)} part{'s' if len(parts) != 1 else ''} separated by ';', not 2"
+    ciphertext, iv = parts
+    if not ciphertext or _decoded(ciphertext) is None:
+        return "has a ciphertext (before ';') that is not valid base64"
+    decoded_iv = _decoded(iv)
+    if not iv or decoded_iv is None:
+        return "has an IV (after ';') that is not valid base64"
+    if len(decoded_iv) != IV_BYTES:
+        return f"has an IV of {len(decoded_iv)} bytes, not {IV_BYTES}"
+    return None
+
+
+@rule(
+    "PB003",
+    "secured-malformed",
+    Severity.ERROR,
+    message="secured {problem}: it must be '<base64 ciphertext>;<base64 16-byte IV>'",
+    summary="'secured' is not two base64 parts separated by ';', or its IV is not 16 bytes.",
+    why="The site decrypts 'secured' with the IV after the ';'; a malformed value cannot be "
+    "decrypted, so what it protects is lost on the page.",
+    example='secured: "eun5msn8Zr4U...==;/g9GM5k0AwisSLBq"',
+    fix="Copy the value again from the tool that produced it; do not edit it by hand.",
+)
+def secured_malformed(article: Article, site: Site) -> Iterator[Finding]:
+    value = article.data.get("secured")
+    if not isinstance(value, str):
+        return
+    problem = secured_problem(value)
+    if problem is not None:
+        yield Finding(("secured",), message("PB003", problem=problem))

@@ -1,0 +1,255 @@
+"""RL: the ``related`` entries, shown as links under an article."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from curate.corpus import display_path, normalize_url
+from curate.model import Severity
+from curate.rules import Finding, rule
+from curate.rules._common import (
+    LINK_KEYS,
+    URL_KEYS,
+    describe,
+    http_url_problem,
+    message,
+    parse_timestamp,
+    related_entries,
+    text,
+)
+
+if TYPE_CHECKING:
+    from curate.corpus import ArticleRecord, CorpusIndex, RelatedRef, Site
+    from curate.model import Article
+
+
+def _targets(ref: RelatedRef, record: ArticleRecord, index: CorpusIndex) -> list[ArticleRecord]:
+    """The site's own articles a related entry links to, other than the article itself."""
+    if ref.url is None:
+        return []
+    return [target for target in index.find(ref.url) if target.path != record.path]
+
+
+@rule(
+    "RL001",
+    "related-link-unpublished",
+    Severity.ERROR,
+    message="{where} links to {url}, an article of this site that is not published "
+    "(published: false in {path}): the link is dead on the site",
+    summary="A related entry links to an article of this site that is 'published: false'.",
+    why="The site does not build unpublished articles, so readers who follow the related link "
+    "land on a missing page.",
+    example="# _posts/2021-06-30-shenzhen-....md (published: true)\n"
+    "related:\n"
+    "  - title: Shenzhen Rolls Out China's First General AI Regulation\n"
+    '    webUrl: "https://syncedreview.com/2021/06/30/shenzhen-rolls-out-..."\n'
+    "# ...while _posts/2021-06-30-shenzhen-rolls-out-....md says: published: false",
+    fix="Remove the related entry, link to another article, or publish the target article.",
+    corpus=True,
+)
+def related_link_unpublished(
+    record: ArticleRecord, index: CorpusIndex, site: Site
+) -> Iterator[Finding]:
+    for ref in record.related:
+        targets = _targets(ref, record, index)
+        if targets and all(target.published is False for target in targets):
+            yield Finding(
+                ("related", ref.index, "webUrl"),
+                message(
+                    "RL001",
+                    where=f"related[{ref.index}]",
+                    url=ref.url,
+                    path=display_path(targets[0].path),
+                ),
+            )
+
+
+@rule(
+    "RL002",
+    "related-url-missing",
+    Severity.ERROR,
+    message="{where} has neither webUrl nor originalUrl: it links nowhere",
+    summary="A related entry has no webUrl and no originalUrl (or both are empty).",
+    why="The site renders each related entry as a link; without a URL it is a link to nowhere.",
+    example="related:\n  - title: A related story\n    type: article",
+    fix="Add the webUrl of the related article, or remove the entry.",
+)
+def related_url_missing(article: Article, site: Site) -> Iterator[Finding]:
+    for index, entry in related_entries(article.data):
+        if not any(text(entry.get(key)) for key in LINK_KEYS):
+            yield Finding(("related", index), message("RL002", where=f"related[{index}]"))
+
+
+@rule(
+    "RL003",
+    "related-url-invalid",
+    Severity.ERROR,
+    message="{where} {problem}: {value} is not an absolute http(s) URL",
+    summary="A URL of a related entry is not an absolute http:// or https:// URL.",
+    why="Browsers resolve a URL without a scheme relative to the article's page, so the link "
+    "goes to a missing page of this site; other schemes do not open a web page at all.",
+    example='related:\n  - title: A related story\n    webUrl: "www.example.com/story"',
+    fix="Write the full URL, starting with https://.",
+)
+def related_url_invalid(article: Article, site: Site) -> Iterator[Finding]:
+    for index, entry in related_entries(article.data):
+        for key in URL_KEYS:
+            if key not in entry or entry[key] is None:
+                continue
+            problem = http_url_problem(entry[key])
+            if problem is not None:
+                yield Finding(
+                    ("related", index, key),
+                    message(
+                        "RL003",
+                        where=f"related[{index}].{key}",
+                        problem=problem,
+                        value=describe(entry[key]),
+                    ),
+                )
+
+
+def _own_keys(article: Article) -> set[str]:
+    return {
+        normalize_url(value)
+        for key in ("webUrl", "originalUrl", "ampWebUrl")
+        if (value := text(article.data.get(key)))
+    }
+
+
+def _entry_keys(entry: dict[str, object]) -> dict[str, str]:
+    """The normalised URLs of a related entry, by the key that holds each."""
+    keys: dict[str, str] = {}
+    for key in ("webUrl", "originalUrl", "ampWebUrl"):
+        value = text(entry.get(key))
+        if value:
+            keys.setdefault(normalize_url(value), key)
+    return keys
+
+
+@rule(
+    "RL004",
+    "related-link-to-self",
+    Severity.WARNING,
+    message="{where} links to this article itself ({url})",
+    summary="A related entry links to the article it is listed under.",
+    why="A 'related' link back to the same page wastes a slot readers expect to lead elsewhere; "
+    "it is usually a copy-paste slip.",
+    example='webUrl: "https://example.com/story"\n'
+    "related:\n"
+    '  - title: The same story\n    webUrl: "https://example.com/story/"',
+    fix="Remove the entry or replace it with another related article.",
+)
+def related_link_to_self(article: Article, site: Site) -> Iterator[Finding]:
+    own = _own_keys(article)
+    if not own:
+        return
+    for index, entry in related_entries(article.data):
+        for key, field in _entry_keys(entry).items():
+            if key in own:
+                yield Finding(
+                    ("related", index, field),
+                    message("RL004", where=f"related[{index}].{field}", url=entry[field].strip()),
+                )
+                break
+
+
+@rule(
+    "RL005",
+    "related-link-duplicate",
+    Severity.WARNING,
+    message="{where} links to the same article as related[{first}] ({url})",
+    summary="Two related entries of one article link to the same article.",
+    why="Readers see the same link twice under the article; one of the slots is wasted.",
+    example="related:\n"
+    '  - title: Story\n    webUrl: "https://example.com/story"\n'
+    '  - title: Story\n    webUrl: "https://EXAMPLE.com/story/"',
+    fix="Remove one of the two entries.",
+)
+def related_link_duplicate(article: Article, site: Site) -> Iterator[Finding]:
+    seen: dict[str, int] = {}
+    for index, entry in related_entries(article.data):
+        keys = _entry_keys(entry)
+        repeated = next(((key, field) for key, field in keys.items() if key in seen), None)
+        if repeated is not None:
+            key, field = repeated
+            yield Finding(
+                ("related", index, field),
+                message(
+                    "RL005",
+                    where=f"related[{index}].{field}",
+                    first=seen[key],
+                    url=entry[field].strip(),
+                ),
+            )
+        for key in keys:
+            seen.setdefault(key, index)
+
+
+def _same_title(left: str, right: str) -> bool:
+    return " ".join(left.split()) == " ".join(right.split())
+
+
+def _same_time(left: str, right: str) -> bool:
+    left_time, right_time = parse_timestamp(left), parse_timestamp(right)
+    if left_time is None or right_time is None:
+        return left.strip() == right.strip()
+    return left_time == right_time
+
+
+def _drift(ref: RelatedRef, target: ArticleRecord) -> Iterator[tuple[tuple[str, ...], str, str]]:
+    """``(field path, related value, target value)`` for each field that disagrees."""
+    if ref.title and target.title and not _same_title(ref.title, target.title):
+        yield ("title",), describe(ref.title), describe(target.title)
+    if (
+        ref.published_at
+        and target.published_at
+        and not _same_time(ref.published_at, target.published_at)
+    ):
+        yield ("publishedDateTime",), ref.published_at, target.published_at
+    if (
+        ref.provider_domain
+        and target.provider_domain
+        and ref.provider_domain.strip().lower() != target.provider_domain.strip().lower()
+    ):
+        yield ("provider", "domain"), ref.provider_domain, target.provider_domain
+    if ref.quality is not None and target.quality is not None and ref.quality != target.quality:
+        yield ("quality",), str(ref.quality), str(target.quality)
+
+
+@rule(
+    "RL006",
+    "related-metadata-drift",
+    Severity.WARNING,
+    message="{where} is {value}, but the article it links to ({path}) has {actual}",
+    summary="A related entry's title, publishedDateTime, provider or quality disagrees with "
+    "the site's own article it links to.",
+    why="Related entries are copies of the linked article's metadata; when the article is "
+    "edited and the copy is not, readers see a stale title or date under the link.",
+    example="# _posts/2021-06-30-b.md has: title: Shenzhen Rolls Out China's First AI Rules\n"
+    "related:\n"
+    "  - title: Shenzhen Rolls Out AI Rules\n"
+    '    webUrl: "https://example.com/b"',
+    fix="Copy the current value from the linked article into the related entry.",
+    corpus=True,
+)
+def related_metadata_drift(
+    record: ArticleRecord, index: CorpusIndex, site: Site
+) -> Iterator[Finding]:
+    for ref in record.related:
+        targets = _targets(ref, record, index)
+        if not targets:
+            continue
+        target = targets[0]
+        for field, value, actual in _drift(ref, target):
+            yield Finding(
+                ("related", ref.index, *field),
+                message(
+                    "RL006",
+                    where=f"related[{ref.index}].{'.'.join(field)}",
+                    value=value,
+                    path=display_path(target.path),
+                    actual=actual,
+                ),
+            )

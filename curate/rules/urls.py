@@ -1,0 +1,154 @@
+"""UR: the article's own URLs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from curate.model import Pointer, Severity
+from curate.rules import Finding, rule
+from curate.rules._common import (
+    LINK_KEYS,
+    describe,
+    message,
+    related_entries,
+    text,
+    url_values,
+    where,
+)
+
+if TYPE_CHECKING:
+    from curate.corpus import Site
+    from curate.model import Article
+
+
+@rule(
+    "UR001",
+    "url-missing",
+    Severity.ERROR,
+    message="the article has neither webUrl nor originalUrl: it links nowhere",
+    summary="An article has no webUrl and no originalUrl (or both are empty).",
+    why="Every article on the site is a link to the source; without a URL readers cannot get to "
+    "it, and curate cannot match related links or duplicates to it.",
+    example="title: A story\nprovider:\n  name: Example\n  domain: example.com",
+    fix="Add the webUrl of the article (its canonical address at the source).",
+)
+def url_missing(article: Article, site: Site) -> Iterator[Finding]:
+    if not any(text(article.data.get(key)) for key in LINK_KEYS):
+        yield Finding((), message("UR001"))
+
+
+def amp_cache_url(amp_url: str) -> str | None:
+    """The Google AMP cache address of an AMP page, or None if it is not an http(s) URL.
+
+    https://amp.example.com/a becomes
+    https://amp-example-com.cdn.ampproject.org/c/s/amp.example.com/a
+    """
+    try:
+        parts = urlsplit(amp_url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
+        return None
+    subdomain = host.replace("-", "--").replace(".", "-")
+    rest = amp_url.split("://", 1)[1]
+    secure = "s/" if scheme == "https" else ""
+    return f"https://{subdomain}.cdn.ampproject.org/c/{secure}{rest}"
+
+
+def _same_url(left: str, right: str) -> bool:
+    """Equal, ignoring the case of scheme and host (which URLs do not distinguish)."""
+    try:
+        a, b = urlsplit(left), urlsplit(right)
+    except ValueError:
+        return left == right
+    return (a.scheme.lower(), a.netloc.lower(), a.path, a.query, a.fragment) == (
+        b.scheme.lower(),
+        b.netloc.lower(),
+        b.path,
+        b.query,
+        b.fragment,
+    )
+
+
+def _amp_pairs(data: dict[str, Any]) -> Iterator[tuple[Pointer, dict[str, Any]]]:
+    yield (), data
+    for index, entry in related_entries(data):
+        yield ("related", index), entry
+
+
+@rule(
+    "UR002",
+    "amp-cache-url-mismatch",
+    Severity.WARNING,
+    message="{where} {problem}",
+    summary="cdnAmpWebUrl is not the Google AMP cache address of ampWebUrl.",
+    why="AMP readers are sent to cdnAmpWebUrl; when it does not match ampWebUrl they get "
+    "another page, or an error from the AMP cache.",
+    example='ampWebUrl: "https://amp.scmp.com/tech/article/1"\n'
+    'cdnAmpWebUrl: "https://amp-scmp-com.cdn.ampproject.org/c/s/amp.scmp.com/tech/article/2"',
+    fix="Derive cdnAmpWebUrl from ampWebUrl: replace '-' by '--' and '.' by '-' in the host, "
+    "then https://<that>.cdn.ampproject.org/c/s/<ampWebUrl without https://>.",
+)
+def amp_cache_url_mismatch(article: Article, site: Site) -> Iterator[Finding]:
+    for base, entry in _amp_pairs(article.data):
+        cdn = text(entry.get("cdnAmpWebUrl"))
+        if cdn is None:
+            continue
+        pointer = (*base, "cdnAmpWebUrl")
+        amp = text(entry.get("ampWebUrl"))
+        if amp is None:
+            yield Finding(
+                pointer,
+                message("UR002", where=where(pointer), problem="is set but ampWebUrl is not"),
+            )
+            continue
+        expected = amp_cache_url(amp)
+        if expected is not None and not _same_url(cdn, expected):
+            yield Finding(
+                pointer,
+                message(
+                    "UR002",
+                    where=where(pointer),
+                    problem=f"is not the AMP cache form of ampWebUrl: expected {expected}, "
+                    f"got {cdn}",
+                ),
+            )
+
+
+def _whitespace(value: str) -> str:
+    leading = value != value.lstrip()
+    trailing = value != value.rstrip()
+    side = "leading and trailing" if leading and trailing else "leading" if leading else "trailing"
+    spaces = value[: len(value) - len(value.lstrip())] + value[len(value.rstrip()) :]
+    kind = "space" if set(spaces) == {" "} else "whitespace"
+    return f"{side} {kind}"
+
+
+@rule(
+    "UR003",
+    "url-whitespace",
+    Severity.WARNING,
+    message="{where} has {whitespace}: {value}",
+    summary="A URL (of the article, a related entry or an image) has leading or trailing "
+    "whitespace.",
+    why="The URL no longer matches the same URL elsewhere (related links, duplicates, the AMP "
+    "cache form), and tools that do not trim it request a wrong address.",
+    example='ampWebUrl: "https://amp.rte.ie/amp/1238952/ "',
+    fix="Delete the spaces inside the quotes.",
+)
+def url_whitespace(article: Article, site: Site) -> Iterator[Finding]:
+    for pointer, value in url_values(article.data):
+        if value.strip() and value != value.strip():
+            yield Finding(
+                pointer,
+                message(
+                    "UR003",
+                    where=where(pointer),
+                    whitespace=_whitespace(value),
+                    value=describe(value),
+                ),
+            )
