@@ -232,8 +232,8 @@ def run_checks(
     cache = cache_factory(site, fingerprint) if cache_factory else None
     jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
     try:
-        records = need_records or lint
-        cached = cache.lookup([p for p, _ in jobs], records=records) if cache else {}
+        with_records = need_records or lint
+        cached = cache.lookup([p for p, _ in jobs], records=with_records) if cache else {}
         todo = [
             (path, full)
             for path, full in jobs
