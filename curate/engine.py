@@ -55,6 +55,8 @@ class CheckOptions:
     selection: Selection
     lint: bool
     settings: Settings
+    #: Build index records (lint, rank, stats); a plain validate needs none.
+    records: bool = True
 
 
 @dataclass
@@ -101,16 +103,24 @@ class _Checker:
             return FileReport(path, tuple(diagnostics), None)
         schema_errors = list(self.validator.validate(article))
         diagnostics.extend(schema_errors)
+        # One finding per value: rules say nothing more about a value the schema rejected.
+        rejected = {d.pointer for d in schema_errors if self.options.selection.enabled(d.code)}
         for rule in self.rules:
             assert rule.check is not None
             try:
-                findings = list(rule.check(article, self.options.site))
+                findings = [
+                    f for f in rule.check(article, self.options.site) if f.pointer not in rejected
+                ]
             except Exception as error:  # a rule bug must not hide the other findings
                 findings = [Finding((), f"internal error in rule {rule.code}: {error!r}")]
             diagnostics.extend(to_diagnostic(article, rule, finding) for finding in findings)
         suppressions = article.suppressions or NO_SUPPRESSIONS
         kept = tuple(d for d in diagnostics if not suppressions.suppresses(d))
-        record = ArticleRecord.from_article(article, valid=not schema_errors)
+        record = (
+            ArticleRecord.from_article(article, valid=not schema_errors)
+            if self.options.records
+            else None
+        )
         return FileReport(path, kept, record, suppressions)
 
     def index(self, path: str) -> FileReport:
@@ -214,7 +224,8 @@ def run_checks(
     schema = load_schema(settings.schema)
     site, files, missing = prepare(paths, settings)
     selection = Selection(settings.select, settings.ignore, settings.extend_select)
-    options = CheckOptions(schema, site, selection, lint, settings)
+    with_records = need_records or lint
+    options = CheckOptions(schema, site, selection, lint, settings, with_records)
     corpus_rules = [r for r in selection.rules() if r.check_corpus is not None] if lint else []
 
     reported = files
@@ -228,11 +239,12 @@ def run_checks(
             if os.path.abspath(path) not in wanted
         ]
 
-    fingerprint = f"{schema_fingerprint(schema)}|{settings.fingerprint()}|lint={lint}"
+    fingerprint = (
+        f"{schema_fingerprint(schema)}|{settings.fingerprint()}|lint={lint}|records={with_records}"
+    )
     cache = cache_factory(site, fingerprint) if cache_factory else None
     jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
     try:
-        with_records = need_records or lint
         cached = cache.lookup([p for p, _ in jobs], records=with_records) if cache else {}
         todo = [
             (path, full)

@@ -28,8 +28,10 @@ from curate.model import Article, Diagnostic, Location, Pointer, Severity
 
 try:
     from yaml import CSafeLoader as _Loader
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Parser  # type: ignore[assignment]
 
 #: Files larger than this are not read at all.
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -75,6 +77,46 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP})
 
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_KIND_TAGS = {yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+
+
+class _Composer(_Parser, yaml.resolver.BaseResolver):
+    """libyaml's composer with a lean resolver.
+
+    The stock resolver walks path resolvers (unused here) for every node and runs
+    regular expressions on every plain scalar; keys repeat in every article, so the
+    tag of a plain scalar is remembered per value. Same tags as PyYAML's SafeLoader.
+    """
+
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        self._tags: dict[str, str] = {}
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode:
+            return _KIND_TAGS[kind]
+        if not implicit[0]:
+            return _STR
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = _STR
+            for candidate, regexp in _IMPLICIT.get(value[:1] if value else "", ()):
+                if regexp.match(value):
+                    tag = candidate
+                    break
+            if len(value) < 40:
+                self._tags[value] = tag
+        return tag
+
+
+_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _SUPPRESSION = re.compile(r"#\s*curate:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s]*)\])?")
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
 
@@ -187,6 +229,10 @@ class _Builder:
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.budget -= 1
+        if type(node) is yaml.ScalarNode and self.budget >= 0:
+            tag = node.tag
+            # Most values are text: answer them without a call.
+            return node.value if tag in (_STR, _TIMESTAMP) else self._scalar(node)
         if self.budget < 0:
             raise _LoadError(
                 "FM008",
@@ -200,12 +246,12 @@ class _Builder:
                 f"the YAML nests deeper than {MAX_DEPTH} levels (or an alias refers to itself)",
                 *self._position(node),
             )
-        if isinstance(node, yaml.ScalarNode):
+        if type(node) is yaml.ScalarNode:
             return self._scalar(node)
-        if isinstance(node, yaml.SequenceNode):
+        if type(node) is yaml.SequenceNode:
             self._check_tag(node, _SEQ)
             return [self.build(item, depth + 1) for item in node.value]
-        if isinstance(node, yaml.MappingNode):
+        if type(node) is yaml.MappingNode:
             self._check_tag(node, _MAP)
             return self._mapping(node, depth)
         raise _LoadError("FM005", f"unsupported YAML node {node!r}", *self._position(node))
@@ -222,13 +268,13 @@ class _Builder:
                         for key, value in source.items():
                             result.setdefault(key, value)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not yaml.ScalarNode:
                 raise _LoadError(
                     "FM005",
                     "a mapping key must be a plain value, not a list or mapping",
                     *self._position(key_node),
                 )
-            key = self._scalar(key_node)
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
             if not isinstance(key, str):
                 key = key_node.value
             if key in seen:
@@ -311,15 +357,9 @@ def split_front_matter(text: str) -> tuple[str, int]:
             "no front matter: the file must start with a '---' line, as Jekyll requires",
         )
     body_start = first_end + 1
-    position = body_start
-    while position <= len(text):
-        line_end = text.find("\n", position)
-        line = text[position:] if line_end == -1 else text[position:line_end]
-        if line.rstrip() in ("---", "..."):
-            return text[body_start:position], text.count("\n", 0, position)
-        if line_end == -1:
-            break
-        position = line_end + 1
+    closing = _FENCE.search(text, body_start) if first_end != -1 else None
+    if closing is not None:
+        return text[body_start : closing.start()], text.count("\n", 0, closing.start())
     raise _LoadError(
         "FM003",
         "the front matter is never closed: add a '---' line after it",
@@ -351,7 +391,7 @@ def _check_depth(front_matter: str, line_offset: int) -> None:
 
 def _compose(front_matter: str, line_offset: int) -> yaml.Node | None:
     _check_depth(front_matter, line_offset)
-    loader = _Loader(front_matter)
+    loader = _Composer(front_matter)
     try:
         node: yaml.Node | None = loader.get_single_node()
     finally:

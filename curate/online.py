@@ -58,7 +58,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timezone
 from typing import Any, NamedTuple, Protocol
 
@@ -292,7 +292,12 @@ async def _check_all(
         ) -> tuple[tuple[str, str], LinkResult]:
             return target, await checker.check(target[0], url, target[1])
 
-        for next_done in asyncio.as_completed([check(target, url) for target, url in pending]):
+        # Requests queue for slots in the order the checks start: grouped by host, a host's
+        # requests follow one another and reuse its connections (see _Checker._slot).
+        by_host = sorted(pending, key=lambda item: item[1].raw_host)
+        # Tasks start in the order they are created; as_completed would shuffle coroutines.
+        tasks = [asyncio.create_task(check(target, url)) for target, url in by_host]
+        for next_done in asyncio.as_completed(tasks):
             finish(*await next_done)
 
 
@@ -483,7 +488,11 @@ class _Progress:
 @dataclass
 class _HostLimits:
     semaphore: asyncio.Semaphore
-    next_start: float = field(default=0.0)
+    next_start: float = 0.0
+    #: Requests waiting for this host's semaphore.
+    waiting: int = 0
+    #: Global slots that finished requests passed on to waiting requests for this host.
+    passed_on: int = 0
 
 
 class _Checker:
@@ -679,27 +688,48 @@ class _Checker:
 
     @contextlib.asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
-        """Hold a global and a per-host slot, started no sooner than the host's interval."""
+        """Hold a global and a per-host slot, started no sooner than the host's interval.
+
+        A finished request passes its global slot straight on to the next request for the
+        same host, if one is waiting: that request then reuses the connection just freed,
+        where one for another host would have the pool close it and open a new one.
+        """
         limits = self._hosts.get(host)
         if limits is None:
             limits = self._hosts[host] = _HostLimits(asyncio.Semaphore(self._options.per_host))
-        async with limits.semaphore:
-            while True:
-                wait = limits.next_start - self._loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                # The global slot is taken after the wait so that a throttled host does
-                # not hold slots that other hosts could use; another request to this host
-                # may have started meanwhile, hence the loop.
-                await self._slots.acquire()
-                if limits.next_start <= self._loop.time():
-                    break
-                self._slots.release()
+        limits.waiting += 1
+        try:
+            await limits.semaphore.acquire()
+        finally:
+            limits.waiting -= 1
+        try:
+            if limits.passed_on:
+                limits.passed_on -= 1
+            else:
+                await self._acquire_global(limits)
             limits.next_start = self._loop.time() + self._options.min_host_interval
             try:
                 yield
             finally:
-                self._slots.release()
+                if limits.waiting > limits.passed_on and not self._options.min_host_interval:
+                    limits.passed_on += 1
+                else:
+                    self._slots.release()
+        finally:
+            limits.semaphore.release()
+
+    async def _acquire_global(self, limits: _HostLimits) -> None:
+        while True:
+            wait = limits.next_start - self._loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # The global slot is taken after the wait so that a throttled host does not
+            # hold slots that other hosts could use; another request to this host may have
+            # started meanwhile, hence the loop.
+            await self._slots.acquire()
+            if limits.next_start <= self._loop.time():
+                return
+            self._slots.release()
 
 
 def _is_transient(status: int) -> bool:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
 
-from curate.model import Severity
+from curate.model import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, Topic
@@ -555,6 +555,21 @@ def _per_year(dates: Sequence[datetime]) -> tuple[tuple[int, int], ...]:
     if not counts:
         return ()
     return tuple((year, counts[year]) for year in range(min(counts), max(counts) + 1))
+
+
+def articles_with_findings(
+    diagnostics: Iterable[Diagnostic], paths: Iterable[str]
+) -> tuple[int, int]:
+    """How many of ``paths`` have an error, and how many a warning but no error."""
+    wanted = set(paths)
+    worst: dict[str, Severity] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.path in wanted and diagnostic.severity is not Severity.INFO:
+            current = worst.get(diagnostic.path)
+            if current is None or diagnostic.severity.rank < current.rank:
+                worst[diagnostic.path] = diagnostic.severity
+    errors = sum(1 for severity in worst.values() if severity is Severity.ERROR)
+    return errors, len(worst) - errors
 
 
 def corpus_stats(

@@ -21,13 +21,16 @@ from curate.corpus import ArticleRecord, Topic
 from curate.engine import FileReport, run_checks
 from curate.model import Diagnostic, Severity
 from curate.ranking import (
+    DEFAULT_HALF_LIFE,
     HEAT_CAP,
     QUALITY_CAP,
     UNRATED_BASE,
     Criteria,
     RankOptions,
+    SortKey,
     UnknownTopicError,
     Weights,
+    articles_with_findings,
     corpus_stats,
     filter_articles,
     histogram,
@@ -46,7 +49,14 @@ from tests.conftest import FIXTURES
 SITE = FIXTURES / "rank"
 NOW = datetime(2024, 3, 1, tzinfo=timezone.utc)
 BY_SCORE = [
-    "fresh-ethics", "strong-ml", "unknown-heat", "tie-a", "tie-b", "unrated", "old-hot", "low",
+    "fresh-ethics",
+    "strong-ml",
+    "unknown-heat",
+    "tie-a",
+    "tie-b",
+    "unrated",
+    "old-hot",
+    "low",
 ]
 
 
@@ -83,15 +93,34 @@ def make(
     heat: int | None = 70,
 ) -> ArticleRecord:
     return ArticleRecord(
-        path=path, title=path, published_at=when, web_url=None, original_url=None,
-        amp_url=None, quality=quality, heat=heat, published=True, provider_name=None,
-        provider_domain=None, topics=(), type="article", has_image=False, related=(),
+        path=path,
+        title=path,
+        published_at=when,
+        web_url=None,
+        original_url=None,
+        amp_url=None,
+        quality=quality,
+        heat=heat,
+        published=True,
+        provider_name=None,
+        provider_domain=None,
+        topics=(),
+        type="article",
+        has_image=False,
+        related=(),
     )
 
 
-def ranked_slugs(records: list[ArticleRecord], **options: object) -> list[str]:
-    settings: dict[str, object] = {"now": NOW, **options}
-    return [slug(item.record) for item in rank(records, RankOptions(**settings))]  # type: ignore[arg-type]
+def ranked_slugs(
+    records: list[ArticleRecord],
+    by: SortKey = "score",
+    *,
+    reverse: bool = False,
+    limit: int = 0,
+    half_life: timedelta = DEFAULT_HALF_LIFE,
+) -> list[str]:
+    options = RankOptions(NOW, half_life, by=by, reverse=reverse, limit=limit)
+    return [slug(item.record) for item in rank(records, options)]
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -236,8 +265,9 @@ def test_unknown_date_scores_zero_and_ranks_last() -> None:
     undated = make("undated.md", when="not a date", quality=100, heat=200)
     parts = score_article(undated, RankOptions(NOW))
     assert (parts.score, parts.age_hours) == (0.0, None)
-    ranking = rank([undated, make("old.md", when="2000-01-01T00:00:00Z", quality=1)],
-                   RankOptions(NOW))
+    ranking = rank(
+        [undated, make("old.md", when="2000-01-01T00:00:00Z", quality=1)], RankOptions(NOW)
+    )
     assert [item.record.path for item in ranking] == ["old.md", "undated.md"]
 
 
@@ -270,23 +300,58 @@ def test_rank_by_score(records: list[ArticleRecord]) -> None:
 
 
 def test_rank_by_quality_heat_and_date(records: list[ArticleRecord]) -> None:
-    assert ranked_slugs(records, by="quality") == [
-        "old-hot", "strong-ml", "unknown-heat", "fresh-ethics", "tie-a", "tie-b", "low", "unrated",
+    assert ranked_slugs(records, "quality") == [
+        "old-hot",
+        "strong-ml",
+        "unknown-heat",
+        "fresh-ethics",
+        "tie-a",
+        "tie-b",
+        "low",
+        "unrated",
     ]
-    assert ranked_slugs(records, by="heat") == [
-        "old-hot", "strong-ml", "tie-a", "tie-b", "fresh-ethics", "low", "unknown-heat", "unrated",
+    assert ranked_slugs(records, "heat") == [
+        "old-hot",
+        "strong-ml",
+        "tie-a",
+        "tie-b",
+        "fresh-ethics",
+        "low",
+        "unknown-heat",
+        "unrated",
     ]
-    assert ranked_slugs(records, by="date") == [
-        "fresh-ethics", "strong-ml", "unknown-heat", "unrated", "tie-a", "tie-b", "old-hot", "low",
+    assert ranked_slugs(records, "date") == [
+        "fresh-ethics",
+        "strong-ml",
+        "unknown-heat",
+        "unrated",
+        "tie-a",
+        "tie-b",
+        "old-hot",
+        "low",
     ]
 
 
 def test_reverse_flips_the_order_but_not_ties_or_unknowns(records: list[ArticleRecord]) -> None:
     assert ranked_slugs(records, reverse=True) == [
-        "low", "old-hot", "unrated", "tie-a", "tie-b", "unknown-heat", "strong-ml", "fresh-ethics",
+        "low",
+        "old-hot",
+        "unrated",
+        "tie-a",
+        "tie-b",
+        "unknown-heat",
+        "strong-ml",
+        "fresh-ethics",
     ]
-    assert ranked_slugs(records, by="quality", reverse=True) == [
-        "low", "tie-a", "tie-b", "fresh-ethics", "unknown-heat", "strong-ml", "old-hot", "unrated",
+    assert ranked_slugs(records, "quality", reverse=True) == [
+        "low",
+        "tie-a",
+        "tie-b",
+        "fresh-ethics",
+        "unknown-heat",
+        "strong-ml",
+        "old-hot",
+        "unrated",
     ]
 
 
@@ -300,7 +365,11 @@ def test_ties_go_to_the_newest_then_the_path() -> None:
     by_quality = rank(items, RankOptions(NOW, by="quality"))
     assert [item.record.path for item in by_quality] == ["b.md", "c.md", "a.md"]
     assert [r.path for r in sort_articles(items, "heat")] == ["b.md", "c.md", "a.md"]
-    assert [r.path for r in sort_articles(list(reversed(items)), "date")] == ["b.md", "c.md", "a.md"]
+    assert [r.path for r in sort_articles(list(reversed(items)), "date")] == [
+        "b.md",
+        "c.md",
+        "a.md",
+    ]
 
 
 def test_limit_keeps_the_first(records: list[ArticleRecord]) -> None:
@@ -346,10 +415,12 @@ def test_sort_articles_refuses_score(records: list[ArticleRecord]) -> None:
 # --- topics and filters -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["AI Ethics", "ai ethics", "ethics", "ETHICS", "ai-ethics",
-                                   "ai_ethics"])
-def test_topic_aliases(records: list[ArticleRecord], taxonomy: tuple[Topic, ...],
-                       query: str) -> None:
+@pytest.mark.parametrize(
+    "query", ["AI Ethics", "ai ethics", "ethics", "ETHICS", "ai-ethics", "ai_ethics"]
+)
+def test_topic_aliases(
+    records: list[ArticleRecord], taxonomy: tuple[Topic, ...], query: str
+) -> None:
     [resolved] = resolve_topics([query], taxonomy, records)
     assert resolved.name == "AI Ethics"
     found = filter_articles(records, Criteria(topics=(resolved,)))
@@ -399,21 +470,33 @@ def test_unknown_topic_lists_close_matches_and_known_topics(
         (Criteria(min_quality=90), ["strong-ml", "unknown-heat", "old-hot"]),
         (Criteria(min_heat=70), ["strong-ml", "tie-a", "tie-b", "old-hot"]),
         (Criteria(min_heat=0), ["fresh-ethics", "strong-ml", "tie-a", "tie-b", "old-hot", "low"]),
-        (Criteria(since=datetime(2024, 2, 27, tzinfo=timezone.utc)),
-         ["fresh-ethics", "strong-ml", "unknown-heat"]),
-        (Criteria(until=datetime(2024, 2, 25, tzinfo=timezone.utc)),
-         ["tie-a", "tie-b", "old-hot", "low"]),
-        (Criteria(since=datetime(2024, 2, 20, tzinfo=timezone.utc),
-                  until=datetime(2024, 2, 26, tzinfo=timezone.utc)),
-         ["tie-a", "tie-b", "unrated", "old-hot"]),
-        (Criteria(published=True),
-         ["fresh-ethics", "strong-ml", "tie-a", "tie-b", "unrated", "old-hot"]),
+        (
+            Criteria(since=datetime(2024, 2, 27, tzinfo=timezone.utc)),
+            ["fresh-ethics", "strong-ml", "unknown-heat"],
+        ),
+        (
+            Criteria(until=datetime(2024, 2, 25, tzinfo=timezone.utc)),
+            ["tie-a", "tie-b", "old-hot", "low"],
+        ),
+        (
+            Criteria(
+                since=datetime(2024, 2, 20, tzinfo=timezone.utc),
+                until=datetime(2024, 2, 26, tzinfo=timezone.utc),
+            ),
+            ["tie-a", "tie-b", "unrated", "old-hot"],
+        ),
+        (
+            Criteria(published=True),
+            ["fresh-ethics", "strong-ml", "tie-a", "tie-b", "unrated", "old-hot"],
+        ),
         (Criteria(published=False), ["unknown-heat", "low"]),
         (Criteria(types=("VIDEO",)), ["unrated"]),
         (Criteria(has_image=True), ["fresh-ethics", "strong-ml", "unrated", "old-hot"]),
         (Criteria(has_image=False), ["unknown-heat", "tie-a", "tie-b", "low"]),
-        (Criteria(min_quality=50, published=True, has_image=True),
-         ["fresh-ethics", "strong-ml", "old-hot"]),
+        (
+            Criteria(min_quality=50, published=True, has_image=True),
+            ["fresh-ethics", "strong-ml", "old-hot"],
+        ),
     ],
 )
 def test_filters(records: list[ArticleRecord], criteria: Criteria, expected: list[str]) -> None:
@@ -463,6 +546,21 @@ def test_corpus_stats_of_the_fixture() -> None:
     assert stats.quality[-1].low == 140 and stats.quality[-1].high == 159
     assert stats.heat[-1].low == 200
     assert (stats.lint_errors, stats.lint_warnings) == (1, 2)
+
+
+def test_articles_with_findings_counts_the_worst_per_file() -> None:
+    def finding(path: str, severity: Severity) -> Diagnostic:
+        return Diagnostic(path, 1, 1, "XX001", severity, "message")
+
+    diagnostics = [
+        finding("a.md", Severity.WARNING),
+        finding("a.md", Severity.ERROR),
+        finding("a.md", Severity.ERROR),
+        finding("b.md", Severity.WARNING),
+        finding("c.md", Severity.INFO),
+        finding("_data/topics/x.yaml", Severity.ERROR),
+    ]
+    assert articles_with_findings(diagnostics, ["a.md", "b.md", "c.md"]) == (1, 1)
 
 
 def test_histogram_keeps_empty_buckets_and_counts_negatives_as_zero() -> None:

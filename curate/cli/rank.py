@@ -17,6 +17,7 @@ from curate.cli.errors import handle_errors
 if TYPE_CHECKING:
     from curate.config import Settings
     from curate.corpus import ArticleRecord, Site
+    from curate.engine import RunResult
     from curate.ranking import Criteria
 
 
@@ -178,24 +179,31 @@ def split_fields(values: list[str] | None, *, ranked: bool) -> tuple[str, ...] |
     return check_fields(names, ranked=ranked)
 
 
-def load_records(
-    paths: Sequence[Path] | None, settings: Settings
-) -> tuple[list[ArticleRecord], Site]:
-    """The articles that load and validate; the others are counted in one line on stderr."""
+def run_on(paths: Sequence[Path] | None, settings: Settings, *, lint: bool) -> RunResult:
+    """Check ``paths`` (default: the site root or the current folder) with the cache."""
     from curate.cache import cache_factory
     from curate.engine import run_checks
-    from curate.ranking import usable_records
 
     targets = list(paths) if paths else [settings.root or Path.cwd()]
     for target in targets:
         if not target.exists():
             raise ValueError(f"{target}: no such file or directory")
-    result = run_checks(targets, settings, lint=False, cache_factory=cache_factory(settings))
-    records, skipped = usable_records(result.reports)
+    result = run_checks(targets, settings, lint=lint, cache_factory=cache_factory(settings))
     if not result.files:
         sys.stderr.write(
             f"curate: warning: no article files found in {', '.join(map(str, targets))}\n"
         )
+    return result
+
+
+def load_records(
+    paths: Sequence[Path] | None, settings: Settings
+) -> tuple[list[ArticleRecord], Site]:
+    """The articles that load and validate; the others are counted in one line on stderr."""
+    from curate.ranking import usable_records
+
+    result = run_on(paths, settings, lint=False)
+    records, skipped = usable_records(result.reports)
     if skipped:
         sys.stderr.write(
             f"curate: skipped {skipped} "
@@ -368,9 +376,9 @@ def rank(
             RankOptions(clock, half, mix, by.value, reverse, limit),
         )
         notes = [
-            f"{matched(len(ranking), len(matching), len(records))} · at "
-            f"{clock.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC · half-life {half_life} · "
-            f"{mix} · see curate rank --help"
+            matched(len(ranking), len(matching), len(records)),
+            f"score: half-life {half_life}, {mix}, "
+            f"now {clock.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC",
         ]
         write_articles(
             ranking,
@@ -385,10 +393,13 @@ def rank(
 
 
 def matched(shown: int, matching: int, total: int) -> str:
-    """``6 of 124 articles match`` or ``showing 20 of 95 matching articles (124 in all)``."""
+    """``6 of 124 articles match``, ``showing 20 of 95 matching articles (124 in all)``..."""
+    plural = "s" if total != 1 else ""
     if shown < matching:
+        if matching == total:
+            return f"showing {shown} of {total} article{plural}"
         return f"showing {shown} of {matching} matching articles ({total} in all)"
-    return f"{matching} of {total} article{'s' if total != 1 else ''} match"
+    return f"{matching} of {total} article{plural} match"
 
 
 def register(app: typer.Typer) -> None:

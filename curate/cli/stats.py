@@ -43,39 +43,26 @@ def stats(
     many have lint errors (run 'curate lint' to see them). --now pins the clock of
     the date rules.
     """
-    from curate.cache import cache_factory
-    from curate.cli.rank import parse_clock, settings_for
-    from curate.engine import run_checks
-    from curate.model import Severity
-    from curate.ranking import corpus_stats
+    from curate.cli.rank import parse_clock, run_on, settings_for
+    from curate.ranking import articles_with_findings, corpus_stats
     from curate.reporting.articles import write_stats_json, write_stats_table
 
     with handle_errors():
         clock = parse_clock(now) if now else None
         settings = settings_for(root, config, no_cache, cache_dir, jobs, clock)
-        targets = list(paths) if paths else [settings.root or Path.cwd()]
-        for target in targets:
-            if not target.exists():
-                raise ValueError(f"{target}: no such file or directory")
-        result = run_checks(targets, settings, lint=True, cache_factory=cache_factory(settings))
+        result = run_on(paths, settings, lint=True)
         records = [report.record for report in result.reports if report.record is not None]
-        files = set(result.files)
-        worst: dict[str, Severity] = {}
-        for diagnostic in result.diagnostics:
-            if diagnostic.path in files and diagnostic.severity is not Severity.INFO:
-                current = worst.get(diagnostic.path)
-                if current is None or diagnostic.severity.rank < current.rank:
-                    worst[diagnostic.path] = diagnostic.severity
+        errors, warnings = articles_with_findings(result.diagnostics, result.files)
         summary = corpus_stats(
             records,
             unreadable=len(result.reports) - len(records),
-            lint_errors=sum(1 for s in worst.values() if s is Severity.ERROR),
-            lint_warnings=sum(1 for s in worst.values() if s is Severity.WARNING),
+            lint_errors=errors,
+            lint_warnings=warnings,
         )
         if output is StatsFormat.json:
             write_stats_json(summary, sys.stdout, top=top)
         else:
-            source = ", ".join(str(t) for t in targets)
+            source = ", ".join(str(path) for path in paths or [settings.root or Path.cwd()])
             write_stats_table(summary, sys.stdout, top=top, source=source)
     raise typer.Exit(0)
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from curate.__about__ import __version__
 from curate.model import Diagnostic, Severity
@@ -89,6 +90,12 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
+def artifact_uri(path: str) -> str:
+    """A file path as the URI reference SARIF requires (spaces and accents %-encoded)."""
+    location = Path(path)
+    return location.as_uri() if location.is_absolute() else quote(location.as_posix())
+
+
 def sarif_document(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
     from curate.rules import all_codes
 
@@ -119,7 +126,7 @@ def sarif_document(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": Path(d.path).as_posix()},
+                        "artifactLocation": {"uri": artifact_uri(d.path)},
                         "region": {"startLine": d.line, "startColumn": d.column},
                     }
                 }

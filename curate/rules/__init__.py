@@ -141,7 +141,9 @@ def check_codes(patterns: Iterable[str]) -> None:
         if pattern.upper() == "ALL" or any(code.startswith(pattern) for code in codes):
             continue
         names = {doc.name: code for code, doc in codes.items()}
-        close = difflib.get_close_matches(pattern, [*codes, *names], n=3)
+        close = difflib.get_close_matches(pattern, list(codes), n=3) or (
+            difflib.get_close_matches(pattern.lower(), list(names), n=3)
+        )
         hint = ", ".join(
             f"{c} ({codes[c].name})" if c in codes else f"{names[c]} ({c})" for c in close
         )

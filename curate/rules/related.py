@@ -35,8 +35,8 @@ def _targets(ref: RelatedRef, record: ArticleRecord, index: CorpusIndex) -> list
     "RL001",
     "related-link-unpublished",
     Severity.ERROR,
-    message="{where} links to {url}, an article of this site that is not published "
-    "(published: false in {path}): the link is dead on the site",
+    message="{where} links to {url}, which is unpublished on this site "
+    "(published: false in {path}): a dead link",
     summary="A related entry links to an article of this site that is 'published: false'.",
     why="The site does not build unpublished articles, so readers who follow the related link "
     "land on a missing page.",
