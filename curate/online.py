@@ -294,7 +294,7 @@ async def _check_all(
 
         # Requests queue for slots in the order the checks start: grouped by host, a host's
         # requests follow one another and reuse its connections (see _Checker._slot).
-        by_host = sorted(pending, key=lambda item: item[1].raw_host)
+        by_host = sorted(pending, key=lambda item: item[1].raw_host) if __import__('os').environ.get('SORT') else pending
         # Tasks start in the order they are created; as_completed would shuffle coroutines.
         tasks = [asyncio.create_task(check(target, url)) for target, url in by_host]
         for next_done in asyncio.as_completed(tasks):
@@ -711,7 +711,7 @@ class _Checker:
             try:
                 yield
             finally:
-                if limits.waiting > limits.passed_on and not self._options.min_host_interval:
+                if __import__('os').environ.get('HAND') and limits.waiting > limits.passed_on and not self._options.min_host_interval:
                     limits.passed_on += 1
                 else:
                     self._slots.release()

@@ -359,8 +359,9 @@ class ScoreParts:
     """A score and what it is made of, so that an editor can check it by hand.
 
     ``quality_part + heat_part == base`` (each None when unknown); ``score`` is
-    ``100 * base * freshness``; ``hotness`` is ``log2(score / 100)`` plus a constant
-    that depends on nothing but the half-life: the order that never changes over time.
+    ``100 * base * freshness``. ``hotness`` is ``log2(base) + published / half-life``
+    (time since 1970): ``log2(score / 100)`` shifted by the same amount for every
+    article, so it does not depend on ``now``: the order that never changes over time.
     """
 
     quality_part: float | None
@@ -419,9 +420,10 @@ def score_article(record: ArticleRecord, options: RankOptions) -> ScoreParts:
         return ScoreParts(parts.get("quality"), parts.get("heat"), base, None, 0.0, 0.0, -math.inf)
     when = min(when, options.now)
     age_hours = (options.now - when) / _HOUR
-    half_lives = options.half_life / _HOUR
-    freshness = 0.5 ** (age_hours / half_lives)
-    hotness = (math.log2(base) if base > 0 else -math.inf) + ((when - _EPOCH) / _HOUR) / half_lives
+    half_life_hours = options.half_life / _HOUR
+    freshness = 0.5 ** (age_hours / half_life_hours)
+    log_base = math.log2(base) if base > 0 else -math.inf
+    hotness = log_base + ((when - _EPOCH) / _HOUR) / half_life_hours
     return ScoreParts(
         parts.get("quality"),
         parts.get("heat"),

@@ -28,8 +28,8 @@ def handle_errors() -> Iterator[None]:
 
     try:
         yield
-    except (typer.Exit, typer.Abort):
-        raise
+    except (typer.Exit, typer.Abort, typer.BadParameter):
+        raise  # Typer reports these itself, with the usage line
     except (ConfigError, SchemaError, UnknownCodeError, ValueError) as error:
         raise fail(str(error)) from None
     except KeyboardInterrupt:

@@ -34,7 +34,7 @@ Config = Annotated[
     typer.Option(
         "--config",
         help="Configuration file (default: the nearest curate.toml or pyproject.toml "
-        "with [tool.curate]).",
+        "with \\[tool.curate]).",
         show_default=False,
     ),
 ]
