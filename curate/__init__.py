@@ -30,6 +30,17 @@ _EXPORTS = {
     "run_checks": "curate.engine",
     "RunResult": "curate.engine",
     "all_rules": "curate.rules",
+    "filter_articles": "curate.ranking",
+    "rank": "curate.ranking",
+    "sort_articles": "curate.ranking",
+    "score_article": "curate.ranking",
+    "resolve_topics": "curate.ranking",
+    "corpus_stats": "curate.ranking",
+    "Criteria": "curate.ranking",
+    "RankOptions": "curate.ranking",
+    "RankedArticle": "curate.ranking",
+    "ScoreParts": "curate.ranking",
+    "UnknownTopicError": "curate.ranking",
 }
 
 __all__ = ["__version__", *_EXPORTS]
