@@ -38,9 +38,9 @@ resolve the name itself and make the check meaningless.
 
 Cost: a HEAD reads no body, so the connection is kept for the next URL on that host. The
 GET sent when HEAD is refused reads the status and headers and then closes the
-connection; it reads body bytes only for an image whose Content-Type is missing or
-``application/octet-stream``, and then only the first network read, of which the first
-512 bytes are matched against image signatures.
+connection. It reads body bytes only for an image whose Content-Type is missing or
+``application/octet-stream``, and then stops at 512 bytes (one network read, usually),
+which are matched against image signatures.
 """
 
 from __future__ import annotations
@@ -232,10 +232,11 @@ def check_links(
         if kind not in _KINDS:
             raise ValueError(f"unknown kind of link {kind!r}: expected {PAGE!r} or {IMAGE!r}")
         screened = _screen(url, patterns)
-        cached = cache.get_ok(url, kind, max_cache_age) if cache is not None else None
         if isinstance(screened, LinkResult):
             record(target, screened)
-        elif cached is not None:
+            continue
+        cached = cache.get_ok(url, kind, max_cache_age) if cache is not None else None
+        if cached is not None:
             record(target, cached)
         else:
             pending.append((target, screened))
@@ -294,7 +295,7 @@ async def _check_all(
 
         # Requests queue for slots in the order the checks start: grouped by host, a host's
         # requests follow one another and reuse its connections (see _Checker._slot).
-        by_host = sorted(pending, key=lambda item: item[1].raw_host) if __import__('os').environ.get('SORT') else pending
+        by_host = sorted(pending, key=lambda item: item[1].raw_host)
         # Tasks start in the order they are created; as_completed would shuffle coroutines.
         tasks = [asyncio.create_task(check(target, url)) for target, url in by_host]
         for next_done in asyncio.as_completed(tasks):
@@ -523,39 +524,42 @@ class _Checker:
     async def check(self, url: str, parsed: httpx.URL, kind: str) -> LinkResult:
         progress = _Progress(self._loop.time())
         current = parsed
+        # Reported as given until a redirect, not as httpx normalised it.
+        reached = url
         # Two visits are allowed, for a redirect to the same URL that sets a cookie.
         visits: collections.Counter[str] = collections.Counter()
         redirects = 0
         while True:
-            visits[str(current.copy_with(fragment=None))] += 1
+            visits[_without_fragment(current)] += 1
             answer = await self._hop(current, kind, progress)
             if isinstance(answer, _Failure):
-                return self._result(url, current, progress, answer.outcome, answer.reason, None)
+                return self._result(url, reached, progress, answer.outcome, answer.reason, None)
             status = answer.status
             if status not in _REDIRECT_STATUSES or answer.location is None:
                 outcome, reason = self._verdict(answer, kind)
-                return self._result(url, current, progress, outcome, reason, status)
+                return self._result(url, reached, progress, outcome, reason, status)
             try:
                 target = current.join(answer.location)
             except httpx.InvalidURL:
                 reason = f"{answer.label} to an invalid URL {answer.location!r}"
-                return self._result(url, current, progress, Outcome.BROKEN, reason, status)
+                return self._result(url, reached, progress, Outcome.BROKEN, reason, status)
             redirects += 1
             if redirects > self._options.max_redirects:
                 reason = f"more than {self._options.max_redirects} redirects"
-                return self._result(url, current, progress, Outcome.BROKEN, reason, status)
+                return self._result(url, reached, progress, Outcome.BROKEN, reason, status)
             if target.scheme not in _SCHEMES or not target.host:
                 reason = f"{answer.label} to {target}, which is not an http(s) URL"
-                return self._result(url, current, progress, Outcome.UNVERIFIED, reason, status)
-            if visits[str(target.copy_with(fragment=None))] >= 2:
+                return self._result(url, reached, progress, Outcome.UNVERIFIED, reason, status)
+            if visits[_without_fragment(target)] >= 2:
                 reason = f"redirect loop at {target}"
-                return self._result(url, current, progress, Outcome.BROKEN, reason, status)
+                return self._result(url, reached, progress, Outcome.BROKEN, reason, status)
             current = target
+            reached = str(target)
 
     def _result(
         self,
         url: str,
-        final_url: httpx.URL,
+        final_url: str,
         progress: _Progress,
         outcome: Outcome,
         reason: str,
@@ -564,7 +568,7 @@ class _Checker:
         if progress.attempts > 1 and outcome is not Outcome.OK:
             reason = f"{reason} after {progress.attempts} attempts"
         elapsed = progress.spent(self._loop.time())
-        return LinkResult(url, outcome, status, reason, str(final_url), progress.attempts, elapsed)
+        return LinkResult(url, outcome, status, reason, final_url, progress.attempts, elapsed)
 
     def _verdict(self, answer: _Response, kind: str) -> tuple[Outcome, str]:
         if answer.is_success:
@@ -660,11 +664,14 @@ class _Checker:
         request = httpx.Request(
             method, url, headers=self._headers, extensions={"timeout": self._timeout}
         )
-        self._cookies.set_cookie_header(request)
+        # The cookie jar is slow (tens of microseconds a call): only touched when in use.
+        if self._cookies.jar:
+            self._cookies.set_cookie_header(request)
         response = await self._transport.handle_async_request(request)
         response.request = request
         try:
-            self._cookies.extract_cookies(response)
+            if "set-cookie" in response.headers:
+                self._cookies.extract_cookies(response)
             media_type = response.headers.get("content-type", "").partition(";")[0]
             media_type = media_type.strip().lower()
             image: bool | None = media_type.startswith("image/")
@@ -711,7 +718,7 @@ class _Checker:
             try:
                 yield
             finally:
-                if __import__('os').environ.get('HAND') and limits.waiting > limits.passed_on and not self._options.min_host_interval:
+                if limits.waiting > limits.passed_on and not self._options.min_host_interval:
                     limits.passed_on += 1
                 else:
                     self._slots.release()
@@ -730,6 +737,10 @@ class _Checker:
             if limits.next_start <= self._loop.time():
                 return
             self._slots.release()
+
+
+def _without_fragment(url: httpx.URL) -> str:
+    return str(url).partition("#")[0]
 
 
 def _is_transient(status: int) -> bool:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import email.utils
+import itertools
 import socket
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import httpx
@@ -31,45 +35,55 @@ FAST = OnlineOptions(allow_private=True, retries=2, backoff=0.01, timeout=0.5, c
 
 class Reply(NamedTuple):
     status: int
-    headers: dict[str, str] = {}
+    headers: Mapping[str, str] = MappingProxyType({})
     body: bytes = b""
     delay: float = 0.0
 
 
-#: What each path answers, given the method and how many requests the path had before.
-ROUTES: dict[str, Callable[[str, int], Reply]] = {
-    "/ok": lambda method, seen: Reply(200, {"Content-Type": "text/html"}, b"<html>ok</html>"),
-    "/moved": lambda method, seen: Reply(301, {"Location": "/ok"}),
-    "/loop-a": lambda method, seen: Reply(302, {"Location": "/loop-b"}),
-    "/loop-b": lambda method, seen: Reply(302, {"Location": "/loop-a"}),
-    "/to-self": lambda method, seen: (
-        Reply(302, {"Location": "/to-self"}) if seen == 0 else Reply(200)
+class Asked(NamedTuple):
+    method: str
+    #: How many requests the path had before this one.
+    seen: int
+    cookie: str
+
+
+#: What each path answers.
+ROUTES: dict[str, Callable[[Asked], Reply]] = {
+    "/ok": lambda asked: Reply(200, {"Content-Type": "text/html"}, b"<html>ok</html>"),
+    "/moved": lambda asked: Reply(301, {"Location": "/ok"}),
+    "/loop-a": lambda asked: Reply(302, {"Location": "/loop-b"}),
+    "/loop-b": lambda asked: Reply(302, {"Location": "/loop-a"}),
+    "/to-self": lambda asked: (
+        Reply(200)
+        if "visited=1" in asked.cookie
+        else Reply(302, {"Location": "/to-self", "Set-Cookie": "visited=1; Path=/"})
     ),
-    "/chain": lambda method, seen: Reply(302, {"Location": f"/chain?{seen + 1}"}),
-    "/to-mailto": lambda method, seen: Reply(302, {"Location": "mailto:desk@example.org"}),
-    "/missing": lambda method, seen: Reply(404),
-    "/gone": lambda method, seen: Reply(410),
-    "/teapot": lambda method, seen: Reply(418),
-    "/auth": lambda method, seen: Reply(401),
-    "/forbidden": lambda method, seen: Reply(403),
-    "/linkedin": lambda method, seen: Reply(999),
-    "/no-head": lambda method, seen: Reply(405 if method == "HEAD" else 200),
-    "/rate-limited": lambda method, seen: (
-        Reply(429, {"Retry-After": "1"}) if seen == 0 else Reply(200)
+    "/chain": lambda asked: Reply(302, {"Location": f"/chain?{asked.seen + 1}"}),
+    "/to-mailto": lambda asked: Reply(302, {"Location": "mailto:desk@example.org"}),
+    "/missing": lambda asked: Reply(404),
+    "/gone": lambda asked: Reply(410),
+    "/teapot": lambda asked: Reply(418),
+    "/auth": lambda asked: Reply(401),
+    "/forbidden": lambda asked: Reply(403),
+    "/linkedin": lambda asked: Reply(999),
+    "/no-head": lambda asked: Reply(405 if asked.method == "HEAD" else 200),
+    "/rate-limited": lambda asked: (
+        Reply(429, {"Retry-After": "1"}) if asked.seen == 0 else Reply(200)
     ),
-    "/rate-limited-long": lambda method, seen: Reply(429, {"Retry-After": "120"}),
-    "/flaky": lambda method, seen: Reply(503) if seen < 2 else Reply(200),
-    "/error": lambda method, seen: Reply(500),
-    "/bad-gateway": lambda method, seen: Reply(502),
-    "/unavailable": lambda method, seen: Reply(503),
-    "/gateway-timeout": lambda method, seen: Reply(504),
-    "/slow": lambda method, seen: Reply(200, delay=5.0),
-    "/busy": lambda method, seen: Reply(200, delay=0.1),
-    "/photo.png": lambda method, seen: Reply(200, {"Content-Type": "image/png"}, PNG),
-    "/untyped-png": lambda method, seen: Reply(
-        200, {"Content-Type": "application/octet-stream"}, PNG
+    "/rate-limited-long": lambda asked: Reply(429, {"Retry-After": "120"}),
+    "/rate-limited-until": lambda asked: Reply(
+        429, {"Retry-After": email.utils.formatdate(time.time() + 3600, usegmt=True)}
     ),
-    "/untyped-html": lambda method, seen: Reply(
+    "/flaky": lambda asked: Reply(503) if asked.seen < 2 else Reply(200),
+    "/error": lambda asked: Reply(500),
+    "/bad-gateway": lambda asked: Reply(502),
+    "/unavailable": lambda asked: Reply(503),
+    "/gateway-timeout": lambda asked: Reply(504),
+    "/slow": lambda asked: Reply(200, delay=5.0),
+    "/busy": lambda asked: Reply(200, delay=0.1),
+    "/photo.png": lambda asked: Reply(200, {"Content-Type": "image/png"}, PNG),
+    "/untyped-png": lambda asked: Reply(200, {"Content-Type": "application/octet-stream"}, PNG),
+    "/untyped-html": lambda asked: Reply(
         200, {"Content-Type": "application/octet-stream"}, b"<html>" + bytes(1000)
     ),
 }
@@ -102,22 +116,24 @@ class Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.log: list[tuple[str, str, float]] = []
         self.user_agents: set[str] = set()
+        self.client_ports: set[int] = set()
         self.gauge = Gauge()
         self.shared = shared or Gauge()
         self.stopping = threading.Event()
 
     def url(self, path: str) -> str:
-        host, port = self.server_address[:2]
+        host, port = self.socket.getsockname()[:2]
         return f"http://{host}:{port}{path}"
 
     def requests(self, path: str | None = None) -> list[str]:
         """The methods requested, of one path or of all."""
         with self.lock:
-            return [method for method, seen, _ in self.log if path in (None, seen)]
+            return [method for method, logged, _ in self.log if path in (None, logged)]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # The client closing a connection early (a GET cut short, a time-out) is expected.
-        pass
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -136,7 +152,8 @@ class Handler(BaseHTTPRequestHandler):
             seen = sum(1 for _, logged, _ in self.server.log if logged == path)
             self.server.log.append((method, path, time.monotonic()))
             self.server.user_agents.add(self.headers.get("User-Agent", ""))
-        reply = ROUTES[path](method, seen)
+            self.server.client_ports.add(self.client_address[1])
+        reply = ROUTES[path](Asked(method, seen, self.headers.get("Cookie", "")))
         with self.server.gauge, self.server.shared:
             self.server.stopping.wait(reply.delay)
         self.send_response(reply.status)
@@ -230,10 +247,11 @@ def test_outcome_of_each_answer(
 
 
 def test_redirect_is_followed_and_reported(server: Server) -> None:
-    result = check_one(server.url("/moved"))
+    moved = check_one(server.url("/moved"))
+    direct = check_one(server.url("/ok"))
 
-    assert result.final_url == server.url("/ok")
-    assert result.status == 200
+    assert (moved.final_url, moved.status) == (server.url("/ok"), 200)
+    assert (direct.final_url, direct.status) == (server.url("/ok"), 200)
 
 
 def test_redirect_loop_is_broken_after_a_bounded_number_of_requests(server: Server) -> None:
@@ -264,12 +282,14 @@ def test_retry_after_is_honoured(server: Server) -> None:
     assert time.monotonic() - started >= 0.9
 
 
-def test_retry_after_beyond_the_cap_is_not_waited_for(server: Server) -> None:
+@pytest.mark.parametrize("path", ["/rate-limited-long", "/rate-limited-until"])
+def test_retry_after_beyond_the_cap_is_not_waited_for(server: Server, path: str) -> None:
     started = time.monotonic()
 
-    result = check_one(server.url("/rate-limited-long"))
+    result = check_one(server.url(path))
 
     assert (result.outcome, result.attempts) == (Outcome.UNVERIFIED, 1)
+    assert server.requests() == ["HEAD"]
     assert time.monotonic() - started < 1
 
 
@@ -354,6 +374,14 @@ def test_per_host_limit_is_never_exceeded(server: Server) -> None:
     assert server.gauge.most == 3
 
 
+def test_connections_are_kept_and_reused(server: Server) -> None:
+    options = dataclasses.replace(FAST, per_host=2)
+
+    check_links([(server.url(f"/busy?{i}"), PAGE) for i in range(8)], options)
+
+    assert len(server.client_ports) == 2
+
+
 def test_global_limit_holds_across_hosts(start_server: Callable[..., Server]) -> None:
     shared = Gauge()
     servers = [start_server(f"127.0.0.{n}", shared) for n in range(1, 5)]
@@ -373,7 +401,7 @@ def test_requests_to_a_host_are_spaced_by_the_minimum_interval(server: Server) -
     check_links([(server.url(f"/ok?{i}"), PAGE) for i in range(4)], options)
 
     starts = sorted(started for _, _, started in server.log)
-    assert min(later - earlier for earlier, later in zip(starts, starts[1:])) >= 0.15
+    assert min(later - earlier for earlier, later in itertools.pairwise(starts)) >= 0.15
 
 
 def test_targets_are_deduplicated_and_each_reported_once(server: Server) -> None:
@@ -443,6 +471,8 @@ def test_excluded_urls_are_skipped_without_a_request(server: Server) -> None:
     ("host", "reason"),
     [
         ("127.0.0.1", "refused: loopback address 127.0.0.1"),
+        ("[::1]", "refused: loopback address ::1"),
+        ("[::ffff:10.0.0.1]", "refused: private address ::ffff:a00:1"),
         ("localhost", "refused: localhost resolves to loopback address 127.0.0.1"),
     ],
 )
@@ -466,7 +496,7 @@ class FakeDNS:
         self.lookups: list[str] = []
         self._real = socket.getaddrinfo
 
-    def __call__(self, host: str, port: object, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, host: str, port: str | int | None, *args: Any, **kwargs: Any) -> Any:
         if not host.endswith(".test"):
             return self._real(host, port, *args, **kwargs)
         self.lookups.append(host)

@@ -167,7 +167,7 @@ def test_rules_survive_any_shape_of_front_matter(tmp_path: Path) -> None:
     ]
     index = CorpusIndex(ArticleRecord.from_article(article) for article in articles)
     for rule in RULES.values():
-        for article, record in zip(articles, index.records):
+        for article, record in zip(articles, index.records, strict=True):
             if rule.check is not None:
                 findings = list(rule.check(article, site))
             elif rule.check_corpus is not None:

@@ -14,7 +14,9 @@ from curate.rules import all_codes
 from tests.conftest import FIXTURES, ROOT, write_article
 
 SEEDS = FIXTURES / "rules" / "seeds"
-SHENZHEN = "_posts/2021-06-30-shenzhen-chinas-silicon-valley-plans-to-turbocharge-local-ai-development.md"
+SHENZHEN = (
+    "_posts/2021-06-30-shenzhen-chinas-silicon-valley-plans-to-turbocharge-local-ai-development.md"
+)
 SYNCED = "_posts/2021-06-30-shenzhen-rolls-out-chinas-first-general-ai-regulation.md"
 
 #: One article with an error (RL002), warnings (IM001, PB001) and an info (IM005).
@@ -54,7 +56,9 @@ def site(tmp_path: Path) -> Path:
     return root
 
 
-def lint_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, object]]]:
+def lint_json(
+    capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, list[dict[str, object]]]:
     code = main(["lint", *args, "--no-cache", "--format", "json"])
     return code, json.loads(capsys.readouterr().out)
 
@@ -134,7 +138,9 @@ def test_inline_suppression_on_the_reported_line(
 ) -> None:
     path = site / "_posts/2021-06-30-a.md"
     text = path.read_text().replace("published: true", "published: true  # curate: ignore[PB001]")
-    path.write_text(text.replace("domain: example.com", "domain: example.com  # curate: ignore[IM]"))
+    path.write_text(
+        text.replace("domain: example.com", "domain: example.com  # curate: ignore[IM]")
+    )
     _, findings = lint_json(capsys, str(site))
     # The ignore on the domain line does not touch IM005, reported at the 'provider:' line.
     assert codes_of(findings) == ["IM001", "IM005", "RL002"]
@@ -179,7 +185,9 @@ def test_config_select_strict_and_threshold(
     config.write_text('select = ["PB"]\nstrict = true\npublished-quality-threshold = 50\n')
     code, findings = lint_json(capsys, str(site), "--config", str(config))
     assert (code, findings) == (0, [])
-    code, findings = lint_json(capsys, str(site), "--config", str(config), "--quality-threshold", "60")
+    code, findings = lint_json(
+        capsys, str(site), "--config", str(config), "--quality-threshold", "60"
+    )
     assert code == 1
     assert [f["message"] for f in findings] == [
         "published: true, but quality 59 is below the publishing threshold 60"
@@ -227,8 +235,8 @@ def test_github_annotations(site: Path, capsys: pytest.CaptureFixture[str]) -> N
     main(["lint", str(site), "--no-cache", "--format", "github"])
     lines = capsys.readouterr().out.splitlines()
     assert any(
-        line.startswith("::error file=") and ",line=15,col=5,title=RL002 related-url-missing::"
-        in line
+        line.startswith("::error file=")
+        and ",line=15,col=5,title=RL002 related-url-missing::" in line
         for line in lines
     )
     assert any(line.startswith("::notice ") and "IM005" in line for line in lines)
@@ -249,7 +257,11 @@ def test_seeds_as_posts(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     found = {(Path(str(f["path"])).name, f["line"], f["code"]) for f in findings}
     assert found == {
-        (Path(SHENZHEN).name, line_of(SEEDS / SHENZHEN, 'webUrl: "https://syncedreview.com'), "RL001"),
+        (
+            Path(SHENZHEN).name,
+            line_of(SEEDS / SHENZHEN, 'webUrl: "https://syncedreview.com'),
+            "RL001",
+        ),
         (Path(SYNCED).name, line_of(SEEDS / SYNCED, "provider:"), "IM005"),
     }
 
@@ -329,7 +341,15 @@ def test_rules_json(capsys: pytest.CaptureFixture[str]) -> None:
         "error",
     )
     assert set(document) == {
-        "code", "name", "severity", "scope", "summary", "why", "example", "fix", "message",
+        "code",
+        "name",
+        "severity",
+        "scope",
+        "summary",
+        "why",
+        "example",
+        "fix",
+        "message",
     }
 
 
@@ -391,7 +411,8 @@ def test_real_sample_reports_its_known_defects(
 def test_real_sample_one_file_sees_the_site(
     real_site: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = real_site / "_news/2021-03-06-artificial-intelligence-reveals-current-drugs-that-may-help-combat-alzheimers-disease.md"
+    name = "2021-03-06-artificial-intelligence-reveals-current-drugs-that-may-help-combat-"
+    path = real_site / "_news" / f"{name}alzheimers-disease.md"
     _, findings = lint_json(capsys, str(path))
     assert {str(f["path"]) for f in findings} == {str(path)}
     [slug] = [f for f in findings if f["code"] == "DU002"]

@@ -7,6 +7,7 @@ accepts any shape and yields nothing for what it cannot read.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,11 @@ URL_KEYS = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
 #: The keys that say where an article is: what a related link points to.
 LINK_KEYS = ("webUrl", "originalUrl")
 DEFAULT_QUALITY_THRESHOLD = 70
+_SPACE = re.compile(r"\s")
+#: The usual absolute http(s) URL, accepted without parsing it.
+_PLAIN_HTTP_URL = re.compile(
+    r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#][^\s]*)?", re.IGNORECASE
+)
 
 
 def message(code: str, **fields: Any) -> str:
@@ -117,9 +123,11 @@ def http_url_problem(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"is {describe(value)}, not a URL"
     url = value.strip()
+    if _PLAIN_HTTP_URL.fullmatch(url):
+        return None
     if not url:
         return "is empty"
-    if any(char.isspace() for char in url):
+    if _SPACE.search(url):
         return "contains a space"
     try:
         parts = urlsplit(url)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from curate.model import Severity
@@ -34,7 +34,7 @@ def _date(match: re.Match[str] | None) -> date | None:
 
 def filename_date(path: str) -> date | None:
     """The date of a Jekyll post name, ``2021-06-30-title.md``; None for other names."""
-    return _date(_FILENAME_DATE.match(PurePath(path).name))
+    return _date(_FILENAME_DATE.match(os.path.basename(path)))
 
 
 def _days(count: int) -> str:

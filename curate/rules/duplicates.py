@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import weakref
 from collections.abc import Iterator
-from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from curate.corpus import display_path
@@ -35,7 +35,7 @@ def _files(records: list[ArticleRecord]) -> str:
     "ampWebUrl (compared without scheme/host case, a trailing slash or surrounding spaces).",
     why="Readers see the same story twice in listings, and related links to it pick one of "
     "the copies at random.",
-    example='# _posts/2021-03-04-story.md and _posts/2021-03-06-story-again.md both have\n'
+    example="# _posts/2021-03-04-story.md and _posts/2021-03-06-story-again.md both have\n"
     'webUrl: "https://example.com/story"',
     fix="Keep one of the files (usually the older) and delete the other.",
     corpus=True,
@@ -69,7 +69,7 @@ _SLUGS: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[ArticleRecord]]] =
 
 def _post_name(path: str) -> tuple[str, str] | None:
     """``(date, slug)`` of a Jekyll post name such as ``2021-06-30-a-story.md``."""
-    match = _POST_NAME.match(PurePath(path).name)
+    match = _POST_NAME.match(os.path.basename(path))
     return (match[1], match[2]) if match else None
 
 

@@ -41,7 +41,9 @@ def images_missing(article: Article, site: Site) -> Iterator[Finding]:
     message="{where} {problem}: the site shows a broken picture",
     summary="An image (of the article, its provider or a related entry) has no url, or an "
     "empty one.",
-    why="The site renders an <img> for every image entry; without a URL it is a broken picture.",
+    why="The site renders an <img> for every image entry; without a URL it is a broken picture. "
+    "(The bundled schema requires a non-empty url: lint then reports it once, as SC001 or "
+    "SC005.)",
     example="images:\n  - width: 1200\n    height: 630",
     fix="Add the image's url, or remove the entry.",
 )
@@ -98,8 +100,7 @@ def image_size_invalid(article: Article, site: Site) -> Iterator[Finding]:
     "IM004",
     "image-insecure-url",
     Severity.WARNING,
-    message="{where} uses http: ({url}); browsers block or flag insecure pictures on an "
-    "https site",
+    message="{where} uses http: ({url}); browsers block or flag insecure pictures on an https site",
     summary="An image URL starts with http: instead of https:.",
     why="The site is served over https; browsers upgrade or block such 'mixed content' "
     "pictures, so they may not show, and the page is marked as not fully secure.",
@@ -172,6 +173,4 @@ def image_local_missing(article: Article, site: Site) -> Iterator[Finding]:
         relative = site.local_path(url)
         if relative is not None and not site.asset_exists(relative):
             field = (*pointer, "url")
-            yield Finding(
-                field, message("IM006", where=where(field), url=url, relative=relative)
-            )
+            yield Finding(field, message("IM006", where=where(field), url=url, relative=relative))

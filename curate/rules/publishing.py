@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,7 @@ IV_BYTES = 16
     "PB001",
     "published-below-quality-threshold",
     Severity.WARNING,
-    message="published: true, but quality {quality} is below the publishing threshold "
-    "{threshold}",
+    message="published: true, but quality {quality} is below the publishing threshold {threshold}",
     summary="An article is 'published: true' with a quality below the threshold (default 70; "
     "--quality-threshold or published-quality-threshold in the configuration).",
     why="The site publishes articles from the threshold up; a weaker one on the site is "
@@ -43,8 +43,7 @@ def published_below_quality_threshold(article: Article, site: Site) -> Iterator[
     "PB002",
     "published-heat-unmeasured",
     Severity.WARNING,
-    message="published: true, but heat is -1 (not measured), which goes with unpublished "
-    "articles",
+    message="published: true, but heat is -1 (not measured), which goes with unpublished articles",
     summary="An article is 'published: true' with 'heat: -1'.",
     why="heat -1 marks an article whose popularity was never measured, which upstream only "
     "happens for unpublished ones: the 'published' flag is probably wrong, and ranking puts "
@@ -55,6 +54,13 @@ def published_below_quality_threshold(article: Article, site: Site) -> Iterator[
 def published_heat_unmeasured(article: Article, site: Site) -> Iterator[Finding]:
     if article.data.get("published") is True and integer(article.data.get("heat")) == -1:
         yield Finding(("heat",), message("PB002"))
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def _is_base64(part: str) -> bool:
+    return bool(part) and len(part) % 4 == 0 and _BASE64.fullmatch(part) is not None
 
 
 def _decoded(part: str) -> bytes | None:
@@ -70,7 +76,7 @@ def secured_problem(value: str) -> str | None:
     if len(parts) != 2:
         return f"has {len(parts)} part{'s' if len(parts) != 1 else ''} separated by ';', not 2"
     ciphertext, iv = parts
-    if not ciphertext or _decoded(ciphertext) is None:
+    if not _is_base64(ciphertext):
         return "has a ciphertext (before ';') that is not valid base64"
     decoded_iv = _decoded(iv)
     if not iv or decoded_iv is None:

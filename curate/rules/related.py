@@ -88,7 +88,8 @@ def related_url_missing(article: Article, site: Site) -> Iterator[Finding]:
     message="{where} {problem}: {value} is not an absolute http(s) URL",
     summary="A URL of a related entry is not an absolute http:// or https:// URL.",
     why="Browsers resolve a URL without a scheme relative to the article's page, so the link "
-    "goes to a missing page of this site; other schemes do not open a web page at all.",
+    "goes to a missing page of this site; other schemes do not open a web page at all. "
+    "(The bundled schema rejects most such URLs first: lint then reports them once, as SC003.)",
     example='related:\n  - title: A related story\n    webUrl: "www.example.com/story"',
     fix="Write the full URL, starting with https://.",
 )
@@ -142,10 +143,11 @@ def _entry_keys(entry: dict[str, object]) -> dict[str, str]:
     fix="Remove the entry or replace it with another related article.",
 )
 def related_link_to_self(article: Article, site: Site) -> Iterator[Finding]:
-    own = _own_keys(article)
+    related = list(related_entries(article.data))
+    own = _own_keys(article) if related else set()
     if not own:
         return
-    for index, entry in related_entries(article.data):
+    for index, entry in related:
         for key, field in _entry_keys(entry).items():
             if key in own:
                 yield Finding(

@@ -44,8 +44,7 @@ def suggest_topic(name: str, site: Site) -> str | None:
     why="Topic pages and feeds list articles by exact topic name; an unknown or misspelt topic "
     "hides the article from its topic page.",
     example="topics:\n  - AI Ethic",
-    fix="Use the exact name from _data/topics (here: AI Ethics), or add the topic to the "
-    "taxonomy.",
+    fix="Use the exact name from _data/topics (here: AI Ethics), or add the topic to the taxonomy.",
 )
 def topic_unknown(article: Article, site: Site) -> Iterator[Finding]:
     if not site.has_taxonomy:
@@ -74,8 +73,7 @@ def organization_key(domain: str) -> str:
     "TX002",
     "organization-missing",
     Severity.INFO,
-    message="provider domain {domain} has no organization entry "
-    "(_data/organizations/{domain}.md)",
+    message="provider domain {domain} has no organization entry (_data/organizations/{domain}.md)",
     summary="The provider's domain has no entry in the site's _data/organizations.",
     why="The organization entry gives the publisher its page, name and logo on the site; "
     "without it the provider is shown bare.",

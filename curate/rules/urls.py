@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     message="the article has neither webUrl nor originalUrl: it links nowhere",
     summary="An article has no webUrl and no originalUrl (or both are empty).",
     why="Every article on the site is a link to the source; without a URL readers cannot get to "
-    "it, and curate cannot match related links or duplicates to it.",
+    "it, and curate cannot match related links or duplicates to it. (The bundled schema "
+    "requires one of the two: lint then reports it once, as SC001.)",
     example="title: A story\nprovider:\n  name: Example\n  domain: example.com",
     fix="Add the webUrl of the article (its canonical address at the source).",
 )
@@ -107,7 +108,7 @@ def amp_cache_url_mismatch(article: Article, site: Site) -> Iterator[Finding]:
             )
             continue
         expected = amp_cache_url(amp)
-        if expected is not None and not _same_url(cdn, expected):
+        if expected is not None and cdn != expected and not _same_url(cdn, expected):
             yield Finding(
                 pointer,
                 message(
@@ -136,7 +137,8 @@ def _whitespace(value: str) -> str:
     summary="A URL (of the article, a related entry or an image) has leading or trailing "
     "whitespace.",
     why="The URL no longer matches the same URL elsewhere (related links, duplicates, the AMP "
-    "cache form), and tools that do not trim it request a wrong address.",
+    "cache form), and tools that do not trim it request a wrong address. (The bundled schema "
+    "rejects such article URLs first: lint then reports them once, as SC003.)",
     example='ampWebUrl: "https://amp.rte.ie/amp/1238952/ "',
     fix="Delete the spaces inside the quotes.",
 )
