@@ -14,7 +14,8 @@ Outcomes:
     failure; a redirect loop or too many redirects; an image URL that answers with a page.
 ``unverified``
     The site would not say: 401, 403, 999; 429, 503 or 504 once retries are spent; time-outs,
-    dropped connections and failing DNS once retries are spent. A warning, never an error.
+    dropped connections and failing DNS once retries are spent; a redirect to a URL that is
+    not http(s). A warning, never an error.
 ``skipped``
     Not requested: not http(s), excluded by a pattern, or a host that resolves to a
     loopback, private, link-local, reserved, multicast or cloud-metadata address.
