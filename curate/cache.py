@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 3
+FORMAT = 4
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 
@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS files (
     complete INTEGER NOT NULL,
     diagnostics TEXT NOT NULL,
     record TEXT NOT NULL,
+    positions TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (fingerprint, path)
 );
 CREATE TABLE IF NOT EXISTS links (
@@ -150,7 +151,7 @@ class Store:
         ``records=False`` leaves out the index records (a plain validate needs none),
         which saves most of the decoding.
         """
-        columns = "diagnostics, record" if records else "diagnostics, 'null'"
+        columns = "diagnostics, record, positions" if records else "diagnostics, 'null', '{}'"
         try:
             rows = self._db.execute(
                 f"SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, {columns} "
@@ -172,11 +173,11 @@ class Store:
             row = stored.get(path)
             if row is None or tuple(row[:3]) != signature:
                 continue
-            digest, checked_ns, complete, diagnostics, record = row[3:]
+            digest, checked_ns, complete, diagnostics, record, positions = row[3:]
             racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
             if racy and _digest(path) != digest:
                 continue
-            decoded = _decode_report(path, diagnostics, record, bool(complete))
+            decoded = _decode_report(path, diagnostics, record, positions, bool(complete))
             if decoded is not None:
                 found[path] = decoded
         return found
@@ -202,10 +203,29 @@ class Store:
         try:
             with self._db:
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                    "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
+                    " digest, checked_ns, complete, diagnostics, record)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
                 )
         except sqlite3.OperationalError:
             pass  # locked by another curate for too long: this run stays uncached
+        except sqlite3.DatabaseError:
+            self._recover()
+
+    def store_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
+        """Remember where cross-article findings point, so warm runs parse nothing."""
+        rows = [
+            (json.dumps(found, separators=(",", ":")), self.fingerprint, path)
+            for path, found in positions.items()
+        ]
+        try:
+            with self._db:
+                self._db.executemany(
+                    "UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows
+                )
+        except sqlite3.OperationalError:
+            pass  # locked: the positions are found again next time
         except sqlite3.DatabaseError:
             self._recover()
 
@@ -307,6 +327,9 @@ def describe(directory: Path) -> str:
     )
 
 
+_NO_DIAGNOSTICS = "[[],{},null]"
+
+
 def _encode_report(report: FileReport) -> tuple[str, str]:
     """The diagnostics (with the suppressions) and the record, as two JSON texts."""
     record = report.record
@@ -349,12 +372,17 @@ def _encode_record(record: ArticleRecord) -> list[Any]:
     ]
 
 
-def _decode_report(path: str, diagnostics: str, record: str, complete: bool) -> FileReport | None:
+def _decode_report(
+    path: str, diagnostics: str, record: str, positions: str, complete: bool
+) -> FileReport | None:
     """A stored report, or None if the row is not what this version wrote."""
     from curate.engine import FileReport
 
     try:
-        found, by_line, whole_file = json.loads(diagnostics)
+        # Most files are clean: skip the parser for the common empty values.
+        found, by_line, whole_file = (
+            ([], {}, None) if diagnostics == _NO_DIAGNOSTICS else json.loads(diagnostics)
+        )
         fields = json.loads(record)
         suppressions = (
             Suppressions(
@@ -373,6 +401,9 @@ def _decode_report(path: str, diagnostics: str, record: str, complete: bool) -> 
             None if fields is None else _decode_record(fields),
             suppressions,
             complete,
+            {}
+            if positions == "{}"
+            else {key: (line, column) for key, (line, column) in json.loads(positions).items()},
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -440,6 +440,10 @@ class CorpusIndex:
     def find(self, url: str) -> list[ArticleRecord]:
         return self._by_url.get(normalize_url(url), [])
 
+    def find_key(self, key: str) -> list[ArticleRecord]:
+        """Like :meth:`find`, for a URL already normalised (RelatedRef.key)."""
+        return self._by_url.get(key, [])
+
     def by_url(self) -> dict[str, list[ArticleRecord]]:
         return self._by_url
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -44,6 +44,8 @@ class FileReport:
     suppressions: Suppressions = NO_SUPPRESSIONS
     #: False for a file only indexed for cross-article rules: its diagnostics are unknown.
     complete: bool = True
+    #: Positions already resolved for cross-article findings, by :func:`position_key`.
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class ReportCache(Protocol):
     def lookup(self, paths: Sequence[str], *, records: bool = True) -> dict[str, FileReport]: ...
 
     def store(self, reports: Sequence[FileReport]) -> None: ...
+
+    def store_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -230,7 +234,9 @@ def run_checks(
 
     reported = files
     index_only: list[str] = []
-    if corpus_rules and site.root is not None:
+    covers_site = site.root is not None and any(_contains(p, site.root) for p in paths)
+    # A run over the whole site already holds every article (unless `include` narrows it).
+    if corpus_rules and site.root is not None and not (covers_site and not settings.include):
         wanted = {os.path.abspath(path) for path in reported}
         exclude = (*settings.exclude, *site.exclude)
         index_only = [
@@ -256,25 +262,24 @@ def run_checks(
         fresh = _run_jobs(todo, options) if todo else []
         if cache is not None and fresh:
             cache.store(fresh)
+        by_path = {r.path: r for r in cached.values()}
+        by_path.update({r.path: r for r in fresh})
+
+        reports = [by_path[p] for p in reported]
+        diagnostics = list(missing)
+        for report in reports:
+            diagnostics.extend(report.diagnostics)
+
+        index = None
+        if lint:
+            records = [by_path[p].record for p in (*reported, *index_only)]
+            index = CorpusIndex(r for r in records if r is not None)
+            diagnostics.extend(_corpus_diagnostics(reports, index, site, corpus_rules, cache))
+            if covers_site:
+                diagnostics.extend(site.problems)
     finally:
         if cache is not None:
             cache.close()
-    by_path = {r.path: r for r in cached.values()}
-    by_path.update({r.path: r for r in fresh})
-
-    reports = [by_path[p] for p in reported]
-    diagnostics = list(missing)
-    for report in reports:
-        diagnostics.extend(report.diagnostics)
-
-    index = None
-    if lint:
-        records = [by_path[p].record for p in (*reported, *index_only)]
-        index = CorpusIndex(r for r in records if r is not None)
-        diagnostics.extend(_corpus_diagnostics(reports, index, site, corpus_rules))
-        if site.root is not None and any(_contains(p, site.root) for p in paths):
-            diagnostics.extend(site.problems)
-
     diagnostics = [
         d
         for d in diagnostics
@@ -292,26 +297,60 @@ def _contains(path: Path, root: Path) -> bool:
     return resolved.is_dir() and (resolved == root or resolved in root.parents)
 
 
+def position_key(finding: Finding) -> str:
+    """How a finding's position is remembered in the cache."""
+    steps = "/".join(f"#{step}" if isinstance(step, int) else step for step in finding.pointer)
+    return ("k:" if finding.at_key else "v:") + steps
+
+
 def _corpus_diagnostics(
-    reports: Sequence[FileReport], index: CorpusIndex, site: Site, rules: Sequence[Rule]
+    reports: Sequence[FileReport],
+    index: CorpusIndex,
+    site: Site,
+    rules: Sequence[Rule],
+    cache: ReportCache | None = None,
 ) -> list[Diagnostic]:
-    """Run cross-article rules; only files with findings are parsed again for positions."""
-    found: list[tuple[FileReport, Rule, Finding]] = []
+    """Run cross-article rules on the index.
+
+    Their findings need positions, so a file with findings is parsed again, once;
+    the positions are then kept in the cache, and a warm run parses nothing.
+    """
+    diagnostics: list[Diagnostic] = []
+    articles: dict[str, Article] = {}
+    learned: dict[str, dict[str, tuple[int, int]]] = {}
     for report in reports:
         if report.record is None:
             continue
         for rule in rules:
             assert rule.check_corpus is not None
-            found.extend((report, rule, f) for f in rule.check_corpus(report.record, index, site))
-    diagnostics: list[Diagnostic] = []
-    articles: dict[str, Article | None] = {}
-    for report, rule, finding in found:
-        if report.path not in articles:
-            articles[report.path] = load_file(report.path).article
-        article = articles[report.path] or Article(report.path, {})
-        diagnostic = to_diagnostic(article, rule, finding)
-        if not report.suppressions.suppresses(diagnostic):
-            diagnostics.append(diagnostic)
+            for finding in rule.check_corpus(report.record, index, site):
+                key = position_key(finding)
+                known = report.positions.get(key)
+                if known is None:
+                    article = articles.get(report.path)
+                    if article is None:
+                        article = load_file(report.path).article or Article(report.path, {})
+                        articles[report.path] = article
+                    diagnostic = to_diagnostic(article, rule, finding)
+                    learned.setdefault(report.path, dict(report.positions))[key] = (
+                        diagnostic.line,
+                        diagnostic.column,
+                    )
+                else:
+                    diagnostic = Diagnostic(
+                        report.path,
+                        known[0],
+                        known[1],
+                        rule.code,
+                        rule.severity,
+                        finding.message,
+                        rule.name,
+                        finding.pointer,
+                    )
+                if not report.suppressions.suppresses(diagnostic):
+                    diagnostics.append(diagnostic)
+    if cache is not None and learned:
+        cache.store_positions(learned)
     return diagnostics
 
 

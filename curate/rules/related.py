@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 def _targets(ref: RelatedRef, record: ArticleRecord, index: CorpusIndex) -> list[ArticleRecord]:
     """The site's own articles a related entry links to, other than the article itself."""
-    if ref.url is None:
+    if ref.key is None:
         return []
-    return [target for target in index.find(ref.url) if target.path != record.path]
+    return [target for target in index.find_key(ref.key) if target.path != record.path]
 
 
 @rule(
