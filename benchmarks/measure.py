@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+SPAWN = Path(__file__).resolve().with_name("spawn.py")
+COMMAND_NOT_RUN = 127  # as a shell reports a command it cannot find
 # Exit code 1 means findings for curate and check-jsonschema, but Python also exits 1 on an
 # uncaught exception or a missing module, so stderr tells the two apart.
 CRASH_MARKERS = ("Traceback (most recent call last)", "No module named")
@@ -40,18 +40,22 @@ class Measurement:
 
 
 def run_process(command: Sequence[str], cwd: Path) -> Sample:
-    """Wall time from spawn to reaping; ru_maxrss from wait4 is this child's own peak."""
+    """Run command through spawn.py, which times it and reads its own peak RSS from wait4."""
     with tempfile.TemporaryFile() as stderr:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+        spawner = subprocess.run(
+            [sys.executable, "-I", "-S", str(SPAWN), *command],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            check=False,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
         text = stderr.read().decode("utf-8", errors="replace")
-    return Sample(seconds, usage.ru_maxrss / 1024, process.returncode, text)
+    if spawner.returncode != 0:
+        return Sample(0.0, 0.0, COMMAND_NOT_RUN, text)
+    seconds, exit_code, peak_rss_kb = spawner.stdout.split()
+    return Sample(float(seconds), int(peak_rss_kb) / 1024, int(exit_code), text)
 
 
 def run_batches(commands: Sequence[Sequence[str]], cwd: Path) -> Sample:
@@ -81,13 +85,13 @@ def measure(
     commands: Sequence[Sequence[str]],
     cwd: Path,
     runs: int,
-    before_each: Callable[[int], None] | None = None,
+    before_each: Callable[[], None] | None = None,
 ) -> Measurement:
     """The median of `runs` runs; the first failing run stops the measurement."""
     samples: list[Sample] = []
-    for run in range(runs):
+    for _ in range(runs):
         if before_each is not None:
-            before_each(run)
+            before_each()
         sample = run_batches(commands, cwd)
         if sample.failed:
             measurement = failed_measurement(label, sample)

@@ -29,7 +29,7 @@ SCHEMA = BENCHMARKS.parent / "schemas" / "article.schema.json"
 SCRIPTS = Path(sys.executable).parent
 RANK_TOPIC = "AI Ethics"
 LARGE_SITE = 100_000
-# Room left on a command line, as xargs leaves it, for what the kernel adds.
+# Room left on a command line, as xargs leaves it, for the spawn.py prefix and the kernel.
 ARG_HEADROOM = 2048
 
 
@@ -98,7 +98,7 @@ def measure_cached(
     if edited is None:
         return measure(label, [command], cwd, runs)
     try:
-        return measure(label, [command], cwd, runs, lambda _run: edited.rewrite())
+        return measure(label, [command], cwd, runs, edited.rewrite)
     finally:
         edited.restore()
 
@@ -272,9 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--articles", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--articles", type=int, default=10_000, help="site size (10000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure, median (3)")
+    parser.add_argument("--seed", type=int, default=0, help="generator seed (0)")
     parser.add_argument("--workdir", type=Path, help="keep (and reuse) the generated sites here")
     parser.add_argument("--output", type=Path, help="also write the Markdown report here")
     large = parser.add_mutually_exclusive_group()
@@ -294,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         f"Machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()} "
         f"({platform.python_implementation()}), {platform.system()} {platform.release()}.",
+        "Times are wall clock from spawn to exit; peak RSS is each process's own ru_maxrss "
+        "(wait4 in benchmarks/spawn.py, so about 9 MB is the smallest figure possible).",
     ]
     with site_directory(args.workdir, args.articles, args.seed) as (site, origin):
         print(origin, file=sys.stderr)

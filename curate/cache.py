@@ -410,41 +410,13 @@ def _decode_report(
 
 
 def _decode_record(fields: list[Any]) -> ArticleRecord:
-    (
-        path,
-        title,
-        published_at,
-        web_url,
-        original_url,
-        amp_url,
-        quality,
-        heat,
-        published,
-        provider_name,
-        provider_domain,
-        topics,
-        type_,
-        has_image,
-        related,
-        url_keys,
-        valid,
-    ) = fields
-    return ArticleRecord(
-        path,
-        title,
-        published_at,
-        web_url,
-        original_url,
-        amp_url,
-        quality,
-        heat,
-        published,
-        provider_name,
-        provider_domain,
-        tuple(topics),
-        type_,
-        has_image,
-        tuple(RelatedRef(*entry) for entry in related),
-        tuple(url_keys),
-        valid,
-    )
+    """The inverse of :func:`_encode_record`: the fields in order, lists back to tuples."""
+    values = list(fields)
+    values[_TOPICS] = tuple(values[_TOPICS])
+    values[_RELATED] = tuple(RelatedRef(*entry) for entry in values[_RELATED])
+    values[_URL_KEYS] = tuple(values[_URL_KEYS])
+    return ArticleRecord(*values)
+
+
+#: Positions of the tuple fields in an encoded record.
+_TOPICS, _RELATED, _URL_KEYS = 11, 14, 15

@@ -283,7 +283,7 @@ def run_checks(
     diagnostics = [
         d
         for d in diagnostics
-        if selection.enabled(d.code) and not _ignored_for_file(d, settings, site.root)
+        if selection.enabled(d.code) and not ignored_for_file(d, settings, site.root)
     ]
     diagnostics.sort(key=Diagnostic.sort_key)
     return RunResult(diagnostics, reported, reports, site, index, cache_hits=len(cached))
@@ -354,7 +354,7 @@ def _corpus_diagnostics(
     return diagnostics
 
 
-def _ignored_for_file(diagnostic: Diagnostic, settings: Settings, root: Path | None) -> bool:
+def ignored_for_file(diagnostic: Diagnostic, settings: Settings, root: Path | None) -> bool:
     if not settings.per_file_ignores:
         return False
     relative = _relative(diagnostic.path, root)

@@ -207,9 +207,10 @@ def format_pointer(pointer: Pointer) -> str:
     return text
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it: text in quotes (shortened), the rest in words."""
     if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
+        shown = value if len(value) <= limit else value[: limit - 3] + "..."
         return json.dumps(shown, ensure_ascii=False)
     if value is None:
         return "nothing"
@@ -257,21 +258,19 @@ def _message(error: Any, pointer: Pointer) -> str:
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return f"{prefix}missing required key '{missing}'"
     if validator == "type":
-        return f"{prefix}expected {_expected_type(schema)}, got {_describe(error.instance)}"
+        return f"{prefix}expected {_expected_type(schema)}, got {describe_value(error.instance)}"
     if validator == "format":
         expected = _FORMAT_WORDS.get(error.validator_value, f"a valid {error.validator_value}")
         reason = _url_problem(error.instance) if "uri" in error.validator_value else ""
-        return f"{prefix}expected {expected}, got {_describe(error.instance)}{reason}"
+        return f"{prefix}expected {expected}, got {describe_value(error.instance)}{reason}"
     if validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        return f"{prefix}expected {_expected_type(schema)}, got {_describe(error.instance)}"
+        return f"{prefix}expected {_expected_type(schema)}, got {describe_value(error.instance)}"
     if validator == "minLength" and error.validator_value == 1:
         return f"{prefix}must not be empty"
     if validator == "pattern":
         hint = schema.get("description", "")
-        return (
-            f"{prefix}{_describe(error.instance)} does not have the expected form. {hint}".strip()
-        )
+        return f"{prefix}{describe_value(error.instance)} does not have the expected form. {hint}".strip()
     if validator == "enum":
-        allowed = ", ".join(_describe(value) for value in error.validator_value)
-        return f"{prefix}expected one of {allowed}, got {_describe(error.instance)}"
+        allowed = ", ".join(describe_value(value) for value in error.validator_value)
+        return f"{prefix}expected one of {allowed}, got {describe_value(error.instance)}"
     return f"{prefix}{error.message}"

@@ -3,7 +3,8 @@
 A fixture is a small site under ``tests/fixtures/rules/<CODE>/{fail,pass}/``.
 In a fail site, each line that must be reported carries a YAML comment
 ``# expect: CODE`` (or ``# expect-below: CODE`` on the line before, where a
-comment cannot go, such as a stray ``---``).
+comment cannot go, such as a stray ``---``). The online codes (WB) are checked
+against the fake web of ``tests/httpserver_helpers.py``, which opens no socket.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import pytest
 from curate.config import Settings
 from curate.engine import run_checks
 from curate.rules import Rule, all_rules
+from curate.rules.online import ONLINE_CODES
 from tests.conftest import FIXTURES
+from tests.httpserver_helpers import fake_web_diagnostics
 
 RULE_FIXTURES = FIXTURES / "rules"
 #: The clock of every fixture run, so date rules do not depend on today.
@@ -44,9 +47,13 @@ def expected(site: Path, code: str) -> set[tuple[str, int]]:
 def lint_site(site: Path, *select: str) -> list[tuple[str, int, str, str]]:
     settings = Settings(cache=False, now=NOW, select=select)
     result = run_checks([site], settings, lint=True)
+    diagnostics = result.diagnostics
+    if site.parent.name in ONLINE_CODES:
+        # Found only online: checked against a fake web (news.test, cdn.test, intranet.test).
+        diagnostics += fake_web_diagnostics(result.files, result.site, settings)
     return [
         (Path(d.path).resolve().relative_to(site.resolve()).as_posix(), d.line, d.code, d.message)
-        for d in result.diagnostics
+        for d in diagnostics
     ]
 
 

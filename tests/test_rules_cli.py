@@ -332,7 +332,7 @@ def test_rules_json(capsys: pytest.CaptureFixture[str]) -> None:
     documents = json.loads(capsys.readouterr().out)
     assert {d["code"] for d in documents} == set(all_codes())
     scopes = Counter(d["scope"] for d in documents)
-    assert set(scopes) == {"file", "schema", "article", "corpus", "site"}
+    assert set(scopes) == {"file", "schema", "article", "corpus", "site", "online"}
     assert main(["rules", "RL001", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert (document["code"], document["scope"], document["severity"]) == (

@@ -71,17 +71,39 @@ def lint(
     no_cache: options.NoCache = False,
     cache_dir: options.CacheDir = None,
     jobs: options.Jobs = None,
+    online: options.Online = False,
+    exclude_url: options.ExcludeUrl = None,
+    accept: options.Accept = None,
+    max_cache_age: options.MaxCacheAge = None,
+    concurrency: options.Concurrency = None,
+    per_host: options.PerHost = None,
+    timeout: options.Timeout = None,
+    user_agent: options.UserAgent = None,
+    allow_private: options.AllowPrivate = False,
 ) -> None:
     """Lint articles: the schema plus editorial rules (related links, images, URLs, dates...).
 
     Given a few files (as pre-commit does), the whole site around them is indexed
     so cross-article rules work, and only the given files are reported. Errors exit 1;
     warnings only with --strict. 'curate rules' lists every rule.
+
+    With --online, the related links, images and logos of the reported files are also
+    checked over HTTP (as 'curate links' does).
     """
-    from curate.cli.check import resolve, run_and_report
+    from curate.cli.check import OnlineArgs, resolve, run_and_report
     from curate.rules import check_codes
 
     with handle_errors():
+        online_args = OnlineArgs(
+            exclude_url=exclude_url,
+            accept=accept,
+            max_cache_age=max_cache_age,
+            concurrency=concurrency,
+            per_host=per_host,
+            timeout=timeout,
+            user_agent=user_agent,
+            allow_private=allow_private,
+        )
         overrides = {
             "select": split_codes(select),
             "ignore": split_codes(ignore),
@@ -94,8 +116,10 @@ def lint(
             "cache": False if no_cache else None,
             "cache_dir": cache_dir,
             "jobs": jobs,
+            "online": True if online else None,
+            **online_args.overrides(),
         }
-        settings = resolve(overrides, config)
+        settings = online_args.extend(resolve(overrides, config))
         check_codes((*settings.select, *settings.ignore, *settings.extend_select))
         for _, codes in settings.per_file_ignores:
             check_codes(codes)

@@ -79,3 +79,97 @@ Jobs = Annotated[
 Statistics = Annotated[
     bool, typer.Option("--statistics", help="Also show how many findings each code has.")
 ]
+
+#: Where --help lists the options of the online checks (lint --online, links).
+ONLINE_PANEL = "Online checks"
+
+Online = Annotated[
+    bool,
+    typer.Option(
+        "--online",
+        help="Also check over HTTP that related links, images and logos still answer "
+        "(the WB codes; 'curate links' runs only these).",
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]
+ExcludeUrl = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude-url",
+        metavar="REGEX",
+        help="Do not request URLs matching this regular expression (searched anywhere in "
+        "the URL). Repeatable; added to online-exclude of the config file.",
+        show_default=False,
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]
+Accept = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--accept",
+        metavar="STATUS",
+        help="HTTP statuses that count as ok (e.g. 403,429), comma-separated or repeated; "
+        "added to online-accept of the config file.",
+        show_default=False,
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]
+MaxCacheAge = Annotated[
+    str | None,
+    typer.Option(
+        "--max-cache-age",
+        metavar="AGE",
+        help="Reuse ok results younger than this: seconds, or with a unit (90s, 30m, 12h, "
+        "1d). Failures are always checked again. Default 1d.",
+        show_default=False,
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]
+Concurrency = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        help="Requests in flight at once (default 32).",
+        show_default=False,
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]
+PerHost = Annotated[
+    int | None,
+    typer.Option(
+        "--per-host",
+        min=1,
+        help="Requests in flight to one host at once (default 4).",
+        show_default=False,
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]
+Timeout = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Time-out of one request, in seconds (default 15).",
+        show_default=False,
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]
+UserAgent = Annotated[
+    str | None,
+    typer.Option(
+        "--user-agent",
+        help="User-Agent header of the requests (default curate/VERSION).",
+        show_default=False,
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]
+AllowPrivate = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private",
+        help="Also request hosts that resolve to loopback, private or link-local addresses "
+        "(an intranet site, a test server). Off by default: those are reported as WB003.",
+        rich_help_panel=ONLINE_PANEL,
+    ),
+]

@@ -19,6 +19,7 @@ FAMILIES = {
     "DU": "duplicates",
     "TX": "taxonomy",
     "PB": "publishing",
+    "WB": "web: links and images requested over HTTP",
 }
 
 
@@ -30,9 +31,12 @@ def family_order(doc: CodeDoc) -> tuple[int, str]:
 
 
 def scope(code: str) -> str:
-    """What a code's check looks at: a file, the schema, an article, the corpus or the site."""
+    """What a code checks: a file, the schema, an article, the corpus, the site or the web."""
     from curate.rules import all_rules
+    from curate.rules.online import ONLINE_CODES
 
+    if code in ONLINE_CODES:
+        return "online"
     rule = all_rules().get(code)
     if rule is None:
         return "file" if code.startswith("FM") else "schema"
@@ -141,4 +145,5 @@ def _scope_words(scope_name: str) -> str:
         "article": "each article on its own",
         "corpus": "each article against the whole site",
         "site": "the site's taxonomy files",
+        "online": "each link and image over HTTP, with lint --online and links",
     }[scope_name]

@@ -6,7 +6,6 @@ accepts any shape and yields nothing for what it cannot read.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from curate.model import Pointer
-from curate.schema import format_pointer
+from curate.schema import describe_value, format_pointer
 
 if TYPE_CHECKING:
     from curate.corpus import Site
@@ -45,18 +44,7 @@ def where(pointer: Pointer) -> str:
 
 def describe(value: Any) -> str:
     """A value quoted for a message, shortened when long."""
-    if isinstance(value, str):
-        shown = value if len(value) <= 80 else value[:77] + "..."
-        return json.dumps(shown, ensure_ascii=False)
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return str(value)
+    return describe_value(value, limit=80)
 
 
 def mapping(value: Any) -> dict[str, Any]:

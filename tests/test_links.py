@@ -1,0 +1,506 @@
+"""`curate lint --online` and `curate links` against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from curate.cache import Store
+from curate.cli import main
+from curate.cli.check import parse_duration, parse_statuses
+from curate.config import Settings
+from curate.corpus import load_site
+from curate.links import StoreLinkCache, collect_links, link_occurrences
+from curate.loading import load_file
+from curate.online import IMAGE, PAGE, LinkResult, Outcome
+from curate.reporting.progress import link_progress
+from tests.conftest import write_article
+from tests.httpserver_helpers import IMAGE_OK, PAGE_OK, Reply, WebServer, serving
+
+ROUTES = {
+    "/ok": PAGE_OK,
+    "/original-only": PAGE_OK,
+    "/slow": Reply(200, delay=0.3),
+    "/missing": Reply(404),
+    "/forbidden": Reply(403),
+    "/photo.png": IMAGE_OK,
+    "/logo.png": IMAGE_OK,
+    "/page.jpg": PAGE_OK,
+}
+
+STORY = """---
+category: news
+title: "A story"
+publishedDateTime: 2021-06-30T12:00:00Z
+webUrl: "https://example.com/a"
+type: article
+quality: 80
+heat: 90
+published: true
+provider:
+  name: Example
+  domain: example.com
+  images:
+    - url: "{base}/logo.png"
+      width: 50
+      height: 50
+topics:
+  - AI
+images:
+  - url: "{base}/photo.png"
+    width: 1200
+    height: 630
+  - url: "{base}/assets/images/a.jpg"
+    width: 1200
+    height: 630
+related:
+  - title: "Slow but fine"
+    webUrl: "{base}/slow"
+  - title: "Gone"
+    webUrl: "{base}/missing"
+  - title: "Turns robots away"
+    webUrl: "{base}/forbidden"
+    images:
+      - url: "{base}/page.jpg"
+        width: 1200
+        height: 630
+  - title: "Known by its original address only"
+    originalUrl: "{base}/original-only"
+  - title: "Fine"
+    webUrl: "{base}/ok"
+    originalUrl: "{base}/never-requested"
+---
+"""
+
+OTHER = """---
+category: news
+title: "Another story"
+publishedDateTime: 2021-07-01T12:00:00Z
+webUrl: "https://example.com/b"
+type: article
+quality: 80
+heat: 90
+published: true
+provider:
+  name: Example
+  domain: example.com
+  images:
+    - url: "/assets/images/a.jpg"
+      width: 50
+      height: 50
+topics:
+  - AI
+images:
+  - url: "{base}/photo.png"
+    width: 1200
+    height: 630
+related:
+  - title: "Gone, linked twice"
+    webUrl: "{base}/missing"
+---
+"""
+
+A = "_posts/2021-06-30-a.md"
+B = "_posts/2021-07-01-b.md"
+
+
+@pytest.fixture
+def server() -> Iterator[WebServer]:
+    with serving(ROUTES) as started:
+        yield started
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from an empty folder: no curate.toml of the checkout applies."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def site(tmp_path: Path, server: WebServer) -> Path:
+    """Two articles linking to the server; the site's own URL is the server's too."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "_config.yml").write_text(f"title: test\nurl: {server.base}\n")
+    (root / "assets" / "images").mkdir(parents=True)
+    (root / "assets" / "images" / "a.jpg").write_bytes(b"")
+    write_article(root, A, STORY.format(base=server.base))
+    write_article(root, B, OTHER.format(base=server.base))
+    return root
+
+
+def run_json(
+    capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, list[dict[str, object]], str]:
+    code = main([*args, "--format", "json"])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+def web_findings(findings: list[dict[str, object]]) -> list[tuple[str, int, int, str]]:
+    return [
+        (Path(str(f["path"])).name, int(str(f["line"])), int(str(f["column"])), str(f["code"]))
+        for f in findings
+        if str(f["code"]).startswith("WB")
+    ]
+
+
+def position(path: Path, text: str) -> tuple[int, int]:
+    """Line and column of the quoted value that starts with ``text``."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if f'"{text}' in line:
+            return number, line.index(f'"{text}') + 1
+    raise AssertionError(f"{text} is not in {path}")
+
+
+# --- lint --online -------------------------------------------------------------------
+
+
+def test_lint_online_reports_each_failure_at_its_value(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, findings, err = run_json(capsys, "lint", str(site), "--online", "--allow-private")
+
+    base = server.base
+    a, b = site / A, site / B
+    assert code == 1
+    assert web_findings(findings) == [
+        ("2021-06-30-a.md", *position(a, f"{base}/missing"), "WB001"),
+        ("2021-06-30-a.md", *position(a, f"{base}/forbidden"), "WB002"),
+        ("2021-06-30-a.md", *position(a, f"{base}/page.jpg"), "WB001"),
+        ("2021-07-01-b.md", *position(b, f"{base}/missing"), "WB001"),
+    ]
+    messages = [str(f["message"]) for f in findings if str(f["code"]).startswith("WB")]
+    assert messages == [
+        f"related[1].webUrl {base}/missing is broken: 404 Not Found",
+        f"related[2].webUrl {base}/forbidden could not be verified: 403 Forbidden",
+        f"related[2].images[0].url {base}/page.jpg is broken: "
+        "200 but Content-Type text/html, not an image",
+        f"related[0].webUrl {base}/missing is broken: 404 Not Found",
+    ]
+    assert "IM004" in {f["code"] for f in findings}, "the offline rules still run"
+    assert err == ""
+
+
+def test_each_url_is_requested_once_and_site_paths_never(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "lint", str(site), "--online", "--allow-private", "--no-cache")
+
+    assert server.hits("/missing") == 1, "two articles link to it: one request"
+    assert server.hits("/photo.png") == 1
+    assert server.paths() == {
+        "/slow",
+        "/missing",
+        "/forbidden",
+        "/photo.png",
+        "/logo.png",
+        "/page.jpg",
+        "/original-only",
+        "/ok",
+    }
+
+
+def test_all_ok_is_clean(tmp_path: Path, server: WebServer) -> None:
+    root = tmp_path / "clean"
+    root.mkdir()
+    (root / "_config.yml").write_text("title: test\nurl: https://news.example.org\n")
+    text = OTHER.format(base=server.base).replace("/missing", "/ok")
+    write_article(root, B, text)
+
+    assert main(["links", str(root), "--allow-private", "--no-cache"]) == 0
+    assert server.paths() == {"/ok", "/photo.png"}
+
+
+def test_unverified_fails_only_with_strict(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ignore_broken = ["--ignore", "WB001", "--allow-private", "--no-cache"]
+    assert main(["links", str(site), *ignore_broken]) == 0
+    assert main(["links", str(site), *ignore_broken, "--strict"]) == 1
+    assert "WB002" in capsys.readouterr().out
+
+
+def test_without_allow_private_loopback_is_refused_without_a_request(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, findings, _ = run_json(capsys, "links", str(site), "--no-cache")
+
+    assert code == 0, "WB003 is an info"
+    assert {f["code"] for f in findings} == {"WB003"}
+    assert len(findings) == 11, "one per place written: 9 URLs in a, 2 in b"
+    assert str(findings[0]["message"]).endswith(
+        "was not requested (refused: loopback address 127.0.0.1): "
+        "readers on the internet cannot reach it either"
+    )
+    assert server.hits() == 0
+
+
+def test_output_order_does_not_depend_on_completion_order(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /slow is written first and answers last; one at a time, answers come in file order.
+    args = ["links", str(site), "--allow-private", "--no-cache"]
+    _, parallel, _ = run_json(capsys, *args)
+    _, serial, _ = run_json(capsys, *args, "--concurrency", "1")
+    _, again, _ = run_json(capsys, *args)
+
+    assert parallel == serial == again
+    assert [(f["path"], f["line"]) for f in parallel] == sorted(
+        (f["path"], f["line"]) for f in parallel
+    )
+
+
+# --- links -----------------------------------------------------------------------------
+
+
+def test_links_reports_only_web_codes_and_unreadable_files(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_article(site, "_posts/2021-07-02-c.md", "---\ntitle: never closed\n")
+
+    code, findings, _ = run_json(capsys, "links", str(site), "--allow-private", "--no-cache")
+
+    assert code == 1
+    assert sorted({str(f["code"]) for f in findings}) == ["FM003", "WB001", "WB002"]
+
+
+def test_exclude_url_skips_matching_urls(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, findings, _ = run_json(
+        capsys,
+        *("links", str(site), "--allow-private", "--no-cache"),
+        *("--exclude-url", "/missing$", "--exclude-url", r"forbidden|page\.jpg"),
+    )
+
+    assert (code, findings) == (0, [])
+    assert server.paths().isdisjoint({"/missing", "/forbidden", "/page.jpg"})
+    assert server.hits("/ok") == 1
+
+
+def test_config_lists_and_command_line_add_up(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (site / "curate.toml").write_text('online-exclude = ["/missing$"]\nonline-accept = [403]\n')
+    args = ["links", str(site), "--config", str(site / "curate.toml"), "--allow-private"]
+
+    _, findings, _ = run_json(capsys, *args, "--no-cache")
+    assert [f["code"] for f in findings] == ["WB001"]
+    _, findings, _ = run_json(capsys, *args, "--no-cache", "--exclude-url", "page")
+    assert findings == []
+    assert server.hits("/missing") == 0
+
+
+def test_accept_makes_a_status_ok(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, findings, _ = run_json(
+        capsys, "links", str(site), "--allow-private", "--no-cache", "--accept", "404,403"
+    )
+
+    assert [f["code"] for f in findings] == ["WB001"], "only the HTML page served as an image"
+
+
+def test_suppressed_url_is_not_requested(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = site / B
+    path.write_text(path.read_text().replace("/missing\"", '/missing"  # curate: ignore[WB]'))
+
+    _, findings, _ = run_json(capsys, "links", str(site / B), "--allow-private", "--no-cache")
+
+    assert findings == []
+    assert server.hits("/missing") == 0
+
+
+def test_only_the_given_files_are_checked(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, findings, _ = run_json(
+        capsys, "lint", str(site / B), "--online", "--allow-private", "--no-cache"
+    )
+
+    assert {Path(str(f["path"])).name for f in findings} == {"2021-07-01-b.md"}
+    assert server.paths() == {"/missing", "/photo.png"}
+
+
+def test_no_web_code_selected_requests_nothing(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, findings, err = run_json(
+        capsys, "lint", str(site), "--online", "--allow-private", "--select", "IM"
+    )
+
+    assert not web_findings(findings)
+    assert "no online code (WB) is selected" in err
+    assert server.hits() == 0
+
+
+# --- the cache -------------------------------------------------------------------------
+
+
+def test_second_run_reuses_ok_results_and_checks_failures_again(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["lint", str(site), "--online", "--allow-private"]
+    first = run_json(capsys, *args)
+    requests = server.hits()
+    second = run_json(capsys, *args)
+
+    assert second[:2] == first[:2]
+    assert server.hits("/ok") == server.hits("/photo.png") == 1, "ok results are reused"
+    assert server.hits("/missing") == 2, "failures are checked again"
+    assert server.hits("/forbidden") == 4, "HEAD refused, then GET: twice"
+    assert server.hits() - requests == 4
+
+    assert main([*args, "--max-cache-age", "0"]) == 1
+    assert server.hits("/ok") == 2, "older than the maximum age"
+    assert main([*args, "--no-cache"]) == 1
+    assert server.hits("/ok") == 3, "--no-cache reads no result"
+
+
+def test_summary_says_what_came_from_the_cache(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["links", str(site), "--allow-private"]
+    main(args)
+    assert "8 URLs checked online: 8 requested, 0 from the cache" in capsys.readouterr().out
+    main(args)
+    assert "8 URLs checked online: 3 requested, 5 from the cache" in capsys.readouterr().out
+    main([*args, "--exclude-url", "slow"])
+    out = capsys.readouterr().out
+    assert "8 URLs checked online: 3 requested, 4 from the cache, 1 excluded" in out
+
+
+def test_no_cache_writes_no_result(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["links", str(site), "--allow-private", "--no-cache"])
+
+    assert not (site / ".curate_cache").exists()
+
+
+def test_store_keeps_only_ok_results_and_rejects_bad_rows(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "cache", "links")
+    assert store is not None
+    ok = LinkResult("https://a.test/", Outcome.OK, 200, "200 OK", "https://a.test/", 1, 0.1)
+    broken = LinkResult("https://b.test/", Outcome.BROKEN, 404, "404 Not Found", None, 1, 0.1)
+    cache = StoreLinkCache(store)
+    cache.put_ok(ok, PAGE)
+    cache.put_ok(broken, PAGE)
+    assert cache.get_ok(ok.url, PAGE, 60) is None, "written when closed"
+    cache.close()
+
+    reopened = Store.open(tmp_path / "cache", "links")
+    assert reopened is not None
+    cache = StoreLinkCache(reopened)
+    assert cache.get_ok(ok.url, PAGE, 60) == ok
+    assert cache.get_ok(ok.url, IMAGE, 60) is None
+    assert cache.get_ok(broken.url, PAGE, 60) is None
+    reopened.put_link("https://c.test/", PAGE, {"url": "https://c.test/", "outcome": "ok"})
+    assert cache.get_ok("https://c.test/", PAGE, 60) is None
+    cache.close()
+
+
+# --- collecting ------------------------------------------------------------------------
+
+
+def test_which_urls_are_collected(site: Path, server: WebServer) -> None:
+    loaded = load_file(site / A)
+    assert loaded.article is not None
+
+    found = [(o.pointer, o.kind) for o in link_occurrences(loaded.article, load_site(site))]
+
+    assert found == [
+        (("related", 0, "webUrl"), PAGE),
+        (("related", 1, "webUrl"), PAGE),
+        (("related", 2, "webUrl"), PAGE),
+        (("related", 3, "originalUrl"), PAGE),
+        (("related", 4, "webUrl"), PAGE),
+        (("images", 0, "url"), IMAGE),
+        (("provider", "images", 0, "url"), IMAGE),
+        (("related", 2, "images", 0, "url"), IMAGE),
+    ]
+
+
+def test_values_that_are_not_http_urls_are_not_collected(tmp_path: Path) -> None:
+    text = OTHER.format(base="ftp://files.example.org").replace("/missing", " ")
+    path = write_article(tmp_path, B, text)
+
+    collected = collect_links([str(path)], load_site(None))
+
+    assert collected.occurrences == ()
+
+
+def test_unreadable_files_are_reported_not_checked(tmp_path: Path) -> None:
+    path = write_article(tmp_path, "_posts/2021-07-02-c.md", "---\ntitle: never closed\n")
+
+    collected = collect_links([str(path)], load_site(None), Settings())
+
+    assert [d.code for d in collected.unreadable] == ["FM003"]
+
+
+# --- the command line ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("3600", 3600.0), ("90s", 90.0), ("30m", 1800.0), ("12h", 43200.0), ("1d", 86400.0)],
+)
+def test_cache_age_forms(value: str, seconds: float) -> None:
+    assert parse_duration(value) == seconds
+
+
+def test_accept_forms() -> None:
+    assert parse_statuses(["403,429", "999"]) == (403, 429, 999)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--max-cache-age", "1w"], "is not a duration"),
+        (["--accept", "ok"], "is not an HTTP status"),
+        (["--accept", "42"], "is not an HTTP status"),
+        (["--exclude-url", "("], "is not a valid regular expression"),
+        (["--timeout", "0"], "time-out must be more than 0"),
+        (["--concurrency", "0"], "0 is not in the range"),
+    ],
+)
+def test_bad_online_options_are_usage_errors(
+    site: Path, server: WebServer, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["links", str(site), "--allow-private", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert server.hits() == 0
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["links", str(site), "--allow-private", "--no-cache", "--format", "concise"])
+
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert all(line.count(": WB00") == 1 for line in captured.out.splitlines())
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    broken = LinkResult("https://b.test/", Outcome.BROKEN, 404, "404 Not Found", None, 1, 0.1)
+
+    with link_progress(2) as advance:
+        advance(broken)
+        advance(broken)
+
+    drawn = terminal.getvalue()
+    assert "Checking links" in drawn
+    assert "2/2" in drawn
+    assert "2 broken" in drawn
