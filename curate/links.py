@@ -6,9 +6,10 @@ can show progress between them:
 1. :func:`collect_links` reads the article files and lists every URL to request with
    where it is written: each related entry's ``webUrl`` (its ``originalUrl`` when that is
    its only link) and every image of the article, of its provider (the logo) and of its
-   related entries. Paths of the site itself (``/assets/...``) are left to the offline
-   rules, which look for the file. Positions are taken while the file is parsed, so no
-   file is read twice.
+   related entries. URLs of the site itself (``/assets/...``, or under its ``url`` and
+   ``baseurl``) are left to the offline rules, which look in the repository: the deployed
+   site may not have a new article or picture yet. Positions are taken while the file is
+   parsed, so no file is read twice.
 2. :func:`check_collected` requests each distinct ``(url, kind)`` once with
    :func:`curate.online.check_links`, through a :class:`~curate.online.LinkCache`, and
    turns the answers into one positioned :class:`~curate.model.Diagnostic` per place the
@@ -137,13 +138,10 @@ def link_occurrences(article: Article, site: Site) -> Iterator[LinkOccurrence]:
     for index, entry in related_entries(data):
         key = "webUrl" if text(entry.get("webUrl")) else "originalUrl"
         found.append((("related", index, key), PAGE, entry.get(key)))
-    for pointer, image in images(data):
-        url = image.get("url")
-        if isinstance(url, str) and site.local_path(url) is None:
-            found.append(((*pointer, "url"), IMAGE, url))
+    found.extend(((*pointer, "url"), IMAGE, image.get("url")) for pointer, image in images(data))
     for pointer, kind, value in found:
         url = text(value)
-        if url is None or not _HTTP_URL.match(url):
+        if url is None or not _HTTP_URL.match(url) or site.local_path(url) is not None:
             continue
         location = article.locate(pointer)
         yield LinkOccurrence(article.path, pointer, kind, url, location.line, location.column)
@@ -306,24 +304,30 @@ class _CountingCache:
 class StoreLinkCache:
     """The links table of curate's cache (:class:`curate.cache.Store`) as a LinkCache.
 
-    Results are written when the cache is closed, not as they come: a write can wait
-    seconds for another curate's lock, and must not stall the requests in flight.
+    A result obtained with ``allow_private`` is not reused by a run without it: that run
+    must refuse the host (WB003), not answer ok from the cache. Results are written when
+    the cache is closed, not as they come: a write can wait seconds for another
+    curate's lock, and must not stall the requests in flight.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, allow_private: bool = False) -> None:
         self._store = store
+        self._allow_private = allow_private
         self._pending: list[tuple[str, str, dict[str, Any]]] = []
 
     def get_ok(self, url: str, kind: str, max_age: float) -> LinkResult | None:
         stored = self._store.get_link(url, kind, max_age)
-        result = _decode_result(stored) if stored is not None else None
+        if stored is None or (stored.get("allow_private", True) and not self._allow_private):
+            return None
+        result = _decode_result(stored)
         if result is None or result.outcome is not Outcome.OK or result.url != url:
             return None
         return result
 
     def put_ok(self, result: LinkResult, kind: str) -> None:
         if result.outcome is Outcome.OK:
-            self._pending.append((result.url, kind, _encode_result(result)))
+            stored = {**_encode_result(result), "allow_private": self._allow_private}
+            self._pending.append((result.url, kind, stored))
 
     def close(self) -> None:
         for url, kind, stored in self._pending:
@@ -340,7 +344,9 @@ def open_link_cache(settings: Settings, site: Site) -> StoreLinkCache | None:
         return None
     # The links table does not depend on the run's settings, only the files table does.
     store = Store.open(settings.cache_dir or default_cache_dir(site), "links")
-    return StoreLinkCache(store) if store is not None else None
+    if store is None:
+        return None
+    return StoreLinkCache(store, allow_private=settings.allow_private)
 
 
 def _encode_result(result: LinkResult) -> dict[str, Any]:

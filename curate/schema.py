@@ -269,7 +269,8 @@ def _message(error: Any, pointer: Pointer) -> str:
         return f"{prefix}must not be empty"
     if validator == "pattern":
         hint = schema.get("description", "")
-        return f"{prefix}{describe_value(error.instance)} does not have the expected form. {hint}".strip()
+        shown = describe_value(error.instance)
+        return f"{prefix}{shown} does not have the expected form. {hint}".strip()
     if validator == "enum":
         allowed = ", ".join(describe_value(value) for value in error.validator_value)
         return f"{prefix}expected one of {allowed}, got {describe_value(error.instance)}"

@@ -117,7 +117,11 @@ def serving(routes: Mapping[str, Reply]) -> Iterator[WebServer]:
 # --- the fake web of the rule fixtures -----------------------------------------------
 
 #: Host names of the fixtures and the addresses the fake DNS gives them.
-FAKE_HOSTS = {"news.test": "93.184.215.14", "cdn.test": "93.184.215.15", "intranet.test": "10.0.0.7"}
+FAKE_HOSTS = {
+    "news.test": "93.184.215.14",
+    "cdn.test": "93.184.215.15",
+    "intranet.test": "10.0.0.7",
+}
 
 
 def _fake_answer(request: httpx.Request) -> httpx.Response:
@@ -147,7 +151,5 @@ def fake_web_diagnostics(files: Sequence[str], site: Site, settings: Settings) -
     options = dataclasses.replace(online_options(settings.replace(allow_private=False)), retries=0)
     collected = collect_links(files, site, settings)
     with mock.patch.object(socket, "getaddrinfo", _fake_getaddrinfo(socket.getaddrinfo)):
-        report = check_collected(
-            collected, options, transport=httpx.MockTransport(_fake_answer)
-        )
+        report = check_collected(collected, options, transport=httpx.MockTransport(_fake_answer))
     return list(report.diagnostics)

@@ -24,7 +24,7 @@ from tests.httpserver_helpers import IMAGE_OK, PAGE_OK, Reply, WebServer, servin
 ROUTES = {
     "/ok": PAGE_OK,
     "/original-only": PAGE_OK,
-    "/slow": Reply(200, delay=0.3),
+    "/slow-gone": Reply(410, delay=0.1),
     "/missing": Reply(404),
     "/forbidden": Reply(403),
     "/photo.png": IMAGE_OK,
@@ -54,12 +54,12 @@ images:
   - url: "{base}/photo.png"
     width: 1200
     height: 630
-  - url: "{base}/assets/images/a.jpg"
+  - url: "{base}/blog/assets/images/a.jpg"
     width: 1200
     height: 630
 related:
-  - title: "Slow but fine"
-    webUrl: "{base}/slow"
+  - title: "Gone, and slow to say so"
+    webUrl: "{base}/slow-gone"
   - title: "Gone"
     webUrl: "{base}/missing"
   - title: "Turns robots away"
@@ -73,6 +73,8 @@ related:
   - title: "Fine"
     webUrl: "{base}/ok"
     originalUrl: "{base}/never-requested"
+  - title: "A story of this site: left to the offline rules"
+    webUrl: "{base}/blog/2021/07/01/b/"
 ---
 """
 
@@ -123,10 +125,10 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def site(tmp_path: Path, server: WebServer) -> Path:
-    """Two articles linking to the server; the site's own URL is the server's too."""
+    """Two articles linking to the server; the site's own URL is on the server too."""
     root = tmp_path / "site"
     root.mkdir()
-    (root / "_config.yml").write_text(f"title: test\nurl: {server.base}\n")
+    (root / "_config.yml").write_text(f"title: test\nurl: {server.base}\nbaseurl: /blog\n")
     (root / "assets" / "images").mkdir(parents=True)
     (root / "assets" / "images" / "a.jpg").write_bytes(b"")
     write_article(root, A, STORY.format(base=server.base))
@@ -170,6 +172,7 @@ def test_lint_online_reports_each_failure_at_its_value(
     a, b = site / A, site / B
     assert code == 1
     assert web_findings(findings) == [
+        ("2021-06-30-a.md", *position(a, f"{base}/slow-gone"), "WB001"),
         ("2021-06-30-a.md", *position(a, f"{base}/missing"), "WB001"),
         ("2021-06-30-a.md", *position(a, f"{base}/forbidden"), "WB002"),
         ("2021-06-30-a.md", *position(a, f"{base}/page.jpg"), "WB001"),
@@ -177,6 +180,7 @@ def test_lint_online_reports_each_failure_at_its_value(
     ]
     messages = [str(f["message"]) for f in findings if str(f["code"]).startswith("WB")]
     assert messages == [
+        f"related[0].webUrl {base}/slow-gone is broken: 410 Gone",
         f"related[1].webUrl {base}/missing is broken: 404 Not Found",
         f"related[2].webUrl {base}/forbidden could not be verified: 403 Forbidden",
         f"related[2].images[0].url {base}/page.jpg is broken: "
@@ -195,7 +199,7 @@ def test_each_url_is_requested_once_and_site_paths_never(
     assert server.hits("/missing") == 1, "two articles link to it: one request"
     assert server.hits("/photo.png") == 1
     assert server.paths() == {
-        "/slow",
+        "/slow-gone",
         "/missing",
         "/forbidden",
         "/photo.png",
@@ -233,10 +237,10 @@ def test_without_allow_private_loopback_is_refused_without_a_request(
 
     assert code == 0, "WB003 is an info"
     assert {f["code"] for f in findings} == {"WB003"}
-    assert len(findings) == 11, "one per place written: 9 URLs in a, 2 in b"
+    assert len(findings) == 10, "one per place written: 8 URLs in a, 2 in b"
     assert str(findings[0]["message"]).endswith(
-        "was not requested (refused: loopback address 127.0.0.1): "
-        "readers on the internet cannot reach it either"
+        "leads to a non-public address and was not checked (refused: loopback address "
+        "127.0.0.1): readers on the internet cannot reach it either"
     )
     assert server.hits() == 0
 
@@ -244,7 +248,7 @@ def test_without_allow_private_loopback_is_refused_without_a_request(
 def test_output_order_does_not_depend_on_completion_order(
     site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # /slow is written first and answers last; one at a time, answers come in file order.
+    # /slow-gone is written first and answers last; one at a time, answers come in order.
     args = ["links", str(site), "--allow-private", "--no-cache"]
     _, parallel, _ = run_json(capsys, *args)
     _, serial, _ = run_json(capsys, *args, "--concurrency", "1")
@@ -276,11 +280,11 @@ def test_exclude_url_skips_matching_urls(
     code, findings, _ = run_json(
         capsys,
         *("links", str(site), "--allow-private", "--no-cache"),
-        *("--exclude-url", "/missing$", "--exclude-url", r"forbidden|page\.jpg"),
+        *("--exclude-url", "(missing|gone)$", "--exclude-url", r"forbidden|page\.jpg"),
     )
 
     assert (code, findings) == (0, [])
-    assert server.paths().isdisjoint({"/missing", "/forbidden", "/page.jpg"})
+    assert server.paths().isdisjoint({"/slow-gone", "/missing", "/forbidden", "/page.jpg"})
     assert server.hits("/ok") == 1
 
 
@@ -291,8 +295,8 @@ def test_config_lists_and_command_line_add_up(
     args = ["links", str(site), "--config", str(site / "curate.toml"), "--allow-private"]
 
     _, findings, _ = run_json(capsys, *args, "--no-cache")
-    assert [f["code"] for f in findings] == ["WB001"]
-    _, findings, _ = run_json(capsys, *args, "--no-cache", "--exclude-url", "page")
+    assert [f["code"] for f in findings] == ["WB001", "WB001"]
+    _, findings, _ = run_json(capsys, *args, "--no-cache", "--exclude-url", "page|slow")
     assert findings == []
     assert server.hits("/missing") == 0
 
@@ -302,14 +306,17 @@ def test_accept_makes_a_status_ok(site: Path, capsys: pytest.CaptureFixture[str]
         capsys, "links", str(site), "--allow-private", "--no-cache", "--accept", "404,403"
     )
 
-    assert [f["code"] for f in findings] == ["WB001"], "only the HTML page served as an image"
+    assert [str(f["message"]).split()[0] for f in findings] == [
+        "related[0].webUrl",
+        "related[2].images[0].url",
+    ], "410 and the HTML page served as an image are still broken"
 
 
 def test_suppressed_url_is_not_requested(
     site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = site / B
-    path.write_text(path.read_text().replace("/missing\"", '/missing"  # curate: ignore[WB]'))
+    path.write_text(path.read_text().replace('/missing"', '/missing"  # curate: ignore[WB]'))
 
     _, findings, _ = run_json(capsys, "links", str(site / B), "--allow-private", "--no-cache")
 
@@ -355,7 +362,7 @@ def test_second_run_reuses_ok_results_and_checks_failures_again(
     assert server.hits("/ok") == server.hits("/photo.png") == 1, "ok results are reused"
     assert server.hits("/missing") == 2, "failures are checked again"
     assert server.hits("/forbidden") == 4, "HEAD refused, then GET: twice"
-    assert server.hits() - requests == 4
+    assert server.hits() - requests == 5
 
     assert main([*args, "--max-cache-age", "0"]) == 1
     assert server.hits("/ok") == 2, "older than the maximum age"
@@ -370,10 +377,25 @@ def test_summary_says_what_came_from_the_cache(
     main(args)
     assert "8 URLs checked online: 8 requested, 0 from the cache" in capsys.readouterr().out
     main(args)
-    assert "8 URLs checked online: 3 requested, 5 from the cache" in capsys.readouterr().out
+    assert "8 URLs checked online: 4 requested, 4 from the cache" in capsys.readouterr().out
     main([*args, "--exclude-url", "slow"])
     out = capsys.readouterr().out
     assert "8 URLs checked online: 3 requested, 4 from the cache, 1 excluded" in out
+
+
+def test_results_of_private_hosts_are_not_reused_without_allow_private(
+    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["links", str(site), "--allow-private"])
+    requests = server.hits()
+    capsys.readouterr()
+
+    _, findings, _ = run_json(capsys, "links", str(site))
+
+    assert {f["code"] for f in findings} == {"WB003"}
+    assert server.hits() == requests
+    main(["links", str(site), "--allow-private"])
+    assert "4 requested, 4 from the cache" in capsys.readouterr().out
 
 
 def test_no_cache_writes_no_result(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -402,6 +424,24 @@ def test_store_keeps_only_ok_results_and_rejects_bad_rows(tmp_path: Path) -> Non
     reopened.put_link("https://c.test/", PAGE, {"url": "https://c.test/", "outcome": "ok"})
     assert cache.get_ok("https://c.test/", PAGE, 60) is None
     cache.close()
+
+
+def test_store_keeps_results_of_private_hosts_for_runs_that_allow_them(tmp_path: Path) -> None:
+    def open_cache(*, allow_private: bool) -> StoreLinkCache:
+        store = Store.open(tmp_path / "cache", "links")
+        assert store is not None
+        return StoreLinkCache(store, allow_private=allow_private)
+
+    ok = LinkResult("http://10.0.0.7/", Outcome.OK, 200, "200 OK", "http://10.0.0.7/", 1, 0.1)
+    writer = open_cache(allow_private=True)
+    writer.put_ok(ok, PAGE)
+    writer.close()
+    strict, lenient = open_cache(allow_private=False), open_cache(allow_private=True)
+
+    assert strict.get_ok(ok.url, PAGE, 60) is None
+    assert lenient.get_ok(ok.url, PAGE, 60) == ok
+    strict.close()
+    lenient.close()
 
 
 # --- collecting ------------------------------------------------------------------------

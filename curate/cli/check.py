@@ -40,13 +40,20 @@ def run_and_report(
     from curate.model import Diagnostic
     from curate.reporting import REPORTERS, Summary
 
+    online = lint and settings.online
+    if online:
+        # Imported only here: httpx costs a plain lint 100 ms of start-up.
+        from curate.links import online_options
+
+        # A bad online option is a usage error before the offline checks, not after them.
+        online_options(settings)
     targets = list(paths) if paths else [settings.root or Path.cwd()]
     result: RunResult = run_checks(
         targets, settings, lint=lint, cache_factory=cache_factory(settings), need_records=lint
     )
     diagnostics = result.diagnostics
     notes = tuple(result.extra.get("notes", ()))
-    if lint and settings.online:
+    if online:
         _, report = check_online(result.files, result.site, settings)
         diagnostics = sorted([*diagnostics, *report.diagnostics], key=Diagnostic.sort_key)
         notes += (report.note(),)

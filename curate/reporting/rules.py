@@ -19,7 +19,7 @@ FAMILIES = {
     "DU": "duplicates",
     "TX": "taxonomy",
     "PB": "publishing",
-    "WB": "web: links and images requested over HTTP",
+    "WB": "the web behind the links",
 }
 
 

@@ -62,10 +62,10 @@ register(
         "WB003",
         "link-host-not-public",
         Severity.INFO,
-        message="{where} {url} was not requested ({detail}): readers on the internet cannot "
-        "reach it either",
+        message="{where} {url} leads to a non-public address and was not checked ({detail}): "
+        "readers on the internet cannot reach it either",
         summary="A link, image or logo URL leads to a loopback, private, link-local, reserved or "
-        "cloud-metadata address, so it was not requested.",
+        "cloud-metadata address (directly or by a redirect), so it was not checked.",
         why="Such an address means a different machine to every reader: on a public site it is "
         "a link nobody can follow, often a leftover of a staging copy (localhost:4000). curate "
         "resolves every host, on every redirect too, and refuses these addresses so that a URL "
