@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import frontmatter
 import yaml
@@ -19,8 +20,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 
 
-def as_json(value: object) -> object:
-    """YAML timestamps become RFC 3339 strings, as check-jsonschema does before validating."""
+def as_json(value: Any) -> Any:
+    """YAML timestamps become strings again (check-jsonschema loads them as strings)."""
     if isinstance(value, dict):
         return {key: as_json(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -35,7 +36,7 @@ def count_errors(validator: Validator, path: Path) -> int | None:
         post = frontmatter.load(str(path))
     except (yaml.YAMLError, ValueError):
         return None
-    return sum(1 for _ in validator.iter_errors(as_json(post.metadata)))
+    return len(list(validator.iter_errors(as_json(post.metadata))))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
