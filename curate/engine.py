@@ -22,6 +22,7 @@ from curate.loading import (
     collect_paths,
     iter_article_files,
     load_file,
+    locate_file,
 )
 from curate.model import Article, Diagnostic, Severity
 from curate.rules import Finding, Rule, Selection
@@ -316,21 +317,19 @@ def _corpus_diagnostics(
     the positions are then kept in the cache, and a warm run parses nothing.
     """
     diagnostics: list[Diagnostic] = []
-    articles: dict[str, Article] = {}
     learned: dict[str, dict[str, tuple[int, int]]] = {}
     for report in reports:
         if report.record is None:
             continue
+        article: Article | None = None  # parsed for positions at most once, then dropped
         for rule in rules:
             assert rule.check_corpus is not None
             for finding in rule.check_corpus(report.record, index, site):
                 key = position_key(finding)
                 known = report.positions.get(key)
                 if known is None:
-                    article = articles.get(report.path)
                     if article is None:
-                        article = load_file(report.path).article or Article(report.path, {})
-                        articles[report.path] = article
+                        article = Article(report.path, {}, locate_file(report.path))
                     diagnostic = to_diagnostic(article, rule, finding)
                     learned.setdefault(report.path, dict(report.positions))[key] = (
                         diagnostic.line,

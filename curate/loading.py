@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
@@ -89,9 +89,8 @@ class _Composer(_Parser, yaml.resolver.BaseResolver):
     tag of a plain scalar is remembered per value. Same tags as PyYAML's SafeLoader.
     """
 
-    def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
-        self._tags: dict[str, str] = {}
+    #: Tags of short plain scalars seen so far, shared by every file of the process.
+    _tags: ClassVar[dict[str, str]] = {}
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         return None
@@ -111,7 +110,7 @@ class _Composer(_Parser, yaml.resolver.BaseResolver):
                 if regexp.match(value):
                     tag = candidate
                     break
-            if len(value) < 40:
+            if len(value) < 40 and len(self._tags) < 50_000:
                 self._tags[value] = tag
         return tag
 
@@ -470,6 +469,21 @@ def load_text(path: str, raw: bytes) -> LoadResult:
     locator = Locator(root, line_offset) if root is not None else None
     article = Article(path, data, locator, parse_suppressions(front_matter, line_offset))
     return LoadResult(path, article, tuple(builder.duplicates))
+
+
+def locate_file(path: Path | str) -> Locator | None:
+    """Only the positions of a file's front matter (no values built), or None if unreadable.
+
+    Cross-article rules find problems from the index; this places them in the file.
+    """
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        front_matter, _ = split_front_matter(_decode(raw))
+        root = _compose(front_matter, 2)
+    except (OSError, _LoadError, yaml.YAMLError, RecursionError):
+        return None
+    return None if root is None else Locator(root, 2)
 
 
 def load_file(path: Path | str) -> LoadResult:
