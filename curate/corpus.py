@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +49,12 @@ def normalize_url(url: str) -> str:
     assert match is not None  # every part of the pattern is optional
     scheme, host, path, query = match.groups()
     if scheme is None:
-        return (host + path).rstrip("/") + (query or "")
-    return scheme.lower() + host.lower() + path.rstrip("/") + (query or "")
+        normal = (host + path).rstrip("/") + (query or "")
+    else:
+        normal = scheme.lower() + host.lower() + path.rstrip("/") + (query or "")
+    # The same string object when nothing changed: the index of a large site keeps
+    # every URL, and most are already normal.
+    return url if normal == url else normal
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,11 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _label(value: Any) -> str | None:
+    """A short value repeated across articles (a domain, a topic): one shared string."""
+    return sys.intern(value) if isinstance(value, str) and value else None
+
+
 def load_site(root: Path | None, settings: Settings | None = None) -> Site:
     """Read a site's ``_config.yml`` and taxonomy; a malformed file is a problem, not a crash."""
     if root is None:
@@ -389,12 +399,12 @@ class ArticleRecord:
             quality=_integer(data.get("quality")),
             heat=_integer(data.get("heat")),
             published=data.get("published") if isinstance(data.get("published"), bool) else None,
-            provider_name=_text(provider.get("name")),
-            provider_domain=_text(provider.get("domain")),
-            topics=tuple(t for t in topics if isinstance(t, str))
+            provider_name=_label(provider.get("name")),
+            provider_domain=_label(provider.get("domain")),
+            topics=tuple(sys.intern(t) for t in topics if isinstance(t, str))
             if isinstance(topics, list)
             else (),
-            type=_text(data.get("type")),
+            type=_label(data.get("type")),
             has_image=isinstance(images, list) and bool(images),
             related=tuple(_related_refs(related)) if isinstance(related, list) else (),
             url_keys=tuple(dict.fromkeys(normalize_url(u) for u in urls if u and u.strip())),
@@ -418,7 +428,7 @@ def _related_refs(entries: list[Any]) -> Iterator[RelatedRef]:
             key=normalize_url(link) if link else None,
             title=_text(entry.get("title")),
             published_at=_text(entry.get("publishedDateTime")),
-            provider_domain=_text(provider.get("domain")) if isinstance(provider, dict) else None,
+            provider_domain=_label(provider.get("domain")) if isinstance(provider, dict) else None,
             quality=_integer(entry.get("quality")),
         )
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 PARALLEL_THRESHOLD = 400
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileReport:
     """The result of checking one file: what the cache stores and the index reads."""
 
