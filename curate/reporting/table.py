@@ -1,11 +1,20 @@
-"""The human reporter: a Rich table of findings and a one-line summary."""
+"""The human reporter: findings grouped under each file, in aligned columns, and a summary.
+
+The findings are laid out here rather than by rich.Table: a site can have tens of
+thousands of them, and Rich's layout engine takes about a millisecond a row. Rich
+still decides the width and whether to colour, and renders the styles.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import TextIO
 
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -14,27 +23,54 @@ from curate.reporting.console import make_console
 from curate.reporting.machine import Summary, statistics
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_COLOR_SYSTEMS = {
+    "standard": ColorSystem.STANDARD,
+    "256": ColorSystem.EIGHT_BIT,
+    "truecolor": ColorSystem.TRUECOLOR,
+    "windows": ColorSystem.WINDOWS,
+}
+#: Width of "line:col", code and severity columns with their gaps.
+_PREFIX = 9 + 2 + 6 + 1 + 8 + 2
+
+
+def _painter(console: Console) -> Callable[[str, str], str]:
+    """Style text as the console would: ANSI codes on a colour terminal, else nothing."""
+    system = _COLOR_SYSTEMS.get(console.color_system or "")
+    if system is None:
+        return lambda text, style: text
+    styles: dict[str, Style] = {}
+
+    def paint(text: str, style: str) -> str:
+        parsed = styles.get(style)
+        if parsed is None:
+            parsed = styles[style] = Style.parse(style)
+        return parsed.render(text, color_system=system)
+
+    return paint
 
 
 def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO) -> None:
     console = make_console(out)
+    paint = _painter(console)
+    wrap = textwrap.TextWrapper(width=max(30, console.width - _PREFIX), break_on_hyphens=False)
+    lines: list[str] = []
     for path, group in groupby(diagnostics, key=lambda d: d.path):
-        # One table per file, under its path: long paths never squeeze the messages.
-        console.print(Text(path, style="bold magenta"), soft_wrap=True)
-        table = Table(show_header=False, box=None, pad_edge=False, padding=(0, 1))
-        table.add_column("Line:Col", justify="right", no_wrap=True, width=9)
-        table.add_column("Code", no_wrap=True, width=6)
-        table.add_column("Severity", no_wrap=True, width=8)
-        table.add_column("Message", overflow="fold", ratio=1)
+        lines.append(paint(path, "bold magenta"))
         for d in group:
-            table.add_row(
-                f"{d.line}:{d.column}",
-                Text(d.code, style="bold"),
-                Text(d.severity.value, style=SEVERITY_STYLE[d.severity]),
-                d.message,
+            prefix = (
+                f"{d.line}:{d.column}".rjust(9)
+                + "  "
+                + paint(d.code.ljust(6), "bold")
+                + " "
+                + paint(d.severity.value.ljust(8), SEVERITY_STYLE[d.severity])
+                + "  "
             )
-        console.print(table)
-        console.print()
+            message, *more = wrap.wrap(d.message) or [""]
+            lines.append(prefix + message)
+            lines.extend(" " * _PREFIX + line for line in more)
+        lines.append("")
+    if lines:
+        out.write("\n".join(lines) + "\n")
     if summary.statistics and diagnostics:
         stats = Table(title="Findings per code", show_edge=False, header_style="bold")
         stats.add_column("Count", justify="right")
