@@ -53,9 +53,8 @@ def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO
     console = make_console(out)
     paint = _painter(console)
     wrap = textwrap.TextWrapper(width=max(30, console.width - _PREFIX), break_on_hyphens=False)
-    lines: list[str] = []
     for path, group in groupby(diagnostics, key=lambda d: d.path):
-        lines.append(paint(path, "bold magenta"))
+        lines = [paint(path, "bold magenta")]
         for d in group:
             prefix = (
                 f"{d.line}:{d.column}".rjust(9)
@@ -68,9 +67,7 @@ def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO
             message, *more = wrap.wrap(d.message) or [""]
             lines.append(prefix + message)
             lines.extend(" " * _PREFIX + line for line in more)
-        lines.append("")
-    if lines:
-        out.write("\n".join(lines) + "\n")
+        out.write("\n".join(lines) + "\n\n")
     if summary.statistics and diagnostics:
         stats = Table(title="Findings per code", show_edge=False, header_style="bold")
         stats.add_column("Count", justify="right")
