@@ -328,6 +328,7 @@ def describe(directory: Path) -> str:
 
 
 _NO_DIAGNOSTICS = "[[],{},null]"
+_SEVERITIES = {severity.value: severity for severity in Severity}
 
 
 def _encode_report(report: FileReport) -> tuple[str, str]:
@@ -364,7 +365,7 @@ def _encode_record(record: ArticleRecord) -> list[Any]:
         record.type,
         record.has_image,
         [
-            [r.index, r.url, r.key, r.title, r.published_at, r.provider_domain, r.quality]
+            [r.position, r.url, r.key, r.title, r.published_at, r.provider_domain, r.quality]
             for r in record.related
         ],
         list(record.url_keys),
@@ -395,7 +396,7 @@ def _decode_report(
         return FileReport(
             path,
             tuple(
-                Diagnostic(p, ln, col, code, Severity(sev), msg, name, tuple(pointer))
+                Diagnostic(p, ln, col, code, _SEVERITIES[sev], msg, name, tuple(pointer))
                 for p, ln, col, code, sev, msg, name, pointer in found
             ),
             None if fields is None else _decode_record(fields),
@@ -411,11 +412,10 @@ def _decode_report(
 
 def _decode_record(fields: list[Any]) -> ArticleRecord:
     """The inverse of :func:`_encode_record`: the fields in order, lists back to tuples."""
-    values = list(fields)
-    values[_TOPICS] = tuple(values[_TOPICS])
-    values[_RELATED] = tuple(RelatedRef(*entry) for entry in values[_RELATED])
-    values[_URL_KEYS] = tuple(values[_URL_KEYS])
-    return ArticleRecord(*values)
+    fields[_TOPICS] = tuple(fields[_TOPICS])
+    fields[_RELATED] = tuple(map(RelatedRef._make, fields[_RELATED]))
+    fields[_URL_KEYS] = tuple(fields[_URL_KEYS])
+    return ArticleRecord._make(fields)
 
 
 #: Positions of the tuple fields in an encoded record.

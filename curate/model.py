@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 #: A path into the front matter, e.g. ``("related", 0, "webUrl")``.
 Pointer = tuple[str | int, ...]
@@ -33,9 +33,11 @@ class Location:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """One finding about one file, with a stable code and a readable message."""
+class Diagnostic(NamedTuple):
+    """One finding about one file, with a stable code and a readable message.
+
+    A NamedTuple: a warm run over a large site rebuilds thousands from the cache.
+    """
 
     path: str
     line: int

@@ -10,7 +10,6 @@ At --now 2024-03-01 with the defaults (half-life 48h, weights 0.6/0.4) their sco
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -517,7 +516,7 @@ def test_usable_records_skips_unreadable_invalid_and_erroneous() -> None:
         FileReport("good.md", (), good),
         FileReport("warn.md", (warning,), make("warn.md")),
         FileReport("unreadable.md", (error,), None),
-        FileReport("invalid.md", (), replace(make("invalid.md"), valid=False)),
+        FileReport("invalid.md", (), make("invalid.md")._replace(valid=False)),
         FileReport("bad.md", (error,), make("bad.md")),
     ]
     records, skipped = usable_records(reports)

@@ -7,7 +7,6 @@ still decides the width and whether to colour, and renders the styles.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import TextIO
@@ -49,10 +48,23 @@ def _painter(console: Console) -> Callable[[str, str], str]:
     return paint
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Greedy wrapping at spaces (a word longer than the width is cut); textwrap is slower."""
+    lines = []
+    while len(text) > width:
+        cut = text.rfind(" ", 0, width + 1)
+        if cut <= 0:
+            cut = width
+        lines.append(text[:cut])
+        text = text[cut:].lstrip(" ")
+    lines.append(text)
+    return lines
+
+
 def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO) -> None:
     console = make_console(out)
     paint = _painter(console)
-    wrap = textwrap.TextWrapper(width=max(30, console.width - _PREFIX), break_on_hyphens=False)
+    width = max(30, console.width - _PREFIX)
     for path, group in groupby(diagnostics, key=lambda d: d.path):
         lines = [paint(path, "bold magenta")]
         for d in group:
@@ -64,7 +76,7 @@ def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO
                 + paint(d.severity.value.ljust(8), SEVERITY_STYLE[d.severity])
                 + "  "
             )
-            message, *more = wrap.wrap(d.message) or [""]
+            message, *more = _wrap(d.message, width)
             lines.append(prefix + message)
             lines.extend(" " * _PREFIX + line for line in more)
         out.write("\n".join(lines) + "\n\n")

@@ -43,6 +43,8 @@ def _files(records: list[ArticleRecord]) -> str:
 def duplicate_article_url(
     record: ArticleRecord, index: CorpusIndex, site: Site
 ) -> Iterator[Finding]:
+    if all(len(index.find_key(key)) < 2 for key in record.url_keys):
+        return  # the usual case, answered without normalising anything again
     named: set[str] = {record.path}
     fields = (
         ("webUrl", record.web_url),
@@ -67,6 +69,10 @@ _SLUGS: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[ArticleRecord]]] =
 )
 
 
+#: The paths whose slug is shared, per index.
+_SHARED_PATHS: weakref.WeakKeyDictionary[CorpusIndex, set[str]] = weakref.WeakKeyDictionary()
+
+
 def _post_name(path: str) -> tuple[str, str] | None:
     """``(date, slug)`` of a Jekyll post name such as ``2021-06-30-a-story.md``."""
     match = _POST_NAME.match(os.path.basename(path))
@@ -74,13 +80,16 @@ def _post_name(path: str) -> tuple[str, str] | None:
 
 
 def _by_slug(index: CorpusIndex) -> dict[str, list[ArticleRecord]]:
+    """Slug -> the records of the slugs used more than once."""
     slugs = _SLUGS.get(index)
     if slugs is None:
-        slugs = {}
+        every: dict[str, list[ArticleRecord]] = {}
         for record in index.records:
             name = _post_name(record.path)
             if name is not None:
-                slugs.setdefault(name[1], []).append(record)
+                every.setdefault(name[1], []).append(record)
+        slugs = {slug: records for slug, records in every.items() if len(records) > 1}
+        _SHARED_PATHS[index] = {record.path for records in slugs.values() for record in records}
         _SLUGS[index] = slugs
     return slugs
 
@@ -99,6 +108,9 @@ def _by_slug(index: CorpusIndex) -> dict[str, list[ArticleRecord]]:
     corpus=True,
 )
 def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:
+    _by_slug(index)
+    if record.path not in _SHARED_PATHS[index]:
+        return
     name = _post_name(record.path)
     if name is None:
         return

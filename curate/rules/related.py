@@ -55,10 +55,10 @@ def related_link_unpublished(
         targets = _targets(ref, record, index)
         if targets and all(target.published is False for target in targets):
             yield Finding(
-                ("related", ref.index, "webUrl"),
+                ("related", ref.position, "webUrl"),
                 message(
                     "RL001",
-                    where=f"related[{ref.index}]",
+                    where=f"related[{ref.position}]",
                     url=ref.url,
                     path=display_path(targets[0].path),
                 ),
@@ -246,10 +246,10 @@ def related_metadata_drift(
         target = targets[0]
         for field, value, actual in _drift(ref, target):
             yield Finding(
-                ("related", ref.index, *field),
+                ("related", ref.position, *field),
                 message(
                     "RL006",
-                    where=f"related[{ref.index}].{'.'.join(field)}",
+                    where=f"related[{ref.position}].{'.'.join(field)}",
                     value=value,
                     path=display_path(target.path),
                     actual=actual,
