@@ -17,12 +17,13 @@ Lives in ``<site root>/.curate_cache/cache.sqlite3`` (with its own ``.gitignore`
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 4
+FORMAT = 5
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 
@@ -56,6 +57,13 @@ CREATE TABLE IF NOT EXISTS files (
     record TEXT NOT NULL,
     positions TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (fingerprint, path)
+);
+CREATE TABLE IF NOT EXISTS memo (
+    fingerprint TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    clock_ns INTEGER NOT NULL,
+    diagnostics TEXT NOT NULL,
+    clocked TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS links (
     url TEXT NOT NULL,
@@ -118,6 +126,7 @@ class Store:
         self.path = path
         self._started_ns = time.time_ns()
         self._stats: dict[str, tuple[int, int, int]] = {}
+        self._raw_records: dict[str, str] = {}
 
     @classmethod
     def open(cls, directory: Path, fingerprint: str) -> Store | None:
@@ -145,11 +154,15 @@ class Store:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
 
-    def lookup(self, paths: Sequence[str], *, records: bool = True) -> dict[str, FileReport]:
+    def lookup(
+        self, paths: Sequence[str], *, records: bool = True, lazy: bool = False
+    ) -> dict[str, FileReport]:
         """Reports still valid for ``paths``; stale, unreadable or missing rows are misses.
 
         ``records=False`` leaves out the index records (a plain validate needs none),
-        which saves most of the decoding.
+        which saves most of the decoding. ``lazy=True`` keeps them undecoded until
+        :meth:`decode_records` asks: a lint run that reuses its remembered
+        cross-article findings never needs them.
         """
         columns = "diagnostics, record, positions" if records else "diagnostics, 'null', '{}'"
         try:
@@ -177,10 +190,98 @@ class Store:
             racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
             if racy and _digest(path) != digest:
                 continue
+            if lazy:
+                self._raw_records[path] = record
+                record = "null"
             decoded = _decode_report(path, diagnostics, record, positions, bool(complete))
             if decoded is not None:
                 found[path] = decoded
         return found
+
+    def decode_records(self, reports: Sequence[FileReport]) -> list[FileReport]:
+        """``reports`` from a lazy :meth:`lookup`, with their records decoded."""
+        decoded = []
+        for report in reports:
+            raw = self._raw_records.get(report.path)
+            if raw is None:  # not from this cache: checked in this run, record at hand
+                decoded.append(report)
+                continue
+            record = None
+            if raw != "null":
+                try:
+                    record = _decode_record(json.loads(raw))
+                except (ValueError, TypeError, IndexError):
+                    record = None
+            decoded.append(dataclasses.replace(report, record=record))
+        return decoded
+
+    def state(self, reported: Sequence[str], indexed: Sequence[str]) -> str | None:
+        """A digest of which files are reported, which only indexed, and their stat signatures.
+
+        All were stat-ed by :meth:`lookup`; None when one is missing.
+        """
+        digest = hashlib.blake2b(digest_size=16)
+        for group in (reported, indexed):
+            for path in group:
+                signature = self._stats.get(path)
+                if signature is None:
+                    return None
+                digest.update(f"{path}\0{signature}\0".encode())
+            digest.update(b"\1")
+        return digest.hexdigest()
+
+    def get_memo(self, state: str) -> tuple[int, list[Diagnostic], list[FileReport]] | None:
+        """The remembered cross-article findings of the site in ``state``, if any.
+
+        Returns the clock they were found at, the findings of the rules that do not
+        read the clock, and the reports on which a clock rule fired (to run it again).
+        """
+        try:
+            row = self._db.execute(
+                "SELECT clock_ns, diagnostics, clocked FROM memo"
+                " WHERE fingerprint = ? AND state = ?",
+                (self.fingerprint, state),
+            ).fetchone()
+            if row is None:
+                return None
+            found = _decode_diagnostics(json.loads(row[1]))
+            clocked = []
+            for path, diagnostics, record, positions in json.loads(row[2]):
+                report = _decode_report(path, diagnostics, record, positions, True)
+                if report is None:
+                    return None
+                clocked.append(report)
+        except (sqlite3.DatabaseError, ValueError, TypeError, KeyError):
+            return None
+        return int(row[0]), found, clocked
+
+    def put_memo(
+        self,
+        state: str,
+        clock_ns: int,
+        diagnostics: Sequence[Diagnostic],
+        clocked: Sequence[FileReport],
+    ) -> None:
+        """Remember the cross-article findings of the site in ``state`` (one per fingerprint)."""
+        encoded = [
+            [
+                report.path,
+                *_encode_report(report),
+                json.dumps({key: list(value) for key, value in report.positions.items()}),
+            ]
+            for report in clocked
+        ]
+        with contextlib.suppress(sqlite3.Error), self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?)",
+                (
+                    self.fingerprint,
+                    state,
+                    clock_ns,
+                    json.dumps(_encode_diagnostics(diagnostics), separators=(",", ":")),
+                    json.dumps(encoded, separators=(",", ":")),
+                ),
+            )
 
     def store(self, reports: Sequence[FileReport]) -> None:
         rows = []
@@ -280,6 +381,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
         if connection.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
             connection.execute("DROP TABLE IF EXISTS files")
             connection.execute("DROP TABLE IF EXISTS links")
+            connection.execute("DROP TABLE IF EXISTS memo")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     connection.execute(statement)
@@ -331,14 +433,25 @@ _NO_DIAGNOSTICS = "[[],{},null]"
 _SEVERITIES = {severity.value: severity for severity in Severity}
 
 
+def _encode_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[list[Any]]:
+    return [
+        [d.path, d.line, d.column, d.code, d.severity.value, d.message, d.name, list(d.pointer)]
+        for d in diagnostics
+    ]
+
+
+def _decode_diagnostics(rows: Iterable[list[Any]]) -> list[Diagnostic]:
+    return [
+        Diagnostic(path, line, column, code, _SEVERITIES[severity], message, name, tuple(pointer))
+        for path, line, column, code, severity, message, name, pointer in rows
+    ]
+
+
 def _encode_report(report: FileReport) -> tuple[str, str]:
     """The diagnostics (with the suppressions) and the record, as two JSON texts."""
     record = report.record
     diagnostics = [
-        [
-            [d.path, d.line, d.column, d.code, d.severity.value, d.message, d.name, list(d.pointer)]
-            for d in report.diagnostics
-        ],
+        _encode_diagnostics(report.diagnostics),
         {str(line): sorted(codes) for line, codes in report.suppressions.by_line.items()},
         None if report.suppressions.whole_file is None else sorted(report.suppressions.whole_file),
     ]
@@ -395,10 +508,7 @@ def _decode_report(
         )
         return FileReport(
             path,
-            tuple(
-                Diagnostic(p, ln, col, code, _SEVERITIES[sev], msg, name, tuple(pointer))
-                for p, ln, col, code, sev, msg, name, pointer in found
-            ),
+            tuple(_decode_diagnostics(found)),
             None if fields is None else _decode_record(fields),
             suppressions,
             complete,

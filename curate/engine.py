@@ -8,8 +8,10 @@ cache stores. Cross-article rules run afterwards on the index of the whole site.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,11 +83,27 @@ class RunResult:
 class ReportCache(Protocol):
     """Per-file results kept between runs (see :mod:`curate.cache`)."""
 
-    def lookup(self, paths: Sequence[str], *, records: bool = True) -> dict[str, FileReport]: ...
+    def lookup(
+        self, paths: Sequence[str], *, records: bool = True, lazy: bool = False
+    ) -> dict[str, FileReport]: ...
 
     def store(self, reports: Sequence[FileReport]) -> None: ...
 
     def store_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None: ...
+
+    def decode_records(self, reports: Sequence[FileReport]) -> list[FileReport]: ...
+
+    def state(self, reported: Sequence[str], indexed: Sequence[str]) -> str | None: ...
+
+    def get_memo(self, state: str) -> tuple[int, list[Diagnostic], list[FileReport]] | None: ...
+
+    def put_memo(
+        self,
+        state: str,
+        clock_ns: int,
+        diagnostics: Sequence[Diagnostic],
+        clocked: Sequence[FileReport],
+    ) -> None: ...
 
     def close(self) -> None: ...
 
@@ -251,8 +269,12 @@ def run_checks(
     )
     cache = cache_factory(site, fingerprint) if cache_factory else None
     jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
+    # Lint output needs no records; cross-article rules do, unless remembered findings serve.
+    lazy = lint and not need_records
     try:
-        cached = cache.lookup([p for p, _ in jobs], records=with_records) if cache else {}
+        cached = (
+            cache.lookup([p for p, _ in jobs], records=with_records, lazy=lazy) if cache else {}
+        )
         todo = [
             (path, full)
             for path, full in jobs
@@ -273,9 +295,10 @@ def run_checks(
 
         index = None
         if lint:
-            records = [by_path[p].record for p in (*reported, *index_only)]
-            index = CorpusIndex(r for r in records if r is not None)
-            diagnostics.extend(_corpus_diagnostics(reports, index, site, corpus_rules, cache))
+            found, index = _corpus_stage(
+                reported, index_only, by_path, site, corpus_rules, settings, cache, lazy, not todo
+            )
+            diagnostics.extend(found)
             if covers_site:
                 diagnostics.extend(site.problems)
     finally:
@@ -298,6 +321,56 @@ def _contains(path: Path, root: Path) -> bool:
     return resolved.is_dir() and (resolved == root or resolved in root.parents)
 
 
+def _clock_ns(settings: Settings) -> int:
+    if settings.now is not None:
+        return int(settings.now.timestamp() * 1_000_000_000)
+    return time.time_ns()
+
+
+def _corpus_stage(
+    reported: Sequence[str],
+    index_only: Sequence[str],
+    by_path: dict[str, FileReport],
+    site: Site,
+    rules: Sequence[Rule],
+    settings: Settings,
+    cache: ReportCache | None,
+    lazy: bool,
+    unchanged: bool,
+) -> tuple[list[Diagnostic], CorpusIndex | None]:
+    """Cross-article findings: remembered ones while no file changed, else from the index.
+
+    Remembered findings serve only a run in which every file's cached result held
+    (``unchanged``: same stat signature, and same content where that was in doubt),
+    over the same files, at the same or a later clock. The rules that read the clock
+    run again on the articles they fired on: their findings only disappear as time passes.
+    """
+    clock = _clock_ns(settings)
+    state = cache.state(reported, index_only) if cache is not None and lazy else None
+    if state is not None and unchanged:
+        assert cache is not None
+        memo = cache.get_memo(state)
+        if memo is not None and clock >= memo[0]:
+            remembered, rerun = memo[1], memo[2]
+            clock_rules = [rule for rule in rules if rule.clock]
+            again = _corpus_diagnostics(rerun, CorpusIndex(()), site, clock_rules)
+            return [*remembered, *again], None
+    if lazy and cache is not None:
+        decoded = cache.decode_records([by_path[p] for p in (*reported, *index_only)])
+        by_path.update((report.path, report) for report in decoded)
+    reports = [by_path[p] for p in reported]
+    records = (by_path[p].record for p in (*reported, *index_only))
+    index = CorpusIndex(r for r in records if r is not None)
+    clocked: list[FileReport] = []
+    found = _corpus_diagnostics(reports, index, site, rules, cache, clocked)
+    if state is not None:
+        assert cache is not None
+        clock_codes = {rule.code for rule in rules if rule.clock}
+        kept = [d for d in found if d.code not in clock_codes]
+        cache.put_memo(state, clock, kept, clocked)
+    return found, index
+
+
 def position_key(finding: Finding) -> str:
     """How a finding's position is remembered in the cache."""
     steps = "/".join(f"#{step}" if isinstance(step, int) else step for step in finding.pointer)
@@ -310,21 +383,27 @@ def _corpus_diagnostics(
     site: Site,
     rules: Sequence[Rule],
     cache: ReportCache | None = None,
+    clocked: list[FileReport] | None = None,
 ) -> list[Diagnostic]:
     """Run cross-article rules on the index.
 
     Their findings need positions, so a file with findings is parsed again, once;
-    the positions are then kept in the cache, and a warm run parses nothing.
+    the positions are then kept in the cache, and a warm run parses nothing. The
+    reports on which a clock rule fired are added to ``clocked``.
     """
     diagnostics: list[Diagnostic] = []
     learned: dict[str, dict[str, tuple[int, int]]] = {}
+    fired: list[FileReport] = []
     for report in reports:
         if report.record is None:
             continue
         article: Article | None = None  # parsed for positions at most once, then dropped
         for rule in rules:
             assert rule.check_corpus is not None
-            for finding in rule.check_corpus(report.record, index, site):
+            findings = list(rule.check_corpus(report.record, index, site))
+            if rule.clock and findings and (not fired or fired[-1] is not report):
+                fired.append(report)
+            for finding in findings:
                 key = position_key(finding)
                 known = report.positions.get(key)
                 if known is None:
@@ -350,6 +429,11 @@ def _corpus_diagnostics(
                     diagnostics.append(diagnostic)
     if cache is not None and learned:
         cache.store_positions(learned)
+    if clocked is not None:
+        clocked.extend(
+            dataclasses.replace(report, positions=learned.get(report.path, report.positions))
+            for report in fired
+        )
     return diagnostics
 
 

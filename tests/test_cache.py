@@ -128,3 +128,79 @@ def test_cache_clear_command(site: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "cleared" in capsys.readouterr().out
     _, hits = run(site)
     assert hits == 0
+
+
+def lint_run(site: Path, now: str | None = None) -> tuple[list[tuple[str, int, str, str]], bool]:
+    """Findings of a cached lint (as the CLI runs it) and whether the index was rebuilt."""
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(now) if now else None
+    config = Settings(now=moment)
+    result = run_checks(
+        [site], config, lint=True, cache_factory=cache_factory(config), need_records=False
+    )
+    found = [(Path(d.path).name, d.line, d.code, d.message) for d in result.diagnostics]
+    return found, result.index is not None
+
+
+def uncached(site: Path, now: str | None = None) -> list[tuple[str, int, str, str]]:
+    from datetime import datetime
+
+    config = Settings(cache=False, now=datetime.fromisoformat(now) if now else None)
+    result = run_checks([site], config, lint=True)
+    return [(Path(d.path).name, d.line, d.code, d.message) for d in result.diagnostics]
+
+
+def future_article(site: Path) -> Path:
+    source = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    target = site / "_posts" / "2030-01-01-ibm-opens-an-ai-ethics-lab-again.md"
+    text = source.read_text().replace("2021-07-05T09:30:00Z", "2030-01-01T09:30:00Z")
+    target.write_text(text.replace("3139999/ibm", "3139998/ibm"))
+    source_stat = os.stat(source)
+    old = source_stat.st_mtime_ns - 10_000_000_000
+    os.utime(target, ns=(old, old))
+    return target
+
+
+def test_remembered_findings_serve_an_unchanged_site(site: Path) -> None:
+    future_article(site)
+    first, rebuilt = lint_run(site, "2029-06-01T00:00:00+00:00")
+    assert rebuilt
+    second, rebuilt = lint_run(site, "2029-06-01T00:00:00+00:00")
+    assert not rebuilt, "an unchanged site reuses the remembered cross-article findings"
+    assert second == first == uncached(site, "2029-06-01T00:00:00+00:00")
+    assert any(code == "DT002" for _, _, code, _ in second)
+
+
+def test_clock_rules_run_again_on_remembered_findings(site: Path) -> None:
+    future_article(site)
+    lint_run(site, "2029-06-01T00:00:00+00:00")
+    later, rebuilt = lint_run(site, "2029-12-01T00:00:00+00:00")
+    assert not rebuilt
+    assert later == uncached(site, "2029-12-01T00:00:00+00:00")
+    [message] = [m for _, _, code, m in later if code == "DT002"]
+    assert "2029-12-01" in message
+    past, _ = lint_run(site, "2030-02-01T00:00:00+00:00")
+    assert not any(code == "DT002" for _, _, code, _ in past)
+    # A clock earlier than the remembered one is not trusted: the index is rebuilt.
+    earlier, rebuilt = lint_run(site, "2029-01-01T00:00:00+00:00")
+    assert rebuilt
+    assert earlier == uncached(site, "2029-01-01T00:00:00+00:00")
+
+
+def test_a_changed_file_is_not_served_remembered_findings(site: Path) -> None:
+    before, _ = lint_run(site)
+    assert not any(code == "RL001" for name, _, code, _ in before if "ibm" in name)
+    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    text = path.read_text()
+    linked = text.replace(
+        "secured:",
+        "related:\n  - title: Shenzhen Rolls Out China\u2019s First General AI Regulation\n"
+        '    webUrl: "https://syncedreview.com/2021/06/30/'
+        'shenzhen-rolls-out-chinas-first-general-ai-regulation/"\nsecured:',
+    )
+    path.write_text(linked)
+    after, rebuilt = lint_run(site)
+    assert rebuilt
+    assert any(code == "RL001" for name, _, code, _ in after if "ibm" in name)
+    assert after == uncached(site)

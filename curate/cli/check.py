@@ -49,7 +49,7 @@ def run_and_report(
         online_options(settings)
     targets = list(paths) if paths else [settings.root or Path.cwd()]
     result: RunResult = run_checks(
-        targets, settings, lint=lint, cache_factory=cache_factory(settings), need_records=lint
+        targets, settings, lint=lint, cache_factory=cache_factory(settings), need_records=False
     )
     diagnostics = result.diagnostics
     notes = tuple(result.extra.get("notes", ()))

@@ -56,6 +56,10 @@ class Rule:
     fix: str
     check: ArticleCheck | None = None
     check_corpus: CorpusCheck | None = None
+    #: The findings depend on the clock, and only ever disappear as it moves on (a
+    #: date in the future stops being one). Such rules are re-run when a run reuses
+    #: the remembered cross-article findings.
+    clock: bool = False
 
     @property
     def doc(self) -> CodeDoc:
@@ -89,6 +93,7 @@ def rule(
     example: str,
     fix: str,
     corpus: bool = False,
+    clock: bool = False,
 ) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
     """Register the decorated function as the check of a rule."""
 
@@ -105,6 +110,7 @@ def rule(
                 fix,
                 check=None if corpus else function,
                 check_corpus=function if corpus else None,
+                clock=clock,
             )
         )
         return function

@@ -119,6 +119,7 @@ def _ahead(delta: timedelta) -> str:
     example="publishedDateTime: 2201-06-30T12:00:00Z",
     fix="Correct publishedDateTime. Use --now to check against another date.",
     corpus=True,
+    clock=True,
 )
 def published_in_future(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:
     moment = parse_timestamp(record.published_at)
