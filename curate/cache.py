@@ -21,9 +21,10 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,14 +156,20 @@ class Store:
             self._db.close()
 
     def lookup(
-        self, paths: Sequence[str], *, records: bool = True, lazy: bool = False
+        self,
+        paths: Sequence[str],
+        *,
+        records: bool = True,
+        lazy: bool = False,
+        reported: Collection[str] | None = None,
     ) -> dict[str, FileReport]:
         """Reports still valid for ``paths``; stale, unreadable or missing rows are misses.
 
         ``records=False`` leaves out the index records (a plain validate needs none),
         which saves most of the decoding. ``lazy=True`` keeps them undecoded until
         :meth:`decode_records` asks: a lint run that reuses its remembered
-        cross-article findings never needs them.
+        cross-article findings never needs them. Only the files in ``reported``
+        (default: all) get their findings decoded; the others are only indexed.
         """
         columns = "diagnostics, record, positions" if records else "diagnostics, 'null', '{}'"
         try:
@@ -193,6 +200,8 @@ class Store:
             if lazy:
                 self._raw_records[path] = record
                 record = "null"
+            if reported is not None and path not in reported:
+                diagnostics = _NO_DIAGNOSTICS
             decoded = _decode_report(path, diagnostics, record, positions, bool(complete))
             if decoded is not None:
                 found[path] = decoded
@@ -214,6 +223,23 @@ class Store:
                     record = None
             decoded.append(dataclasses.replace(report, record=record))
         return decoded
+
+    def mentioning(self, paths: Sequence[str], needles: Iterable[str]) -> list[str]:
+        """Those of ``paths`` whose undecoded record contains one of ``needles``.
+
+        A cheap pre-filter on the stored JSON (``needles`` are escaped the same way);
+        a false hit only costs a decode.
+        """
+        texts = sorted({json.dumps(needle)[1:-1] for needle in needles})
+        if not texts:
+            return []
+        pattern = re.compile("|".join(map(re.escape, texts)))
+        found = []
+        for path in paths:
+            raw = self._raw_records.get(path)
+            if raw is not None and pattern.search(raw):
+                found.append(path)
+        return found
 
     def state(self, reported: Sequence[str], indexed: Sequence[str]) -> str | None:
         """A digest of which files are reported, which only indexed, and their stat signatures.

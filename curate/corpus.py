@@ -57,6 +57,15 @@ def normalize_url(url: str) -> str:
     return url if normal == url else normal
 
 
+_POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+?)(?:\.[A-Za-z]+)?$")
+
+
+def post_name(path: str) -> tuple[str, str] | None:
+    """``(date, slug)`` of a Jekyll post name such as ``2021-06-30-a-story.md``."""
+    match = _POST_NAME.match(os.path.basename(path))
+    return (match[1], match[2]) if match else None
+
+
 @dataclass(frozen=True)
 class Topic:
     name: str

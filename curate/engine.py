@@ -12,12 +12,19 @@ import dataclasses
 import fnmatch
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from curate.corpus import ArticleRecord, CorpusIndex, Site, find_site_root, load_site
+from curate.corpus import (
+    ArticleRecord,
+    CorpusIndex,
+    Site,
+    find_site_root,
+    load_site,
+    post_name,
+)
 from curate.loading import (
     NO_SUPPRESSIONS,
     Suppressions,
@@ -84,7 +91,12 @@ class ReportCache(Protocol):
     """Per-file results kept between runs (see :mod:`curate.cache`)."""
 
     def lookup(
-        self, paths: Sequence[str], *, records: bool = True, lazy: bool = False
+        self,
+        paths: Sequence[str],
+        *,
+        records: bool = True,
+        lazy: bool = False,
+        reported: Collection[str] | None = None,
     ) -> dict[str, FileReport]: ...
 
     def store(self, reports: Sequence[FileReport]) -> None: ...
@@ -92,6 +104,8 @@ class ReportCache(Protocol):
     def store_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None: ...
 
     def decode_records(self, reports: Sequence[FileReport]) -> list[FileReport]: ...
+
+    def mentioning(self, paths: Sequence[str], needles: Iterable[str]) -> list[str]: ...
 
     def state(self, reported: Sequence[str], indexed: Sequence[str]) -> str | None: ...
 
@@ -273,14 +287,23 @@ def run_checks(
     lazy = lint and not need_records
     try:
         cached = (
-            cache.lookup([p for p, _ in jobs], records=with_records, lazy=lazy) if cache else {}
+            cache.lookup(
+                [p for p, _ in jobs],
+                records=with_records,
+                lazy=lazy,
+                reported=set(reported) if index_only else None,
+            )
+            if cache
+            else {}
         )
         todo = [
             (path, full)
             for path, full in jobs
             if path not in cached or (full and not cached[path].complete)
         ]
-        if todo:
+        if todo and not cached:
+            # A schema with cached results was checked by the run that stored them
+            # (the cache is keyed by the schema): only a first run pays jsonschema's import.
             check_schema(schema)
         fresh = _run_jobs(todo, options) if todo else []
         if cache is not None and fresh:
@@ -355,11 +378,16 @@ def _corpus_stage(
             clock_rules = [rule for rule in rules if rule.clock]
             again = _corpus_diagnostics(rerun, CorpusIndex(()), site, clock_rules)
             return [*remembered, *again], None
+    indexed = index_only
     if lazy and cache is not None:
-        decoded = cache.decode_records([by_path[p] for p in (*reported, *index_only)])
+        decoded = cache.decode_records([by_path[p] for p in reported])
+        by_path.update((report.path, report) for report in decoded)
+        if len(reported) < len(index_only):
+            indexed = _related_to(reported, index_only, by_path, cache)
+        decoded = cache.decode_records([by_path[p] for p in indexed])
         by_path.update((report.path, report) for report in decoded)
     reports = [by_path[p] for p in reported]
-    records = (by_path[p].record for p in (*reported, *index_only))
+    records = (by_path[p].record for p in (*reported, *indexed))
     index = CorpusIndex(r for r in records if r is not None)
     clocked: list[FileReport] = []
     found = _corpus_diagnostics(reports, index, site, rules, cache, clocked)
@@ -369,6 +397,35 @@ def _corpus_stage(
         kept = [d for d in found if d.code not in clock_codes]
         cache.put_memo(state, clock, kept, clocked)
     return found, index
+
+
+def _related_to(
+    reported: Sequence[str],
+    index_only: Sequence[str],
+    by_path: Mapping[str, FileReport],
+    cache: ReportCache,
+) -> list[str]:
+    """The site's other articles that the reported ones can meet in cross-article rules.
+
+    Those rules look articles up only by URL (RL*, DU001) or by post name (DU002), so
+    linting a few files of a large site (pre-commit) decodes only the articles that
+    share a URL or a post name with them, not the whole index.
+    """
+    needles: set[str] = set()
+    for path in reported:
+        record = by_path[path].record
+        if record is not None:
+            needles.update(record.url_keys)
+            needles.update(ref.key for ref in record.related if ref.key)
+    slugs = {name[1] for name in map(post_name, reported) if name is not None}
+    hits = set(cache.mentioning(index_only, needles))
+    return [
+        path
+        for path in index_only
+        if path in hits
+        or by_path[path].record is not None  # checked in this run: already at hand
+        or ((name := post_name(path)) is not None and name[1] in slugs)
+    ]
 
 
 def position_key(finding: Finding) -> str:

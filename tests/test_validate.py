@@ -201,3 +201,29 @@ def test_schema_is_bundled_and_ships_in_the_wheel(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         shipped = json.loads(archive.read("curate/schemas/article.schema.json"))
     assert shipped == json.loads((ROOT / "schemas" / "article.schema.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2021-06-30T12:00:00Z",
+        "2021-06-30t12:00:00z",
+        "2021-02-30T12:00:00Z",
+        "2021-06-30 12:00",
+        "https://example.com/a b",
+        "https://example.com/“x”",
+        "/assets/images/a.jpg",
+        "example.com",
+        "mailto:someone@example.com",
+        "",
+        12,
+    ],
+)
+def test_fast_format_checks_agree_with_jsonschema(value: object) -> None:
+    from jsonschema import FormatChecker
+
+    from curate.schema import _FAST_FORMATS
+
+    checker = FormatChecker()
+    for name, check in _FAST_FORMATS.items():
+        assert check(value) == checker.conforms(value, name), (name, value)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import re
 import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from curate.corpus import display_path
+from curate.corpus import display_path, post_name
 from curate.model import Severity
 from curate.rules import Finding, rule
 from curate.rules._common import message
@@ -62,7 +60,6 @@ def duplicate_article_url(
             )
 
 
-_POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+?)(?:\.[A-Za-z]+)?$")
 #: The files of each slug, built once per index (the index lives for one run).
 _SLUGS: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[ArticleRecord]]] = (
     weakref.WeakKeyDictionary()
@@ -73,19 +70,13 @@ _SLUGS: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[ArticleRecord]]] =
 _SHARED_PATHS: weakref.WeakKeyDictionary[CorpusIndex, set[str]] = weakref.WeakKeyDictionary()
 
 
-def _post_name(path: str) -> tuple[str, str] | None:
-    """``(date, slug)`` of a Jekyll post name such as ``2021-06-30-a-story.md``."""
-    match = _POST_NAME.match(os.path.basename(path))
-    return (match[1], match[2]) if match else None
-
-
 def _by_slug(index: CorpusIndex) -> dict[str, list[ArticleRecord]]:
     """Slug -> the records of the slugs used more than once."""
     slugs = _SLUGS.get(index)
     if slugs is None:
         every: dict[str, list[ArticleRecord]] = {}
         for record in index.records:
-            name = _post_name(record.path)
+            name = post_name(record.path)
             if name is not None:
                 every.setdefault(name[1], []).append(record)
         slugs = {slug: records for slug, records in every.items() if len(records) > 1}
@@ -111,7 +102,7 @@ def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Ite
     _by_slug(index)
     if record.path not in _SHARED_PATHS[index]:
         return
-    name = _post_name(record.path)
+    name = post_name(record.path)
     if name is None:
         return
     others = [other for other in _by_slug(index).get(name[1], []) if other.path != record.path]
