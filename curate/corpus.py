@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -55,6 +56,20 @@ def normalize_url(url: str) -> str:
     # The same string object when nothing changed: the index of a large site keeps
     # every URL, and most are already normal.
     return url if normal == url else normal
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An RFC 3339 / ISO 8601 date-time as an aware datetime (naive means UTC), or None."""
+    if not isinstance(value, str):
+        return None
+    candidate = value.strip()
+    if candidate[-1:] in ("Z", "z"):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 _POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+?)(?:\.[A-Za-z]+)?$")

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
 
+from curate.corpus import parse_timestamp
 from curate.model import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -65,17 +66,6 @@ _SEPARATORS = re.compile(r"[\s_-]+")
 
 
 # --- parsing the values editors type ----------------------------------------------------
-
-
-def parse_timestamp(text: str | None) -> datetime | None:
-    """An RFC 3339 / ISO 8601 timestamp as an aware datetime (naive means UTC), or None."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def parse_duration(text: str) -> timedelta:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from curate.config import Settings
-from curate.corpus import ArticleRecord, Topic
+from curate.corpus import ArticleRecord, Topic, parse_timestamp
 from curate.engine import FileReport, run_checks
 from curate.model import Diagnostic, Severity
 from curate.ranking import (
@@ -35,7 +35,6 @@ from curate.ranking import (
     histogram,
     parse_duration,
     parse_moment,
-    parse_timestamp,
     parse_weights,
     rank,
     resolve_topics,

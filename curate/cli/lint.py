@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -29,15 +29,16 @@ def split_codes(values: list[str] | None) -> tuple[str, ...] | None:
 
 def parse_now(value: str | None) -> datetime | None:
     """An ISO 8601 date or date-time; naive values are taken as UTC."""
+    from curate.corpus import parse_timestamp
+
     if value is None:
         return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    moment = parse_timestamp(value)
+    if moment is None:
         raise typer.BadParameter(
             f"{value!r} is not an ISO 8601 date or date-time (e.g. 2024-03-01T12:00:00Z)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        )
+    return moment
 
 
 def lint(

@@ -157,7 +157,7 @@ Fields = Annotated[
 
 def parse_clock(value: str | None) -> datetime:
     """``--now``, or the current time."""
-    from curate.ranking import parse_timestamp
+    from curate.corpus import parse_timestamp
 
     if value is None:
         return datetime.now(timezone.utc)

@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TextIO
 
+from curate.corpus import parse_timestamp
 from curate.ranking import (
     Bucket,
     CorpusStats,
     RankedArticle,
     ScoreParts,
     known_heat,
-    parse_timestamp,
     provider_key,
 )
 

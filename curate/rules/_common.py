@@ -131,20 +131,6 @@ def http_url_problem(value: Any) -> str | None:
     return None
 
 
-def parse_timestamp(value: Any) -> datetime | None:
-    """An RFC 3339 date-time as an aware datetime (naive ones taken as UTC), or None."""
-    if not isinstance(value, str):
-        return None
-    candidate = value.strip()
-    if candidate[-1:] in ("Z", "z"):
-        candidate = candidate[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(candidate)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def quality_threshold(site: Site) -> int:
     settings = site.settings
     return settings.published_quality_threshold if settings else DEFAULT_QUALITY_THRESHOLD

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from curate.corpus import parse_timestamp
 from curate.model import Severity
 from curate.rules import Finding, rule
-from curate.rules._common import message, now, parse_timestamp
+from curate.rules._common import message, now
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, CorpusIndex, Site

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from curate.corpus import display_path, normalize_url
+from curate.corpus import display_path, normalize_url, parse_timestamp
 from curate.model import Severity
 from curate.rules import Finding, rule
 from curate.rules._common import (
@@ -14,7 +14,6 @@ from curate.rules._common import (
     describe,
     http_url_problem,
     message,
-    parse_timestamp,
     related_entries,
     text,
 )
