@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated
 
 import typer
 
 from curate.__about__ import __version__
+from curate.cli import cache_cmd, links, lint, listing, rank, rules, stats, validate
 
 app = typer.Typer(
     name="curate",
@@ -41,14 +41,6 @@ def root(
     """
 
 
-#: Command modules of curate.cli, in the order --help lists them; each has register(app).
-COMMANDS = ("validate", "lint", "links", "rank", "listing", "stats", "rules", "cache_cmd")
-
-for _name in COMMANDS:
-    try:
-        _module = importlib.import_module(f"curate.cli.{_name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"curate.cli.{_name}":
-            raise
-        continue
-    _module.register(app)
+# In the order --help lists them; each command module adds itself with register(app).
+for module in (validate, lint, links, rank, listing, stats, rules, cache_cmd):
+    module.register(app)
