@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from curate.__about__ import __version__
-from curate.cli import cache_cmd, links, lint, listing, rank, rules, stats, validate
+from curate.cli import cache_cmd, links, lint, listing, lsp, rank, rules, stats, validate
 
 app = typer.Typer(
     name="curate",
@@ -42,5 +42,5 @@ def root(
 
 
 # In the order --help lists them; each command module adds itself with register(app).
-for module in (validate, lint, links, rank, listing, stats, rules, cache_cmd):
+for module in (validate, lint, links, rank, listing, stats, rules, cache_cmd, lsp):
     module.register(app)
