@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, RelatedRef, Site
-from curate.loading import NO_SUPPRESSIONS, Suppressions
+from curate.loading import NO_SUPPRESSIONS, Suppressions, read_regular_file
 from curate.model import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -111,11 +111,18 @@ def site_fingerprint(site: Site) -> str:
 
 
 def _digest(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+    try:  # never open() a FIFO named *.md: it would wait for a writer forever
+        return hashlib.blake2b(read_regular_file(path, -1), digest_size=16).hexdigest()
     except OSError:
         return None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Store:
@@ -252,7 +259,7 @@ class Store:
                 signature = self._stats.get(path)
                 if signature is None:
                     return None
-                digest.update(f"{path}\0{signature}\0".encode())
+                digest.update(f"{path}\0{signature}\0".encode(errors="surrogateescape"))
             digest.update(b"\1")
         return digest.hexdigest()
 
@@ -313,8 +320,10 @@ class Store:
         rows = []
         for report in reports:
             stat = self._stats.get(report.path)
+            if stat is None or not _is_utf8(report.path):
+                continue  # a name that is not UTF-8 cannot be an SQLite key: never cached
             digest = _digest(report.path)
-            if stat is None or digest is None:
+            if digest is None:
                 continue
             rows.append(
                 (
@@ -345,6 +354,7 @@ class Store:
         rows = [
             (json.dumps(found, separators=(",", ":")), self.fingerprint, path)
             for path, found in positions.items()
+            if _is_utf8(path)
         ]
         try:
             with self._db:

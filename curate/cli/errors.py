@@ -14,8 +14,14 @@ USAGE_ERROR = 2
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> typer.Exit:
-    """Print ``curate: error: message`` on stderr; return the Exit to raise."""
-    sys.stderr.write(f"curate: error: {message}\n")
+    """Print ``curate: error: message`` on stderr; return the Exit to raise.
+
+    Each line is escaped: the message may quote a value from an article.
+    """
+    from curate.reporting.escape import line_start
+
+    shown = "\n".join(line_start(line) for line in message.split("\n"))
+    sys.stderr.write(f"curate: error: {shown}\n")
     return typer.Exit(code)
 
 

@@ -22,6 +22,7 @@ from curate.cli.rank import (
     Now,
     Providers,
     Published,
+    RawCells,
     Reverse,
     Since,
     Topics,
@@ -61,6 +62,7 @@ def list_articles(
     now: Now = None,
     output: FormatOption = ArticleFormat.table,
     fields: Fields = None,
+    raw_cells: RawCells = False,
     root: options.Root = None,
     config: options.Config = None,
     no_cache: options.NoCache = False,
@@ -109,7 +111,9 @@ def list_articles(
         matching = sort_articles(filter_articles(records, criteria), by.value, reverse=reverse)
         shown = matching[:limit] if limit else matching
         notes = [matched(len(shown), len(matching), len(records))]
-        write_articles(shown, output.value, sys.stdout, fields=chosen_fields, notes=notes)
+        write_articles(
+            shown, output.value, sys.stdout, fields=chosen_fields, notes=notes, raw_cells=raw_cells
+        )
     raise typer.Exit(0)
 
 

@@ -153,6 +153,14 @@ Fields = Annotated[
         show_default=False,
     ),
 ]
+RawCells = Annotated[
+    bool,
+    typer.Option(
+        "--raw-cells",
+        help="csv/tsv: write cells verbatim. By default a text cell starting with "
+        "= + - @ gets a leading ' so that a spreadsheet never runs it as a formula.",
+    ),
+]
 
 
 def parse_clock(value: str | None) -> datetime:
@@ -315,6 +323,7 @@ def rank(
     ] = False,
     output: FormatOption = ArticleFormat.table,
     fields: Fields = None,
+    raw_cells: RawCells = False,
     root: options.Root = None,
     config: options.Config = None,
     no_cache: options.NoCache = False,
@@ -388,6 +397,7 @@ def rank(
             explain=explain,
             notes=notes,
             ranked=True,
+            raw_cells=raw_cells,
         )
     raise typer.Exit(0)
 
