@@ -339,7 +339,7 @@ def run_checks(
 def _contains(path: Path, root: Path) -> bool:
     try:
         resolved = path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return False
     return resolved.is_dir() and (resolved == root or resolved in root.parents)
 

@@ -8,6 +8,7 @@ header and how to show its value; ``--fields`` picks them by name.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -330,10 +331,20 @@ def write_jsonl(
 def write_csv(
     rows: Sequence[Row], fields: Sequence[str], out: TextIO, *, raw_cells: bool = False
 ) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(fields)
+    # A "\r\n" terminator makes the writer quote cells holding a lone CR too (with "\n"
+    # it would not, and the row would split in a reader); each line then ends in "\n".
+    line = io.StringIO()
+    writer = csv.writer(line, lineterminator="\r\n")
+
+    def write(cells: Sequence[str]) -> None:
+        line.seek(0)
+        line.truncate()
+        writer.writerow(cells)
+        out.write(line.getvalue()[:-2] + "\n")
+
+    write(fields)
     for row in rows:
-        writer.writerow([_cell(FIELDS[name].value(row), raw_cells) for name in fields])
+        write([_cell(FIELDS[name].value(row), raw_cells) for name in fields])
 
 
 def write_tsv(
