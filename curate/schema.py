@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -116,7 +117,8 @@ def load_schema(path: Path | None = None) -> LoadedSchema:
     schema = _read_json(schema_path)
     if not isinstance(schema, dict):
         raise SchemaError(f"schema {schema_path} is not a JSON object")
-    local = _local_documents(schema, schema_path) if _refers_outside(schema) else {}
+    wanted = _refers_outside(schema) or _custom_metaschema(schema)
+    local = _local_documents(schema, schema_path) if wanted else {}
     return LoadedSchema(schema, schema_path, local)
 
 
@@ -135,6 +137,20 @@ def _refers_outside(schema: Any) -> bool:
         elif isinstance(node, list):
             stack.extend(node)
     return False
+
+
+_DRAFT_URIS = {
+    "http://json-schema.org/draft-04/schema",
+    "http://json-schema.org/draft-06/schema",
+    "http://json-schema.org/draft-07/schema",
+    "https://json-schema.org/draft/2019-09/schema",
+    "https://json-schema.org/draft/2020-12/schema",
+}
+
+
+def _custom_metaschema(schema: dict[str, Any]) -> bool:
+    declared = schema.get("$schema")
+    return isinstance(declared, str) and urldefrag(declared)[0] not in _DRAFT_URIS
 
 
 def _document_id(document: Any) -> str | None:
@@ -266,12 +282,17 @@ class ArticleValidator:
         import jsonschema_rs
 
         missing: list[str] = []
-        documents = dict(self.resources)
-        if _refers_outside(self.schema):
-            documents = {**_metaschemas(), **documents}
+        # Metaschemas are registered up front (jsonschema-rs asks no retriever for
+        # them); the local documents only when a reference asks for one, so that an
+        # unrelated file next to the schema cannot break it.
+        bundled = _metaschemas() if _refers_outside(self.schema) else {}
+        declared = self.schema.get("$schema") if isinstance(self.schema, dict) else None
+        if isinstance(declared, str) and urldefrag(declared)[0] in self.resources:
+            # A custom metaschema, looked up by its URI like the bundled ones.
+            bundled[urldefrag(declared)[0]] = self.resources[urldefrag(declared)[0]]
 
         def retrieve(uri: str) -> Any:
-            document = documents.get(urldefrag(uri)[0])
+            document = self.resources.get(urldefrag(uri)[0])
             if document is None:
                 missing.append(uri)
                 raise ValueError(f"{uri} is not a local file")
@@ -280,7 +301,7 @@ class ArticleValidator:
         try:
             draft = _DRAFTS[jsonschema_rs.validator_cls_for(self.schema).__name__]
             registry = jsonschema_rs.Registry(
-                list(documents.items()), draft=draft, retriever=retrieve
+                list(bundled.items()), draft=draft, retriever=retrieve
             )
             return jsonschema_rs.validator_for(
                 self.schema,
@@ -290,8 +311,10 @@ class ArticleValidator:
                 base_uri=self.base_uri,
             )
         except jsonschema_rs.ValidationError as error:
-            if missing:
-                raise SchemaError(_unresolvable(self.name, missing[0])) from None
+            absent = _ABSENT.search(error.message)
+            if missing or absent:
+                uri = missing[0] if missing else absent.group(1) if absent else ""
+                raise SchemaError(_unresolvable(self.name, uri)) from None
             where = "/".join(str(step) for step in error.instance_path)
             pointer = f" at /{where}" if where else ""
             raise SchemaError(
@@ -381,6 +404,9 @@ _DRAFTS = {
     "Draft201909Validator": 19,
     "Draft202012Validator": 20,
 }
+
+
+_ABSENT = re.compile(r"Resource '([^']*)' is not present in a registry")
 
 
 def _unresolvable(name: str, uri: str) -> str:
