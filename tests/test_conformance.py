@@ -1,11 +1,12 @@
 """curate against the official JSON Schema Test Suite, drafts 4 to 2020-12.
 
-tests/jsts holds the suite's required test files of each draft and the remote
-documents its cases refer to (json-schema-org/JSON-Schema-Test-Suite, MIT, see
-tests/jsts/LICENSE and tests/jsts/SOURCE). Every case runs through the library
-verdict (``ArticleValidator.is_valid``); every case whose data is a mapping also
-runs through ``curate validate --schema``, one article per case, one run per schema.
-The few exclusions are listed in EXCLUDED, each with why.
+tests/jsts holds the suite's required test files of each draft, its optional
+ECMA-262 regular expression tests, and the remote documents its cases refer to
+(json-schema-org/JSON-Schema-Test-Suite, MIT: see tests/jsts/LICENSE and SOURCE).
+Every case runs through the library verdict (``ArticleValidator.is_valid``); every
+case whose data is a mapping also runs through ``curate validate --schema``, one
+article per case, one run per schema. The few exclusions are listed in EXCLUDED,
+each with why.
 """
 
 from __future__ import annotations
@@ -63,12 +64,14 @@ def excluded(case: Case) -> str | None:
 
 
 def cases(draft: str) -> Iterator[Case]:
-    for path in sorted((SUITE / "tests" / draft).glob("*.json")):
+    folder = SUITE / "tests" / draft
+    # Of the optional files, only the one on ECMA-262 regular expressions: curate's one dialect.
+    for path in [*sorted(folder.glob("*.json")), folder / "optional" / "ecmascript-regex.json"]:
         for group in json.loads(path.read_text(encoding="utf-8")):
             for test in group["tests"]:
                 yield Case(
                     draft,
-                    path.stem,
+                    path.relative_to(folder).with_suffix("").as_posix(),
                     group["description"],
                     test["description"],
                     group["schema"],
