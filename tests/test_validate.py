@@ -386,3 +386,23 @@ def test_huge_or_endless_schema_files_are_not_read(
             continue
         assert main(["validate", "--schema", str(schema), str(EXAMPLES), "--no-cache"]) == 2
         assert f"schema {schema} is larger than 4 MiB" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "iri", "reference"),
+    [
+        ("https://example.com/Winners-of-“Machine-Learning”", True, True),
+        ("https://例え.jp/パス?q=ü#f", True, True),
+        ("https://example.com/a", True, True),
+        ("/assets/images/a.jpg", False, True),
+        ("https://example.com/a ", False, False),
+        ("https://example.com/a\n", False, False),
+        ("https://example.com/\u00a0x", False, False),
+        ("https://example.com/%zz", False, False),
+        (12, True, True),
+    ],
+)
+def test_iri_format(value: object, iri: bool, reference: bool) -> None:
+    from curate.schema import _is_iri, _is_iri_reference
+
+    assert (_is_iri(value), _is_iri_reference(value)) == (iri, reference)
