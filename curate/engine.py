@@ -308,7 +308,7 @@ def run(
     online: bool = False,
     need_records: bool = False,
     link_progress: LinkProgress | None = None,
-    parallel_threshold: int = PARALLEL_THRESHOLD,
+    parallel_threshold: int | None = None,
 ) -> RunResult:
     """Check ``paths`` (files and folders) as ``settings`` say: the one core entry.
 
@@ -366,7 +366,7 @@ def run_checks(
     lint: bool,
     cache_factory: CacheFactory | None = None,
     need_records: bool = True,
-    parallel_threshold: int = PARALLEL_THRESHOLD,
+    parallel_threshold: int | None = None,
 ) -> RunResult:
     """Check ``paths`` (files and folders) and return every diagnostic, sorted.
 
@@ -407,7 +407,8 @@ def run_checks(
                 warnings.append(f"running without the cache: {error}")
     # Lint output needs no records; cross-article rules do, unless remembered findings serve.
     lazy = lint and not need_records and cache is not None
-    stage = _Stage(options, cache, _workers(settings), parallel_threshold)
+    threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
+    stage = _Stage(options, cache, _workers(settings), threshold)
     try:
         jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
         cached = (
