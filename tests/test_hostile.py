@@ -192,7 +192,7 @@ def special_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
             (root / "_posts" / folder).chmod(0o755)
 
 
-def run_subprocess(args: Sequence[str], cwd: Path) -> tuple[int, str, str]:
+def run_subprocess(args: Sequence[str], cwd: Path, *, raw: bool = False) -> tuple[int, str, str]:
     environment = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "COLUMNS": "200"}
     environment.pop("CURATE_DEBUG", None)
     done = subprocess.run(
@@ -204,7 +204,9 @@ def run_subprocess(args: Sequence[str], cwd: Path) -> tuple[int, str, str]:
         check=False,
     )
     # The output must be UTF-8 whatever the file names: decoding strictly checks it.
-    return done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+    # Only --format paths writes names as their bytes (raw), for xargs.
+    errors = "surrogateescape" if raw else "strict"
+    return done.returncode, done.stdout.decode("utf-8", errors), done.stderr.decode("utf-8")
 
 
 SPECIAL_RUNS: list[tuple[tuple[str, ...], str, str]] = [
@@ -214,6 +216,8 @@ SPECIAL_RUNS: list[tuple[tuple[str, ...], str, str]] = [
     (("lint", "--format", "sarif"), "witness", ""),
     (("list", "--format", "json"), "good-json", "--no-cache"),
     (("list",), "good-human", ""),
+    (("list", "--format", "csv"), "good-csv", ""),
+    (("list", "--format", "paths"), "good-paths", "--no-cache"),
     (("rank", "--now", NOW), "good-human", "--no-cache"),
     (("stats",), "stats-human", ""),
 ]
@@ -224,8 +228,11 @@ def test_special_paths_never_stop_or_hang_a_run(special_site: tuple[Path, list[s
     assert made, "the platform could make none of the special paths"
     for args, expect, cache in SPECIAL_RUNS:
         argv = [*args, *([cache] if cache else []), "."]
-        code, out, err = run_subprocess(argv, root)
+        code, out, err = run_subprocess(argv, root, raw=expect == "good-paths")
         check_run(code, out, err, expect, f"curate {' '.join(argv)} in {made}")
+        if expect == "good-paths" and "not-utf8-name" in made:
+            # The name as its bytes, so that xargs finds the file.
+            assert any(line.endswith(os.fsdecode(b"caf\xe9.md")) for line in out.splitlines())
 
 
 def test_special_paths_named_on_the_command_line_are_findings(
