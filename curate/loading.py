@@ -535,7 +535,7 @@ def _kind_of(mode: int) -> str:
         return "a device"
     if stat.S_ISDIR(mode):
         return "a folder"
-    return "not a regular file"
+    return "a special file"
 
 
 def read_regular_file(path: Path | str, limit: int = MAX_FILE_BYTES + 1) -> bytes:
