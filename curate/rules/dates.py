@@ -53,6 +53,13 @@ def _time_zone_hint(moment: datetime | None, named: date) -> str:
     """Where on Earth the moment fell on the filename's date, when it is one day away."""
     if moment is None:
         return ""
+    try:
+        return _hint_in_range(moment, named)
+    except OverflowError:  # at the ends of the calendar (year 1, year 9999)
+        return ""
+
+
+def _hint_in_range(moment: datetime, named: date) -> str:
     utc = moment.astimezone(timezone.utc)
     midnight = datetime(utc.year, utc.month, utc.day, tzinfo=timezone.utc)
     if named == utc.date() + timedelta(days=1):
