@@ -182,6 +182,15 @@ def test_every_command_survives_the_hostile_corpus(
         check_run(code, out, err, expect, f"curate {' '.join(args)} ({cache})")
 
 
+def test_the_corpus_crosses_to_worker_processes(content_site: Path) -> None:
+    """Above 400 files the checks run in a process pool: every result is pickled back."""
+    code, out, err = run_subprocess(
+        ["lint", "--no-cache", "--jobs", "2", "--format", "json", str(content_site)], content_site
+    )
+    check_run(code, out, err, "witness", "curate lint --jobs 2")
+    assert code == 1
+
+
 # --- special paths: FIFOs, symlink loops, devices, odd names ------------------------------------
 
 
@@ -260,6 +269,33 @@ def test_special_paths_named_on_the_command_line_are_findings(
     assert code == 1
 
 
+def test_an_unreadable_file_named_by_pre_commit_is_a_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pre-commit passes file names; one that cannot be opened must not hide the others.
+
+    Opening is refused by a stand-in for os.open, so the test holds when run as root too.
+    """
+    site = make_site(tmp_path / "site", [])
+    posts = site / "_posts"
+    locked = posts / "2021-07-06-locked.md"
+    locked.write_text(article(), encoding="utf-8")
+    real_open = os.open
+
+    def refusing_open(path: object, *args: object, **kwargs: object) -> int:
+        if os.fspath(path) == str(locked):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    code, out, err = run_in_process(
+        ["lint", "--no-cache", "--format", "json", str(locked), str(posts / WITNESS_NAME)], capsys
+    )
+    check_run(code, out, err, "witness", "curate lint locked.md witness.md")
+    [finding] = [f for f in json.loads(out) if f["path"] == str(locked)]
+    assert finding["code"] == "FM012" and "Permission denied" in finding["message"]
+
+
 # --- output: control characters, newlines, markup, formulas --------------------------------------
 
 PAYLOAD_TITLE = (
@@ -299,6 +335,7 @@ def attack_site(tmp_path: Path) -> Path:
 
 
 HUMAN_RUNS = [
+    ("validate",),
     ("lint",),
     ("lint", "--format", "concise"),
     ("lint", "--format", "github"),
