@@ -261,6 +261,9 @@ def test_special_paths_named_on_the_command_line_are_findings(
         ["lint", "--no-cache", "--format", "json", *named, WITNESS_NAME], posts
     )
     check_run(code, out, err, "witness", f"curate lint {named}")
+    for command in (["list", "--format", "json"], ["stats", "--format", "json"]):
+        listed, _, problems = run_subprocess([*command, "--no-cache", *named, GOOD_NAME], posts)
+        assert listed == 0, f"curate {command[0]} {named}: {problems}"
     reported = {finding["path"] for finding in json.loads(out)}
     for name in named:
         if name == "unreadable.md" and os.geteuid() == 0:

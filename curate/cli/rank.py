@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -194,7 +195,8 @@ def run_on(paths: Sequence[Path] | None, settings: Settings, *, lint: bool) -> R
 
     targets = list(paths) if paths else [settings.root or Path.cwd()]
     for target in targets:
-        if not target.exists():
+        # lexists: a symlink loop or a dangling link is there, and a finding when read.
+        if not os.path.lexists(target):
             raise ValueError(f"{target}: no such file or directory")
     result = run_checks(targets, settings, lint=lint, cache_factory=cache_factory(settings))
     if not result.files:
