@@ -123,7 +123,7 @@ def test_the_corpus_covers_every_class_with_enough_inputs() -> None:
     }
 
 
-#: (arguments, what the output is, how the good file shows in it)
+#: (arguments, how the good article or the witness shows in the output)
 RUNS: list[tuple[tuple[str, ...], str]] = [
     (("validate", "--format", "json"), "witness"),
     (("lint",), "witness-human"),
@@ -180,6 +180,10 @@ def test_every_command_survives_the_hostile_corpus(
         argv = [*args, *cache_args, "--jobs", "1", str(content_site)]
         code, out, err = run_in_process(argv, capsys)
         check_run(code, out, err, expect, f"curate {' '.join(args)} ({cache})")
+        if args == ("lint",):
+            # Every file was checked: none stopped the run or hid the ones after it.
+            files = len(list((content_site / "_posts").iterdir()))
+            assert f"{files} files checked" in out
 
 
 def test_the_corpus_crosses_to_worker_processes(content_site: Path) -> None:
