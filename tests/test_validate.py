@@ -338,8 +338,16 @@ def test_local_refs_resolve_next_to_the_schema(
     assert [(d["code"], d["line"]) for d in found] == [("SC002", 2), ("SC002", 3), ("SC005", 4)]
 
 
-def test_remote_refs_are_never_fetched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    schema = {"properties": {"a": {"$ref": "http://127.0.0.1:9/never.json"}}}
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"properties": {"a": {"$ref": "http://127.0.0.1:9/never.json"}}},
+        {"$schema": "http://127.0.0.1:9/never.json", "type": "object"},
+    ],
+)
+def test_remote_refs_are_never_fetched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], schema: dict[str, object]
+) -> None:
     code, _, err = validate_with(tmp_path, schema, "---\na: 1\n---\n", capsys)
     assert code == 2
     assert "http://127.0.0.1:9/never.json" in err
