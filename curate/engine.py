@@ -429,7 +429,7 @@ def run_checks(
         ]
         if todo and not cached:
             # A schema with cached results was checked by the run that stored them
-            # (the cache is keyed by the schema): only a first run pays jsonschema's import.
+            # (the cache is keyed by the schema): only a first run pays for the check.
             check_schema(schema)
         stage.check(todo)
 

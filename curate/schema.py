@@ -20,7 +20,7 @@ from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urldefrag, urljoin
+from urllib.parse import quote, unquote, urldefrag, urljoin, urlparse
 
 from curate.codes import LOAD_CODES
 from curate.model import Article, Diagnostic, Pointer, Severity
@@ -414,6 +414,13 @@ _ABSENT = re.compile(r"Resource '([^']*)' is not present in a registry")
 
 
 def _unresolvable(name: str, uri: str) -> str:
+    if uri.startswith("file:"):
+        path = Path(unquote(urlparse(uri).path))
+        if path.is_file():
+            try:
+                _read_json(path)
+            except SchemaError as error:
+                return f"{name} refers to {path}, which cannot be used: {error}"
     return (
         f"{name} refers to {uri}, which curate does not fetch (it never goes on the network): "
         "save that document as a JSON file next to the schema and refer to it by its file name "
@@ -589,6 +596,8 @@ def _message(failure: _Failure) -> str:
         expected = _FORMAT_WORDS.get(name, f"a valid {name}")
         reason = _url_problem(failure.instance, name.startswith("iri")) if "ri" in name else ""
         return f"{prefix}expected {expected}, got {got}{reason}"
+    if keyword == "falseSchema":
+        return f"{prefix}not allowed by the schema"
     if keyword == "minLength" and schema.get("minLength") == 1:
         return f"{prefix}must not be empty"
     if keyword == "pattern":

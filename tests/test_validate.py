@@ -414,3 +414,25 @@ def test_iri_format(value: object, iri: bool, reference: bool) -> None:
     from curate.schema import _is_iri, _is_iri_reference
 
     assert (_is_iri(value), _is_iri_reference(value)) == (iri, reference)
+
+
+def test_a_ref_to_a_broken_file_next_to_the_schema_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "defs.json").write_text("{not json", encoding="utf-8")
+    schema = {"properties": {"a": {"$ref": "defs.json"}}}
+    code, _, err = validate_with(tmp_path, schema, "---\na: 1\n---\n", capsys)
+    assert code == 2
+    assert f"refers to {tmp_path / 'defs.json'}, which cannot be used" in err
+    assert "not valid JSON" in err
+
+
+def test_a_false_schema_says_the_value_is_not_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schema = {"properties": {"draft": False}}
+    code, found, _ = validate_with(tmp_path, schema, "---\ndraft: true\n---\n", capsys)
+    assert (code, [(d["line"], d["message"]) for d in found]) == (
+        1,
+        [(2, "draft: not allowed by the schema")],
+    )
