@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -30,8 +31,9 @@ SCHEMA_NAME = "article.schema.json"
 #: A schema (or a file next to it) larger than this is not read: /dev/zero or a
 #: mistaken path must give an error, not fill the memory.
 MAX_SCHEMA_BYTES = 4 * 1024 * 1024
-#: How many JSON files next to a schema with external $refs are looked at.
+#: How many JSON files next to a schema with external $refs are looked at, and how many bytes.
 MAX_NEIGHBOURS = 200
+MAX_NEIGHBOUR_BYTES = 16 * 1024 * 1024
 
 _TYPE_WORDS = {
     "string": "text",
@@ -97,6 +99,8 @@ def bundled_schema_path() -> Path:
 
 def _read_json(path: Path) -> Any:
     try:
+        if stat.S_ISFIFO(os.stat(path).st_mode):
+            raise SchemaError(f"schema {path} is a pipe, not a file; not read")
         with open(path, "rb") as handle:
             raw = handle.read(MAX_SCHEMA_BYTES + 1)
     except OSError as error:
@@ -173,12 +177,18 @@ def _local_documents(schema: dict[str, Any], schema_path: Path) -> dict[str, Any
     root_id = _document_id(schema)
     found: dict[str, Any] = {}
     try:
-        names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".json"))
+        sizes = {
+            entry.name: entry.stat().st_size
+            for entry in os.scandir(folder)
+            if entry.name.endswith(".json") and entry.is_file()
+        }
     except OSError:
         return found
-    for name in names[:MAX_NEIGHBOURS]:
+    budget = MAX_NEIGHBOUR_BYTES
+    for name in sorted(sizes)[:MAX_NEIGHBOURS]:
         path = folder / name
-        if path == schema_path.resolve():
+        budget -= sizes[name]
+        if path == schema_path.resolve() or budget < 0:
             continue
         try:
             document = _read_json(path)
