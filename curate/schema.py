@@ -344,7 +344,10 @@ class ArticleValidator:
             return bool(self.compiled.is_valid(data))
         except (ValueError, TypeError, OverflowError):
             # Keys that are not text (YAML allows `2021: x`): judge the JSON form.
-            return bool(self.compiled.is_valid(_as_json(data)))
+            try:
+                return bool(self.compiled.is_valid(_as_json(data)))
+            except (ValueError, TypeError, OverflowError):
+                return False  # nested beyond what the engine follows: explained below
 
     def validate(self, article: Article) -> Iterator[Diagnostic]:
         """Diagnostics for every schema error of the article, positioned in its file."""
@@ -363,7 +366,12 @@ class ArticleValidator:
         try:
             raw = list(self.compiled.iter_errors(article.data))
         except (ValueError, TypeError, OverflowError):
-            raw = list(self.compiled.iter_errors(_as_json(article.data)))
+            try:
+                raw = list(self.compiled.iter_errors(_as_json(article.data)))
+            except (ValueError, TypeError, OverflowError) as error:
+                message = f"the article cannot be checked against the schema: {error}"
+                yield _diagnostic(article, "SC005", (), message, located=False)
+                return
         failures = sorted((self._failure(error) for error in raw), key=_failure_order)
         reported: set[Pointer] = set()
         for failure in failures:

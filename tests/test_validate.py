@@ -436,3 +436,15 @@ def test_a_false_schema_says_the_value_is_not_allowed(
         1,
         [(2, "draft: not allowed by the schema")],
     )
+
+
+def test_data_the_engine_cannot_follow_is_a_finding_not_a_crash() -> None:
+    article = load_text("a.md", ARTICLE.format(quality=-1).encode()).article
+    assert article is not None
+    deep: dict[str, object] = {}
+    article.data["extra"] = deep
+    for _ in range(2000):  # deeper than the loader lets through, as a library caller might
+        deep["a"] = deep = {}
+    [diagnostic] = ArticleValidator(load_schema()).validate(article)
+    assert diagnostic.code == "SC005"
+    assert diagnostic.message.startswith("the article cannot be checked against the schema")
