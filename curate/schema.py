@@ -342,11 +342,11 @@ class ArticleValidator:
     def is_valid(self, data: Any) -> bool:
         try:
             return bool(self.compiled.is_valid(data))
-        except (ValueError, TypeError, OverflowError):
+        except _UNCHECKABLE:
             # Keys that are not text (YAML allows `2021: x`): judge the JSON form.
             try:
                 return bool(self.compiled.is_valid(_as_json(data)))
-            except (ValueError, TypeError, OverflowError):
+            except _UNCHECKABLE:
                 return False  # nested beyond what the engine follows: explained below
 
     def validate(self, article: Article) -> Iterator[Diagnostic]:
@@ -365,10 +365,10 @@ class ArticleValidator:
     def explain(self, article: Article) -> Iterator[Diagnostic]:
         try:
             raw = list(self.compiled.iter_errors(article.data))
-        except (ValueError, TypeError, OverflowError):
+        except _UNCHECKABLE:
             try:
                 raw = list(self.compiled.iter_errors(_as_json(article.data)))
-            except (ValueError, TypeError, OverflowError) as error:
+            except _UNCHECKABLE as error:
                 message = f"the article cannot be checked against the schema: {error}"
                 yield _diagnostic(article, "SC005", (), message, located=False)
                 return
@@ -418,6 +418,9 @@ class ArticleValidator:
             return self.schema
         return {}
 
+
+#: What jsonschema-rs raises for data it cannot take: keys that are not text, deep nesting.
+_UNCHECKABLE = (ValueError, TypeError, OverflowError, RecursionError)
 
 _DRAFTS = {
     "Draft4Validator": 4,
