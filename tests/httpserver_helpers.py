@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -94,8 +95,13 @@ class Web(ThreadingHTTPServer):
         routes: Mapping[str, Route],
         address: str = "127.0.0.1",
         shared: Gauge | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__((address, 0), _Handler)
+        self.scheme = "http"
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
         self.routes = dict(routes)
         self.lock = threading.Lock()
         self.log: list[Logged] = []
@@ -107,7 +113,7 @@ class Web(ThreadingHTTPServer):
     @property
     def base(self) -> str:
         host, port = self.socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -149,8 +155,9 @@ class Web(ThreadingHTTPServer):
         return reply
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # The client closing a connection early (a GET cut short, a time-out) is expected.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        # The client closing a connection early (a GET cut short, a time-out) or refusing
+        # the certificate is expected.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
             super().handle_error(request, client_address)
 
     def start(self) -> Web:
@@ -190,9 +197,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serving(
-    routes: Mapping[str, Route], address: str = "127.0.0.1", shared: Gauge | None = None
+    routes: Mapping[str, Route],
+    address: str = "127.0.0.1",
+    shared: Gauge | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[Web]:
-    web = Web(routes, address, shared).start()
+    web = Web(routes, address, shared, tls).start()
     try:
         yield web
     finally:

@@ -7,6 +7,7 @@ import email.utils
 import gzip
 import itertools
 import socket
+import ssl
 import time
 import tracemalloc
 import zlib
@@ -15,6 +16,7 @@ from contextlib import ExitStack
 
 import httpx
 import pytest
+import trustme
 
 from curate import online
 from curate.__about__ import __version__
@@ -635,6 +637,56 @@ def test_a_bug_costs_one_url_its_verdict_not_the_run() -> None:
         "internal error while checking: RuntimeError: boom",
     )
     assert results[targets[1]].outcome is Outcome.OK
+
+
+# --- TLS -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server(certificate_authority: trustme.CA) -> Iterator[Web]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
+    with serving(ROUTES, tls=context) as server:
+        yield server
+
+
+def test_https_is_checked_and_its_connections_kept(
+    tls_server: Web, certificate_authority: trustme.CA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def trusting_the_test_authority(*args: object, **kwargs: object) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        certificate_authority.configure_trust(context)
+        return context
+
+    monkeypatch.setattr(httpx, "create_ssl_context", trusting_the_test_authority)
+    options = dataclasses.replace(FAST, per_host=1)
+    targets = [(tls_server.url(f"/ok?{i}"), PAGE) for i in range(3)]
+    targets.append((tls_server.url("/photo.png"), IMAGE))
+
+    results = check_links(targets, options)
+
+    assert {result.outcome for result in results.values()} == {Outcome.OK}
+    assert len(tls_server.client_ports) == 1
+
+
+def test_an_untrusted_certificate_is_broken(tls_server: Web) -> None:
+    result = check_one(tls_server.url("/ok"))
+
+    assert result.outcome is Outcome.BROKEN
+    assert result.reason.startswith("TLS certificate rejected: ")
+    assert tls_server.requests() == []
+
+
+def test_a_server_that_does_not_speak_tls_is_broken(server: Web) -> None:
+    result = check_one(server.url("/ok").replace("http://", "https://"))
+
+    assert result.outcome is Outcome.BROKEN
+    assert result.reason.startswith("TLS handshake failed: ")
 
 
 # --- hostile answers -------------------------------------------------------------------
