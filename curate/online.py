@@ -932,7 +932,8 @@ class _PinnedTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, resolver: _Resolver, *, per_host: int, idle_origins: int) -> None:
-        self._ssl_context = httpx.create_ssl_context()
+        # Made on the first https origin: loading the CA bundle costs 80 ms.
+        self._ssl_context: ssl.SSLContext | None = None
         self._backend = _PinnedBackend(resolver)
         self._per_host = per_host
         self._idle_origins = idle_origins
@@ -946,7 +947,7 @@ class _PinnedTransport(httpx.AsyncBaseTransport):
         if pool is None:
             pool = _OriginPool(
                 httpcore.AsyncConnectionPool(
-                    ssl_context=self._ssl_context,
+                    ssl_context=self._tls() if url.scheme == "https" else None,
                     max_connections=self._per_host,
                     max_keepalive_connections=self._per_host,
                     keepalive_expiry=5.0,
@@ -977,6 +978,11 @@ class _PinnedTransport(httpx.AsyncBaseTransport):
             stream=_ResponseStream(response.stream, lambda: self._release(pool)),
             extensions=response.extensions,
         )
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
 
     async def _release(self, pool: _OriginPool) -> None:
         pool.active -= 1
