@@ -913,22 +913,37 @@ def _as_httpx_errors() -> Iterator[None]:
         raise
 
 
-class _OriginPool:
-    """The connections to one origin, and how many requests are using them."""
+class _Lane:
+    """One connection to an origin, as an httpcore pool of one, and whether it is in use."""
 
-    def __init__(self, connections: httpcore.AsyncConnectionPool) -> None:
-        self.connections = connections
+    def __init__(self, connection: httpcore.AsyncConnectionPool) -> None:
+        self.connection = connection
         self.active = 0
 
 
-class _PinnedTransport(httpx.AsyncBaseTransport):
-    """HTTP over one small httpcore pool per origin, connected through a :class:`_PinnedBackend`.
+class _OriginPool:
+    """The lanes (connections) to one origin, and how many requests are using them."""
 
-    A pool of at most ``per_host`` connections per origin, rather than one pool of them all:
-    httpcore scans every connection of a pool on each request event, so one big pool costs
-    CPU in proportion to the connections open (a run at 128 connections was CPU-bound). The
-    pools of origins no request is using are kept for ``idle_origins`` origins, the least
-    recently used closed first, so idle connections stay bounded on a site of many hosts.
+    def __init__(self) -> None:
+        self.lanes: list[_Lane] = []
+        self.active = 0
+
+    async def aclose(self) -> None:
+        for lane in self.lanes:
+            await lane.connection.aclose()
+
+
+class _PinnedTransport(httpx.AsyncBaseTransport):
+    """HTTP over small httpcore pools per origin, connected through a :class:`_PinnedBackend`.
+
+    Each origin has up to ``per_host`` lanes, each an httpcore pool of one connection; a
+    request takes a free lane (the checker never sends more than ``per_host`` at once to a
+    host), reusing its kept-alive connection. Not one pool of every connection: httpcore
+    scans all the connections of a pool, some twice over, on each request event, so a big
+    pool costs CPU in proportion to the square of the connections open (a run at 128
+    connections was CPU-bound). The lanes of origins no request is using are kept for
+    ``idle_origins`` origins, the least recently used closed first, so idle connections
+    stay bounded on a site of many hosts.
     """
 
     def __init__(self, resolver: _Resolver, *, per_host: int, idle_origins: int) -> None:
@@ -943,19 +958,11 @@ class _PinnedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         origin = (url.raw_scheme, url.raw_host, url.port)
-        pool = self._pools.pop(origin, None)
-        if pool is None:
-            pool = _OriginPool(
-                httpcore.AsyncConnectionPool(
-                    ssl_context=self._tls() if url.scheme == "https" else None,
-                    max_connections=self._per_host,
-                    max_keepalive_connections=self._per_host,
-                    keepalive_expiry=5.0,
-                    network_backend=self._backend,
-                )
-            )
+        pool = self._pools.pop(origin, None) or _OriginPool()
         self._pools[origin] = pool
+        lane = self._lane(pool, https=url.scheme == "https")
         pool.active += 1
+        lane.active += 1
         core_request = httpcore.Request(
             method=request.method,
             url=httpcore.URL(
@@ -967,35 +974,55 @@ class _PinnedTransport(httpx.AsyncBaseTransport):
         )
         try:
             with _as_httpx_errors():
-                response = await pool.connections.handle_async_request(core_request)
+                response = await lane.connection.handle_async_request(core_request)
         except BaseException:
-            await self._release(pool)
+            await self._release(pool, lane)
             raise
         assert isinstance(response.stream, AsyncIterable)
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_ResponseStream(response.stream, lambda: self._release(pool)),
+            stream=_ResponseStream(response.stream, lambda: self._release(pool, lane)),
             extensions=response.extensions,
         )
+
+    def _lane(self, pool: _OriginPool, *, https: bool) -> _Lane:
+        """A free lane of ``pool``, a new one while there are fewer than ``per_host``."""
+        for lane in pool.lanes:
+            if not lane.active:
+                return lane
+        if len(pool.lanes) >= self._per_host:
+            # Only a caller sending more than per_host at once gets here: queue in httpcore.
+            return min(pool.lanes, key=lambda lane: lane.active)
+        lane = _Lane(
+            httpcore.AsyncConnectionPool(
+                ssl_context=self._tls() if https else None,
+                max_connections=1,
+                keepalive_expiry=5.0,
+                network_backend=self._backend,
+            )
+        )
+        pool.lanes.append(lane)
+        return lane
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             self._ssl_context = httpx.create_ssl_context()
         return self._ssl_context
 
-    async def _release(self, pool: _OriginPool) -> None:
+    async def _release(self, pool: _OriginPool, lane: _Lane) -> None:
+        lane.active -= 1
         pool.active -= 1
         if pool.active:
             return
         idle = [origin for origin, kept in self._pools.items() if not kept.active]
         for origin in idle[: max(0, len(idle) - self._idle_origins)]:
-            await self._pools.pop(origin).connections.aclose()
+            await self._pools.pop(origin).aclose()
 
     async def aclose(self) -> None:
         pools, self._pools = self._pools, {}
         for pool in pools.values():
-            await pool.connections.aclose()
+            await pool.aclose()
 
 
 class _ResponseStream(httpx.AsyncByteStream):
