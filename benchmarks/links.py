@@ -164,6 +164,58 @@ def curate_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "curate"]
 
 
+def report(urls: int = 1000, hosts: int = 50, latency: float = 0.05, runs: int = 3) -> list[str]:
+    """The comparison as Markdown lines: a heading line, a blank line and the table."""
+    lychee = shutil.which("lychee")
+    web = Web(hosts, latency)
+    rows: list[tuple[str, tuple[float, float, int]]] = []
+    try:
+        listed = web.urls(urls)
+        with tempfile.TemporaryDirectory(prefix="curate-links-bench-") as scratch:
+            root = Path(scratch)
+            site = root / "site"
+            site.mkdir()
+            write_site(site, listed)
+            (root / "urls.txt").write_text("\n".join(listed) + "\n", encoding="utf-8")
+            for total, per_host in SETTINGS:
+                command = [
+                    *curate_command(),
+                    *("links", str(site), "--allow-private", "--no-cache"),
+                    *("--concurrency", str(total), "--per-host", str(per_host)),
+                ]
+                label = f"curate links --concurrency {total} --per-host {per_host}"
+                rows.append((label, median(command, root, runs)))
+                if lychee is None:
+                    continue
+                for interval in ("50ms", "0ms"):
+                    command = [
+                        lychee,
+                        *("--max-concurrency", str(total), "--host-concurrency", str(per_host)),
+                        *("--host-request-interval", interval, "--no-progress"),
+                        str(root / "urls.txt"),
+                    ]
+                    label = (
+                        f"lychee --max-concurrency {total} --host-concurrency {per_host} "
+                        f"--host-request-interval {interval}"
+                    )
+                    rows.append((label, median(command, root, runs)))
+    finally:
+        web.close()
+    lines = [
+        f"{urls} URLs over {hosts} loopback hosts, {latency * 1000:g} ms a request, "
+        f"median of {runs}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "",
+        "| command | wall (s) | CPU (s) | exit |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| `{label}` | {wall:.2f} | {cpu:.2f} | {code} |" for label, (wall, cpu, code) in rows
+    ]
+    if lychee is None:
+        lines += ["", "lychee not found: install the bench extra (pip install -e '.[bench]')"]
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -179,52 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not 1 <= args.hosts <= 250 or not 1 <= args.urls <= 100_000 or args.runs < 1:
         parser.error("--hosts must be 1 to 250, --urls 1 to 100000, --runs at least 1")
-    lychee = shutil.which("lychee")
-    web = Web(args.hosts, args.latency)
-    rows: list[tuple[str, tuple[float, float, int]]] = []
-    try:
-        urls = web.urls(args.urls)
-        with tempfile.TemporaryDirectory(prefix="curate-links-bench-") as scratch:
-            root = Path(scratch)
-            site = root / "site"
-            site.mkdir()
-            write_site(site, urls)
-            (root / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
-            for total, per_host in SETTINGS:
-                command = [
-                    *curate_command(),
-                    *("links", str(site), "--allow-private", "--no-cache"),
-                    *("--concurrency", str(total), "--per-host", str(per_host)),
-                ]
-                label = f"curate links --concurrency {total} --per-host {per_host}"
-                rows.append((label, median(command, root, args.runs)))
-                if lychee is None:
-                    continue
-                for interval in ("50ms", "0ms"):
-                    command = [
-                        lychee,
-                        *("--max-concurrency", str(total), "--host-concurrency", str(per_host)),
-                        *("--host-request-interval", interval, "--no-progress"),
-                        str(root / "urls.txt"),
-                    ]
-                    label = (
-                        f"lychee --max-concurrency {total} --host-concurrency {per_host} "
-                        f"--host-request-interval {interval}"
-                    )
-                    rows.append((label, median(command, root, args.runs)))
-    finally:
-        web.close()
-    print(
-        f"{args.urls} URLs over {args.hosts} loopback hosts, {args.latency * 1000:g} ms a request, "
-        f"median of {args.runs}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
-    )
-    print()
-    print("| command | wall (s) | CPU (s) | exit |")
-    print("|---|---:|---:|---:|")
-    for label, (wall, cpu, code) in rows:
-        print(f"| `{label}` | {wall:.2f} | {cpu:.2f} | {code} |")
-    if lychee is None:
-        print("\nlychee not found: install the bench extra (pip install -e '.[bench]')")
+    print("\n".join(report(args.urls, args.hosts, args.latency, args.runs)))
     return 0
 
 
