@@ -9,7 +9,6 @@ cache stores. Cross-article rules run afterwards on the index of the whole site.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -25,6 +24,7 @@ from curate.corpus import (
     load_site,
     post_name,
 )
+from curate.globs import Globs
 from curate.loading import (
     NO_SUPPRESSIONS,
     Suppressions,
@@ -227,13 +227,9 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str],
     site = load_site(root, settings)
     files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root)
     if settings.include:
-        files = [f for f in files if _matches_any(f, settings.include, root)]
+        included = Globs(settings.include)
+        files = [f for f in files if included.matches(_relative(f, root))]
     return site, files, missing
-
-
-def _matches_any(path: str, patterns: Iterable[str], root: Path | None) -> bool:
-    text = _relative(path, root)
-    return any(fnmatch.fnmatch(text, pattern) for pattern in patterns)
 
 
 def _relative(path: Path | str, root: Path | None) -> str:
@@ -499,7 +495,7 @@ def ignored_for_file(diagnostic: Diagnostic, settings: Settings, root: Path | No
         return False
     relative = _relative(diagnostic.path, root)
     for pattern, codes in settings.per_file_ignores:
-        if fnmatch.fnmatch(relative, pattern) and any(
+        if Globs((pattern,)).matches(relative) and any(
             code.upper() == "ALL" or diagnostic.code.startswith(code) for code in codes
         ):
             return True

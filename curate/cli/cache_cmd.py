@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli import options
-from curate.cli.errors import handle_errors
+from curate.cli.common import CacheDir
 
 cache_app = typer.Typer(
     help="Inspect or clear the cache curate keeps in <site root>/.curate_cache/.",
@@ -35,24 +34,22 @@ def _directory(where: Path | None, cache_dir: Path | None) -> Path:
 
 
 @cache_app.command()
-def clear(where: Where = None, cache_dir: options.CacheDir = None) -> None:
+def clear(where: Where = None, cache_dir: CacheDir = None) -> None:
     """Delete the cache: the next run checks every file again."""
     from curate.cache import clear as clear_cache
 
-    with handle_errors():
-        directory = _directory(where, cache_dir)
-        removed = clear_cache(directory)
-        typer.echo(f"cleared {directory}" if removed else f"no cache in {directory}")
+    directory = _directory(where, cache_dir)
+    removed = clear_cache(directory)
+    typer.echo(f"cleared {directory}" if removed else f"no cache in {directory}")
 
 
 @cache_app.command()
-def info(where: Where = None, cache_dir: options.CacheDir = None) -> None:
+def info(where: Where = None, cache_dir: CacheDir = None) -> None:
     """Show where the cache is and how much it holds."""
     from curate.cache import describe
 
-    with handle_errors():
-        directory = _directory(where, cache_dir)
-        typer.echo(describe(directory))
+    directory = _directory(where, cache_dir)
+    typer.echo(describe(directory))
 
 
 def register(app: typer.Typer) -> None:
