@@ -211,7 +211,8 @@ def settings_from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
 
 def _convert(key: str, value: Any, kind: str, base: Path, path: Path) -> Any:
     def wrong() -> ConfigError:
-        return ConfigError(f"{path}: '{key}' must be a {kind}, got {value!r}")
+        article = "an" if kind[0] in "aeiou" else "a"
+        return ConfigError(f"{path}: '{key}' must be {article} {kind}, got {value!r}")
 
     if kind == "path":
         if not isinstance(value, str):

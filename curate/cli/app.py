@@ -54,7 +54,7 @@ def build_app(args: Sequence[str] = ()) -> typer.Typer:
         help="Validate, lint, rank and filter the front matter of a Jekyll news site.",
         no_args_is_help=True,
         add_completion=False,
-        rich_markup_mode="rich",
+        rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
         pretty_exceptions_enable=False,
     )

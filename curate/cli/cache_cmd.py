@@ -53,4 +53,4 @@ def info(where: Where = None, cache_dir: CacheDir = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(cache_app, name="cache")
+    app.add_typer(cache_app, name="cache", short_help="Inspect or clear the cache.")

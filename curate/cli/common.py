@@ -118,6 +118,7 @@ Now = Annotated[
     str | None,
     typer.Option(
         "--now",
+        metavar="WHEN",
         help="Pin the clock (ISO 8601: 2024-03-01, 2024-03-01T12:00:00Z), for reproducible "
         "results. Default: the current time.",
         show_default=False,
@@ -165,7 +166,7 @@ class SiteOptions(OptionGroup):
         typer.Option(
             "--config",
             help="Configuration file (default: the nearest curate.toml, or pyproject.toml "
-            "with \\[tool.curate]).",
+            "with [tool.curate]).",
             show_default=False,
         ),
     ] = None
@@ -179,6 +180,7 @@ class SiteOptions(OptionGroup):
         typer.Option(
             "--jobs",
             "-j",
+            metavar="N",
             help="Worker processes for large runs: 0 for one per CPU core (the default); "
             "never more than the CPU cores.",
             show_default=False,

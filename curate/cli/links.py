@@ -81,4 +81,4 @@ def report_links(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(links)
+    app.command(short_help="Check related links, images and logos over HTTP.")(links)

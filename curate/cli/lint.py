@@ -81,4 +81,4 @@ def lint(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(lint)
+    app.command(short_help="The schema plus the editorial rules.")(lint)

@@ -59,4 +59,6 @@ def list_articles(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("list")(list_articles)
+    app.command("list", short_help="The articles that match the filters, newest first.")(
+        list_articles
+    )

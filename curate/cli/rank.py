@@ -42,15 +42,15 @@ def rank(
 ) -> int:
     """Rank articles for featuring: filter them, score them 0-100, best first.
 
-    [bold]score = 100 * base * freshness[/bold]
+    score = 100 * base * freshness
 
-    [bold]base[/bold] mixes quality and heat with --weights (default 0.6 and 0.4):
+    base mixes quality and heat with --weights (default 0.6 and 0.4):
     quality counts linearly up to 100 (the bar for publishing is 70), heat on a log
     scale up to 200, log(1 + heat) / log(201). A heat of -1 or a missing value is
     unknown, not bad: the weights are then shared by the parts that are known, and
     an article with neither quality nor heat gets a neutral base of 0.5.
 
-    [bold]freshness = 0.5 ^ (age / half-life)[/bold]: an article loses half its score
+    freshness = 0.5 ^ (age / half-life): an article loses half its score
     every --half-life (default 48h). Time multiplies every score by the same factor,
     so two articles never swap places as the clock moves. --now pins the clock;
     --explain shows each part. Ties go to the newest article, then the path.
@@ -101,4 +101,4 @@ def rank(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(rank)
+    app.command(short_help="Score the articles for featuring, best first.")(rank)

@@ -71,4 +71,4 @@ def rules(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(rules)
+    app.command(short_help="List the codes curate reports, or explain one.")(rules)

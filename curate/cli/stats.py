@@ -56,4 +56,4 @@ def stats(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(stats)
+    app.command(short_help="The corpus at a glance: counts, topics, quality, heat.")(stats)

@@ -29,4 +29,4 @@ def validate(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(validate)
+    app.command(short_help="Check articles against the JSON Schema.")(validate)
