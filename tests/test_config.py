@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,24 @@ def test_bad_values_on_the_command_line_name_the_option(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         resolve_settings(overrides, cwd=tmp_path)
+
+
+def readme_toml_blocks() -> list[str]:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```toml\n(.*?)```", readme, re.DOTALL)
+
+
+def test_the_readme_examples_work_in_both_files(tmp_path: Path) -> None:
+    blocks = readme_toml_blocks()
+    assert any("[tool.curate]" in block for block in blocks)
+    assert any("[tool.curate]" not in block for block in blocks)
+    for number, block in enumerate(blocks):
+        names = ["curate.toml", "pyproject.toml"] if "[tool.curate]" in block else ["curate.toml"]
+        for name in names:
+            folder = tmp_path / f"{number}-{name}"
+            write(folder / name, block)
+            settings = resolve_settings({}, cwd=folder)
+            assert settings.config_path == folder / name
+            assert settings.per_file_ignores == (("_archive/*", ("DT001", "IM001")),)
