@@ -66,10 +66,6 @@ class CodeOptions(OptionGroup):
         }
 
 
-#: Where --help lists the options of the online checks (lint --online, links).
-ONLINE_PANEL = "Online checks"
-
-
 @dataclass(frozen=True)
 class OnlineOptions(OptionGroup):
     """The options of the checks over HTTP, as typed, before they meet the config file."""
@@ -82,7 +78,6 @@ class OnlineOptions(OptionGroup):
             help="Do not request URLs matching this regular expression (searched anywhere in "
             "the URL). Repeatable; added to online-exclude of the config file.",
             show_default=False,
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = None
     accept: Annotated[
@@ -93,7 +88,6 @@ class OnlineOptions(OptionGroup):
             help="HTTP statuses that count as ok (e.g. 403,429), comma-separated or "
             "repeated; added to online-accept of the config file.",
             show_default=False,
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = None
     max_cache_age: Annotated[
@@ -104,7 +98,6 @@ class OnlineOptions(OptionGroup):
             help="Reuse ok results younger than this: seconds, or with a unit (90s, 30m, "
             "12h, 1d, 1w). Failures are always checked again. Default 1d.",
             show_default=False,
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = None
     concurrency: Annotated[
@@ -114,7 +107,6 @@ class OnlineOptions(OptionGroup):
             min=1,
             help="Requests in flight at once (default 32).",
             show_default=False,
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = None
     per_host: Annotated[
@@ -124,7 +116,6 @@ class OnlineOptions(OptionGroup):
             min=1,
             help="Requests in flight to one host at once (default 4).",
             show_default=False,
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = None
     timeout: Annotated[
@@ -134,7 +125,6 @@ class OnlineOptions(OptionGroup):
             metavar="SECONDS",
             help="Time-out of one request, in seconds (default 15).",
             show_default=False,
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = None
     user_agent: Annotated[
@@ -143,7 +133,6 @@ class OnlineOptions(OptionGroup):
             "--user-agent",
             help="User-Agent header of the requests, printable ASCII (default curate/VERSION).",
             show_default=False,
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = None
     allow_private: Annotated[
@@ -153,7 +142,6 @@ class OnlineOptions(OptionGroup):
             help="Also request hosts that resolve to loopback, private or link-local "
             "addresses (an intranet site, a test server). Off by default: those are "
             "reported as WB003.",
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = False
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.check import ONLINE_PANEL, CodeOptions, OnlineOptions
+from curate.cli.check import CodeOptions, OnlineOptions
 from curate.cli.common import (
     FindingFormat,
     Now,
@@ -50,7 +50,6 @@ def lint(
             "--online",
             help="Also check over HTTP that related links, images and logos still answer "
             "(the WB codes; 'curate links' runs only these).",
-            rich_help_panel=ONLINE_PANEL,
         ),
     ] = False,
     web: OnlineOptions,
