@@ -46,7 +46,7 @@ from curate.timeparse import parse_moment as parse_moment
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, Topic
-    from curate.engine import FileReport
+    from curate.model import FileReport
 
 SortKey = Literal["score", "quality", "heat", "date"]
 MatchMode = Literal["any", "all"]

@@ -210,30 +210,23 @@ def run_and_report(
     lint: bool,
     statistics: bool = False,
 ) -> int:
-    from curate.cache import cache_factory
-    from curate.engine import run_checks
-    from curate.model import Diagnostic
+    """Resolve the targets, run the core, render the findings, return the exit code."""
+    from curate.engine import run
     from curate.reporting import REPORTERS, Summary
+    from curate.reporting.progress import link_progress
 
     online = lint and settings.online
     if online:
-        # A bad online option is a usage error before the offline checks, not after them.
-        online_options(settings)
+        check_online_settings(settings)
     chosen = targets(paths, settings)
-    result = run_checks(
-        chosen, settings, lint=lint, cache_factory=cache_factory(settings), need_records=False
-    )
-    diagnostics = result.diagnostics
-    notes = tuple(result.extra.get("notes", ()))
-    if online:
-        _, report = check_online(result.files, result.site, settings)
-        diagnostics = sorted([*diagnostics, *report.diagnostics], key=Diagnostic.sort_key)
-        notes += (report.note(),)
-    summary = Summary(command, len(result.files), statistics, notes)
-    REPORTERS[output](shown(diagnostics), summary, sys.stdout)
-    if not result.files and not diagnostics:
+    result = run(chosen, settings, lint=lint, online=online, link_progress=link_progress)
+    for message in result.warnings:
+        warn(message)
+    summary = Summary(command, len(result.files), statistics, tuple(result.extra.get("notes", ())))
+    REPORTERS[output](shown(result.diagnostics), summary, sys.stdout)
+    if not result.files and not result.diagnostics:
         warn(f"no article files found in {', '.join(map(str, chosen))}")
-    return exit_code(diagnostics, settings, lint=lint)
+    return exit_code(result.diagnostics, settings, lint=lint)
 
 
 def exit_code(diagnostics: Sequence[Diagnostic], settings: Settings, *, lint: bool) -> int:
@@ -260,16 +253,23 @@ def online_options(settings: Settings) -> Any:
         raise UsageError(str(error)) from None
 
 
+def check_online_settings(settings: Settings) -> None:
+    """Usage errors before the offline checks, not after them; a word if no WB code is on."""
+    from curate.links import enabled_codes
+
+    online_options(settings)
+    if not enabled_codes(settings):
+        warn("no online code (WB) is selected: no URL was checked")
+
+
 def check_online(
     files: Sequence[str], site: Site, settings: Settings
 ) -> tuple[CollectedLinks, LinkReport]:
     """Check the URLs of ``files`` over HTTP, with a progress bar on a terminal."""
-    from curate.links import check_collected, collect_links, enabled_codes, open_link_cache
+    from curate.links import check_collected, collect_links, open_link_cache
     from curate.reporting.progress import link_progress
 
     options = online_options(settings)
-    if not enabled_codes(settings):
-        warn("no online code (WB) is selected: no URL was checked")
     collected = collect_links(files, site, settings)
     cache = open_link_cache(settings, site)
     try:

@@ -139,6 +139,23 @@ def parse_now(value: str | None) -> datetime | None:
         raise UsageError(f"--now: {error}") from None
 
 
+Root = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        help="The site root (default: the nearest folder with _config.yml).",
+        show_default=False,
+    ),
+]
+Config = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Configuration file (default: the nearest curate.toml, or pyproject.toml "
+        "with [tool.curate]).",
+        show_default=False,
+    ),
+]
 CacheDir = Annotated[
     Path | None,
     typer.Option(
@@ -153,23 +170,8 @@ CacheDir = Annotated[
 class SiteOptions(OptionGroup):
     """Where the site and its configuration are, and how to run over it."""
 
-    root: Annotated[
-        Path | None,
-        typer.Option(
-            "--root",
-            help="The site root (default: the nearest folder with _config.yml).",
-            show_default=False,
-        ),
-    ] = None
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="Configuration file (default: the nearest curate.toml, or pyproject.toml "
-            "with [tool.curate]).",
-            show_default=False,
-        ),
-    ] = None
+    root: Root = None
+    config: Config = None
     no_cache: Annotated[
         bool,
         typer.Option("--no-cache", help="Neither read nor write the cache in .curate_cache/."),

@@ -193,11 +193,12 @@ def split_fields(values: list[str] | None, *, ranked: bool) -> tuple[str, ...] |
 
 def run_on(paths: Sequence[Path] | None, settings: Settings, *, lint: bool) -> RunResult:
     """Check ``paths`` (default: the site root or the current folder) with the cache."""
-    from curate.cache import cache_factory
-    from curate.engine import run_checks
+    from curate.engine import run
 
     chosen = targets(paths, settings)
-    result = run_checks(chosen, settings, lint=lint, cache_factory=cache_factory(settings))
+    result = run(chosen, settings, lint=lint, need_records=True)
+    for message in result.warnings:
+        warn(message)
     if not result.files:
         warn(f"no article files found in {', '.join(map(str, chosen))}")
     return result

@@ -56,13 +56,14 @@ def report_links(
     *,
     statistics: bool = False,
 ) -> int:
-    from curate.cli.check import check_online, exit_code
+    from curate.cli.check import check_online, check_online_settings, exit_code
     from curate.cli.common import shown, targets, warn
     from curate.engine import ignored_for_file, prepare
     from curate.model import Diagnostic
     from curate.reporting import REPORTERS, Summary
     from curate.rules import Selection
 
+    check_online_settings(settings)
     chosen = targets(paths, settings)
     site, files, missing = prepare(chosen, settings)
     collected, report = check_online(files, site, settings)
