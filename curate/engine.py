@@ -468,9 +468,7 @@ def _contains(path: Path, root: Path) -> bool:
 
 
 def _clock_ns(settings: Settings) -> int:
-    if settings.now is not None:
-        return int(settings.now.timestamp() * 1_000_000_000)
-    return time.time_ns()
+    return int(settings.clock().timestamp() * 1_000_000_000)
 
 
 class _Stage:
