@@ -150,3 +150,30 @@ def test_an_unreadable_file_is_a_finding_and_the_others_are_checked(
     out = capsys.readouterr().out
     assert code == 1
     assert f"{articles[0].name}:1:1: FM" in out
+
+
+@pytest.mark.parametrize("module", ["curate.cli.errors", "curate.cli.app", "curate.engine"])
+def test_ctrl_c_in_a_real_process_while_importing(tmp_path: Path, module: str) -> None:
+    """SIGINT's KeyboardInterrupt, raised as ``module`` is imported: exit 130, no traceback."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import builtins\n"
+        "_import = builtins.__import__\n"
+        "def _interrupting(name, *args, **kwargs):\n"
+        f"    if name == {module!r}:\n"
+        "        raise KeyboardInterrupt\n"
+        "    return _import(name, *args, **kwargs)\n"
+        "builtins.__import__ = _interrupting\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    result = subprocess.run(
+        [sys.executable, "-m", "curate", "validate", "examples", "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr
