@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
@@ -24,15 +24,16 @@ if TYPE_CHECKING:
     from curate.config import Settings
     from curate.model import Diagnostic
 
-CommandFunction = TypeVar("CommandFunction", bound=Callable[..., int])
-
 
 class OptionGroup:
     """Base of the option groups: a frozen dataclass of Typer parameters."""
 
 
-def command(function: CommandFunction) -> CommandFunction:
-    """``function`` with each OptionGroup parameter spread into the group's options."""
+def command(function: Callable[..., int]) -> Callable[..., None]:
+    """The Typer command of ``function``, which returns its exit code.
+
+    Each OptionGroup parameter of ``function`` is spread into the group's options.
+    """
     hints = get_type_hints(function, include_extras=True)
     parameters: list[inspect.Parameter] = []
     groups: dict[str, tuple[type[Any], tuple[str, ...]]] = {}
@@ -66,7 +67,7 @@ def command(function: CommandFunction) -> CommandFunction:
 
     gathered.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     gathered.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
-    return gathered  # type: ignore[return-value]
+    return gathered
 
 
 def choice(*param_decls: str, names: Iterable[str], help: str) -> Any:
