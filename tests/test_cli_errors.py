@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -177,3 +178,35 @@ def test_ctrl_c_in_a_real_process_while_importing(tmp_path: Path, module: str) -
     )
     assert result.returncode == 130, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_file_that_cannot_be_opened_is_a_finding_among_the_others(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As pre-commit passes files: no usage box, the file reported, the others checked."""
+    import builtins
+
+    articles = sorted((site / "_news").glob("*.md"))
+    locked = str(articles[0])
+
+    def guarded_open(path: object, *args: object, **kwargs: object) -> object:
+        if str(path) == locked:
+            raise PermissionError(13, "Permission denied", locked)
+        return builtins.open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    real_os_open = os.open
+
+    def guarded_os_open(path: object, *args: object, **kwargs: object) -> int:
+        if str(path) == locked:
+            raise PermissionError(13, "Permission denied", locked)
+        return real_os_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("curate.loading.open", guarded_open, raising=False)
+    monkeypatch.setattr(os, "open", guarded_os_open)
+    code = main(["validate", *map(str, articles), "--no-cache", "-f", "json"])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.err == ""
+    found = {(d["path"], d["code"]) for d in json.loads(captured.out)}
+    assert (locked, "FM012") in found
+    # The other files were checked: the fixture's one invalid article is reported too.
+    assert any(path != locked and code == "SC001" for path, code in found)
