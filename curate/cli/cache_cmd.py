@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.common import CacheDir, Config, Root
+from curate.cli.common import CacheDir, Config, Root, shown_path
 
 cache_app = typer.Typer(
     help="Inspect or clear the cache curate keeps in <site root>/.curate_cache/.",
@@ -33,7 +33,7 @@ def _directory(
     settings = resolve_settings({"cache_dir": cache_dir, "root": root}, config=config)
     start = where or settings.root or Path.cwd()
     site_root = settings.root or (find_site_root(start) if start.exists() else None)
-    return cache_directory(settings, Site(site_root))
+    return Path(shown_path(str(cache_directory(settings, Site(site_root)))))
 
 
 @cache_app.command()
