@@ -121,6 +121,8 @@ def cpu_count() -> int:
 
 def _check_value(name: str, value: Any) -> str | None:
     """Why the value of Settings field ``name`` cannot be used, or None."""
+    if isinstance(value, Path) and "\0" in str(value):
+        return f"{str(value)!r} is not a path: it holds a NUL character"
     if name == "jobs" and not 0 <= value <= MAX_JOBS:
         return f"give 0 (one worker per CPU core) to {MAX_JOBS} worker processes, not {value}"
     if name in ("concurrency", "per_host") and not 1 <= value <= 10_000:
@@ -215,7 +217,7 @@ def _convert(key: str, value: Any, kind: str, base: Path, path: Path) -> Any:
         return ConfigError(f"{path}: '{key}' must be {article} {kind}, got {value!r}")
 
     if kind == "path":
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\0" in value:
             raise wrong()
         return (base / value).resolve()
     if kind.startswith("list of"):
@@ -263,6 +265,8 @@ def resolve_settings(
     overrides: Mapping[str, Any], *, config: Path | None = None, cwd: Path | None = None
 ) -> Settings:
     """Settings from the command line (``overrides``, None meaning unset) over the file."""
+    if config is not None and "\0" in str(config):
+        raise ConfigError(f"--config: {str(config)!r} is not a path: it holds a NUL character")
     config_path = config or find_config(cwd or Path.cwd())
     values: dict[str, Any] = {}
     if config_path is not None:

@@ -48,7 +48,10 @@ def parse_duration(text: str, *, bare_seconds: bool = False, allow_zero: bool = 
     unit = UNITS[found[2].lower() or "s"]
     if amount * (unit / UNITS["d"]) > MAX_DURATION.days:
         raise UsageError(f"{text!r} is too long a duration: at most {MAX_DURATION.days}d")
-    return amount * unit
+    duration = amount * unit
+    if not duration and not allow_zero:
+        raise UsageError(f"{text!r} is too short a duration: under a microsecond")
+    return duration
 
 
 def parse_timestamp(text: str) -> datetime | None:

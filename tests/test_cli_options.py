@@ -48,6 +48,7 @@ def usage_error(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
         (("rank", "--now", "0001-01-01", "--since", "1w"), "is before the year 1"),
         (("list", "--until", "2024-02-30"), "curate: error: --until: '2024-02-30' is not a date"),
         (("rank", "--half-life", "0h"), "curate: error: --half-life: '0h' is not a duration"),
+        (("rank", "--half-life", "0.0000001s"), "--half-life: '0.0000001s' is too short"),
         (("lint", "--root", "/nonexistent"), "curate: error: --root: /nonexistent does not"),
         (("links", "--timeout", "nan"), "curate: error: --timeout: the time-out must be more"),
         (("links", "--timeout", "inf"), "not inf"),
@@ -56,6 +57,7 @@ def usage_error(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
         (("links", "--user-agent", "bøt"), "cannot be sent as a User-Agent header"),
         (("links", "--max-cache-age", "1y"), "--max-cache-age: '1y' is not a duration"),
         (("links", "--accept", "99"), "--accept: '99' is not an HTTP status"),
+        (("rank", "--root", "a\0b"), "curate: error: an argument holds a NUL character"),
     ],
 )
 def test_bad_values_are_one_clear_line(

@@ -118,6 +118,7 @@ def test_a_pyproject_of_the_wrong_shape_is_a_config_error(
         ('root = "nowhere"\n', "'root': .*nowhere does not exist"),
         ("stritc = true\n", "unknown key 'stritc' \\(did you mean 'strict'\\?\\)"),
         ('jobs = "2"\n', "'jobs' must be an integer, got '2'"),
+        ('root = "a\\u0000b"\n', "'root' must be a path"),
     ],
 )
 def test_bad_values_in_the_file_are_config_errors(tmp_path: Path, text: str, message: str) -> None:

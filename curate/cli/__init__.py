@@ -30,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: list[str]) -> int:
     from curate.cli.app import build_app
+    from curate.errors import UsageError
+
+    if any("\0" in arg for arg in args):  # a process cannot get one; main([...]) can
+        raise UsageError("an argument holds a NUL character")
 
     app = build_app(args)
     try:
