@@ -533,7 +533,7 @@ def test_accept_forms() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--max-cache-age", "1w"], "is not a duration"),
+        (["--max-cache-age", "1y"], "is not a duration"),
         (["--accept", "ok"], "is not an HTTP status"),
         (["--accept", "42"], "is not an HTTP status"),
         (["--exclude-url", "("], "is not a valid regular expression"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -150,7 +151,9 @@ def test_github_format(capsys: pytest.CaptureFixture[str]) -> None:
     path = EXAMPLES / "_posts" / "2021-07-06-quality-written-as-a-word.md"
     assert main(["validate", str(path), "--no-cache", "--format", "github"]) == 1
     line = capsys.readouterr().out.strip()
-    assert line.startswith(f"::error file={path},line=8,col=10,title=SC002 wrong-type::quality")
+    assert line.startswith(
+        f"::error file={os.path.relpath(path)},line=8,col=10,title=SC002 wrong-type::quality"
+    )
 
 
 def test_table_output_is_plain_without_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,9 +174,9 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "not a usable JSON Schema" in capsys.readouterr().err
 
 
-def test_missing_path_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(tmp_path / "missing.md"), "--no-cache", "-f", "concise"]) == 1
-    assert "FM012" in capsys.readouterr().out
+def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "missing.md"), "--no-cache", "-f", "concise"]) == 2
+    assert "missing.md: no such file or directory" in capsys.readouterr().err
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
