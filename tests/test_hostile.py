@@ -249,6 +249,8 @@ def test_special_paths_never_stop_or_hang_a_run(special_site: tuple[Path, list[s
         if expect == "good-paths" and "not-utf8-name" in made:
             # The name as its bytes, so that xargs finds the file.
             assert any(line.endswith(os.fsdecode(b"caf\xe9.md")) for line in out.splitlines())
+        if expect == "good-paths":
+            assert_inert(out, "curate list --format paths")  # a newline in a name is escaped
 
 
 def test_special_paths_named_on_the_command_line_are_findings(

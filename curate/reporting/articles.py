@@ -24,7 +24,13 @@ from curate.ranking import (
     known_heat,
     provider_key,
 )
-from curate.reporting.escape import encodable, encodable_json, line_start, printable
+from curate.reporting.escape import (
+    encodable,
+    encodable_json,
+    has_controls,
+    line_start,
+    printable,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -368,15 +374,19 @@ def write_paths(
     """One path a line, for ``xargs`` (``fields`` is ignored).
 
     A name that is not UTF-8 is written as its bytes when the output allows it, so that
-    ``xargs`` finds the file.
+    ``xargs`` finds the file. A name holding a newline or another control character is
+    escaped: no line reader could use it, and a CI log would obey it.
     """
     buffer = getattr(out, "buffer", None)
     for row in rows:
-        if buffer is not None and not row.record.path.isascii():
+        path = row.record.path
+        if has_controls(path):
+            out.write(printable(path) + "\n")
+        elif buffer is not None and not path.isascii():
             out.flush()
-            buffer.write(os.fsencode(row.record.path) + b"\n")
+            buffer.write(os.fsencode(path) + b"\n")
         else:
-            out.write(encodable(row.record.path) + "\n")
+            out.write(encodable(path) + "\n")
 
 
 # --- the table ----------------------------------------------------------------------------

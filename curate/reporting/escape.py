@@ -15,9 +15,9 @@ import re
 #: C0 controls (newline and tab included), DEL, C1 controls, the bidirectional
 #: marks, embeddings, overrides and isolates, the Unicode line and paragraph
 #: separators, and lone surrogates (a file name that is not UTF-8).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+_CONTROL_CHARS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(f"[{_CONTROL_CHARS}]")
+_UNSAFE = re.compile(f"[{_CONTROL_CHARS}\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -39,6 +39,11 @@ def printable(text: str) -> str:
     the terminal never gets it. The result is one line and valid UTF-8.
     """
     return text if text.isprintable() else _UNSAFE.sub(_escape, text)
+
+
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds a control or bidi character (a lone surrogate does not count)."""
+    return not text.isprintable() and _CONTROLS.search(text) is not None
 
 
 def line_start(text: str) -> str:
