@@ -99,7 +99,7 @@ def site_fingerprint(site: Site) -> str:
     if site.root is None:
         return "-"
     digest = hashlib.sha256()
-    digest.update(repr((site.url, site.baseurl, site.exclude, site.topics)).encode())
+    digest.update(site.identity().encode())
     digest.update(repr(sorted(site.organizations or ())).encode())
     assets = site.root / "assets"
     if assets.is_dir():
@@ -509,6 +509,8 @@ def _encode_record(record: ArticleRecord) -> list[Any]:
         ],
         list(record.url_keys),
         record.valid,
+        record.output_url,
+        record.provider_logo,
     ]
 
 

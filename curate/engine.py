@@ -138,6 +138,7 @@ class _Checker:
         article = loaded.article
         if article is None:
             return FileReport(path, tuple(diagnostics), None)
+        article = self.options.site.apply_defaults(article)
         schema_errors = list(self.validator.validate(article))
         diagnostics.extend(schema_errors)
         # One finding per value: rules say nothing more about a value the schema rejected.
@@ -151,6 +152,7 @@ class _Checker:
             except Exception as error:  # a rule bug must not hide the other findings
                 findings = [Finding((), f"internal error in rule {rule.code}: {error!r}")]
             diagnostics.extend(to_diagnostic(article, rule, finding) for finding in findings)
+        diagnostics = self.options.site.relocate_defaults(article, diagnostics)
         suppressions = article.suppressions or NO_SUPPRESSIONS
         kept = tuple(d for d in diagnostics if not suppressions.suppresses(d))
         record = (
@@ -164,8 +166,9 @@ class _Checker:
         loaded = load_file(path)
         if loaded.article is None:
             return FileReport(path, (), None, complete=False)
-        valid = self.validator.is_valid(loaded.article.data)
-        record = ArticleRecord.from_article(loaded.article, valid=valid)
+        article = self.options.site.apply_defaults(loaded.article)
+        valid = self.validator.is_valid(article.data)
+        record = ArticleRecord.from_article(article, valid=valid)
         return FileReport(path, (), record, complete=False)
 
 
@@ -225,7 +228,7 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str],
     start = paths[0] if paths else Path.cwd()
     root = settings.root or (find_site_root(start) if start.exists() else None)
     site = load_site(root, settings)
-    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root)
+    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root, site.is_article)
     if settings.include:
         files = [f for f in files if _matches_any(f, settings.include, root)]
     return site, files, missing
@@ -274,7 +277,7 @@ def run_checks(
         exclude = (*settings.exclude, *site.exclude)
         index_only = [
             path
-            for path in iter_article_files(site.root, exclude, site.root)
+            for path in iter_article_files(site.root, exclude, site.root, site.is_article)
             if os.path.abspath(path) not in wanted
         ]
 
@@ -382,7 +385,10 @@ def _corpus_stage(
     if lazy and cache is not None:
         decoded = cache.decode_records([by_path[p] for p in reported])
         by_path.update((report.path, report) for report in decoded)
-        if len(reported) < len(index_only):
+        # Rules that look further than URLs and post names (once per provider, output
+        # URLs, links to a page) need the whole index.
+        narrow = all(rule.code in _URL_OR_POST_NAME_RULES for rule in rules)
+        if len(reported) < len(index_only) and narrow:
             indexed = _related_to(reported, index_only, by_path, cache)
         decoded = cache.decode_records([by_path[p] for p in indexed])
         by_path.update((report.path, report) for report in decoded)
@@ -397,6 +403,9 @@ def _corpus_stage(
         kept = [d for d in found if d.code not in clock_codes]
         cache.put_memo(state, clock, kept, clocked)
     return found, index
+
+
+_URL_OR_POST_NAME_RULES = frozenset({"DU001", "RL001", "RL006", "RL007", "DT002"})
 
 
 def _related_to(

@@ -46,9 +46,9 @@ def lint(paths: list[Path], *, cached: bool) -> list[tuple[str, int, int, str, s
 
 
 def cross_article_files(site: Path) -> list[Path]:
-    """Files with findings of cross-article rules (RL001, RL006, DU001, DU002)."""
+    """Files with findings of cross-article rules (RL001, RL006, RL007, DU001, DU002...)."""
     found = lint([site], cached=False)
-    codes = {"RL001", "RL006", "DU001", "DU002"}
+    codes = {"RL001", "RL006", "RL007", "RL008", "DU001", "DU002", "DU003"}
     names = sorted({path for path, _, _, code, _ in found if code in codes})
     assert len(names) >= 4, "the generated site should have cross-article findings"
     return [Path(name) for name in names[:6]]
