@@ -421,6 +421,8 @@ def relocate(
         return list(diagnostics)
     from curate.corpus import display_path
 
+    place = getattr(document, "place", None)
+    name = place.relative if place is not None else display_path(document.path)
     moved = []
     for diagnostic in diagnostics:
         source = next(
@@ -440,8 +442,7 @@ def relocate(
                 path=display_path(config.config_path),
                 line=line,
                 column=column,
-                message=f"{diagnostic.message} (a default in _config.yml, for "
-                f"{display_path(document.path)})",
+                message=f"{diagnostic.message} (a default in _config.yml, for {name})",
             )
         )
     return moved
