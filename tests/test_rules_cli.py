@@ -381,24 +381,29 @@ def test_real_sample_reports_its_known_defects(
     assert code == 1
     counts = Counter(str(f["code"]) for f in findings)
     assert not [f for f in findings if "internal error" in str(f["message"])]
-    # SOURCE.md: 20 missing images, 30 filename dates, 5 stray '---', 29 articles
-    # without images, the same slug on two dates twice, one ampWebUrl with a trailing
-    # space (its cdnAmpWebUrl, derived from it, has the same space: the schema reports
-    # both as SC003, which stands for url-whitespace too: one finding per value).
+    # SOURCE.md: 20 missing images, 5 stray '---', 29 articles without images, one
+    # ampWebUrl with a trailing space (its cdnAmpWebUrl, derived from it, has the same space:
+    # the schema reports both as SC003, which stands for url-whitespace too: one finding per
+    # value), and a URL with curly quotes (SC003 while the schema rejects IRIs, else UR004).
+    # The 30 filename dates are all explained by UTC+8 (no timezone: is set); the slugs on
+    # two dates do not collide under the dated permalink; published follows heat >= 70
+    # except in three 2019 articles of _archive; two junk titles; theguardian.com without .md;
+    # 67 providers without an organization, 64 without a logo.
+    iri = counts.pop("UR004", 0)
+    assert counts.pop("SC003") + iri == 4
     assert counts == {
         "TX004": 20,
-        "DT001": 30,
         "TX003": 5,
         "IM001": 29,
-        "DU002": 4,
-        "SC003": 4,
         "IM004": 1,
-        "PB001": 12,
-        "TX002": 79,
-        "IM005": 73,
+        "PB001": 3,
+        "TI003": 2,
+        "TX005": 1,
+        "TX002": 67,
+        "IM005": 64,
     }
-    dates = [str(f["message"]) for f in findings if f["code"] == "DT001"]
-    assert all(" is 1 day after the date of publishedDateTime " in m for m in dates)
+    published = [str(f["path"]) for f in findings if f["code"] == "PB001"]
+    assert all("_archive" in path for path in published)
     [amp] = [f for f in findings if str(f["message"]).startswith("related[1].ampWebUrl:")]
     assert str(amp["message"]).endswith("(it has leading or trailing whitespace)")
     _, findings = lint_json(capsys, str(real_site), "--select", "UR003")
@@ -414,7 +419,7 @@ def test_real_sample_one_file_sees_the_site(
 ) -> None:
     name = "2021-03-06-artificial-intelligence-reveals-current-drugs-that-may-help-combat-"
     path = real_site / "_news" / f"{name}alzheimers-disease.md"
+    _, whole = lint_json(capsys, str(real_site))
     _, findings = lint_json(capsys, str(path))
     assert {str(f["path"]) for f in findings} == {str(path)}
-    [slug] = [f for f in findings if f["code"] == "DU002"]
-    assert "2021-03-04-artificial-intelligence-reveals" in str(slug["message"])
+    assert findings == [f for f in whole if f["path"] == str(path)]
