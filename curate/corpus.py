@@ -134,6 +134,7 @@ class Site:
     #: The run's settings, for the rules that read one (the quality threshold, --now).
     settings: Settings | None = field(default=None, compare=False, repr=False)
     _asset_cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    _asset_reads: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def has_taxonomy(self) -> bool:
@@ -155,7 +156,23 @@ class Site:
 
     def apply_defaults(self, article: Article) -> Article:
         """The article as Jekyll renders it: front-matter defaults applied, URL computed."""
-        return apply_defaults(article, self.jekyll, self.root, self.site_prefix())
+        document = apply_defaults(article, self.jekyll, self.root, self.site_prefix())
+        provider = document.data.get("provider")
+        if isinstance(provider, dict) and provider.get("images") in (None, []):
+            logo = self.logo_of(_text(provider.get("domain")))
+            if logo is not None:
+                document = dataclasses.replace(document, logo=logo)
+        return document
+
+    def logo_of(self, domain: str | None) -> str | None:
+        """The URL of the site's logo file for a provider's domain, if the site has one."""
+        if not domain or self.root is None:
+            return None
+        relative = f"assets/images/organizations/{domain.strip().lower()}-50x50.jpg"
+        if not self.asset_exists(relative):
+            return None
+        prefix = self.site_prefix()
+        return f"{prefix}/{relative}" if prefix else f"/{relative}"
 
     def relocate_defaults(
         self, article: Article, diagnostics: Iterable[Diagnostic]
@@ -190,11 +207,23 @@ class Site:
     def asset_exists(self, relative: str) -> bool:
         if self.root is None:
             return True
+        self._asset_reads.append(relative)
         known = self._asset_cache.get(relative)
         if known is None:
             known = (self.root / relative).is_file()
             self._asset_cache[relative] = known
         return known
+
+    def take_asset_reads(self) -> tuple[tuple[str, bool], ...]:
+        """The files looked up since the last call, and whether each exists.
+
+        A cached result that read them holds only while each answer is the same.
+        """
+        reads = tuple(
+            (relative, self._asset_cache[relative]) for relative in dict.fromkeys(self._asset_reads)
+        )
+        self._asset_reads.clear()
+        return reads
 
 
 class _DataFile(NamedTuple):
@@ -493,6 +522,8 @@ class ArticleRecord(NamedTuple):
     output_url: str | None = None
     #: The provider has a logo (provider.images), or no provider at all.
     provider_logo: bool = True
+    #: When it has none: the URL of the site's own logo file for its domain, if there is one.
+    site_logo: str | None = None
 
     @property
     def link(self) -> str | None:
@@ -531,6 +562,7 @@ class ArticleRecord(NamedTuple):
             valid=valid,
             output_url=getattr(article, "url", None),
             provider_logo=not provider or provider.get("images") not in (None, []),
+            site_logo=getattr(article, "logo", None),
         )
 
 

@@ -370,6 +370,8 @@ class Document(Article):
     url: str | None = None
     #: The absolute URL of that page (the site's url and baseurl, then ``url``), or None.
     page: str | None = None
+    #: The site's own logo file (its URL) for a provider given without images, if it has one.
+    logo: str | None = None
     #: Pointers of values the defaults gave, with the default set that gave each.
     given: Mapping[Pointer, DefaultSet] = field(default_factory=dict, compare=False)
 

@@ -116,14 +116,11 @@ def image_insecure_url(article: Article, site: Site) -> Iterator[Finding]:
             yield Finding(field, message("IM004", where=where(field), url=url))
 
 
-def _logo_hint(domain: str | None, site: Site) -> str:
-    if not domain or site.root is None:
+def _logo_hint(record: ArticleRecord) -> str:
+    logo = record.site_logo
+    if logo is None:
         return ""
-    relative = f"assets/images/organizations/{domain.lower()}-50x50.jpg"
-    if not site.asset_exists(relative):
-        return ""
-    prefix = site.site_prefix()
-    return f"; the site has one: {prefix}/{relative}" if prefix else f"; the site has /{relative}"
+    return f"; the site has one: {logo}" if "://" in logo else f"; the site has {logo}"
 
 
 def _no_logo(record: ArticleRecord) -> bool:
@@ -157,7 +154,7 @@ def provider_logo_missing(
     name = domain or (record.provider_name or "").strip() or "(unnamed)"
     yield Finding(
         ("provider",),
-        message("IM005", provider=name, count=count, hint=_logo_hint(domain, site)),
+        message("IM005", provider=name, count=count, hint=_logo_hint(record)),
         at_key=True,
     )
 

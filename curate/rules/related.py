@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from curate.corpus import display_path, normalize_url, parse_timestamp
 from curate.model import Severity
-from curate.rules import Finding, rule
+from curate.rules import RELATED_TARGET, Finding, rule
 from curate.rules._common import (
     LINK_KEYS,
     URL_KEYS,
@@ -60,6 +60,7 @@ def _is_page_of(ref: RelatedRef, target: ArticleRecord, site: Site) -> bool:
     "# ...while _posts/2021-06-30-shenzhen-rolls-out.md says: published: false",
     fix="Remove the related entry, link to another article, or publish the target article.",
     corpus=True,
+    looks_up=(RELATED_TARGET,),
 )
 def related_link_unpublished(
     record: ArticleRecord, index: CorpusIndex, site: Site
@@ -386,6 +387,7 @@ def _drift(ref: RelatedRef, target: ArticleRecord) -> Iterator[tuple[tuple[str, 
     '    webUrl: "https://example.com/b"',
     fix="Copy the current value from the linked article into the related entry.",
     corpus=True,
+    looks_up=(RELATED_TARGET,),
 )
 def related_metadata_drift(
     record: ArticleRecord, index: CorpusIndex, site: Site
