@@ -183,6 +183,22 @@ def test_a_finding_about_a_default_points_at_the_config(family: Path) -> None:
     assert "(a default in _config.yml, for _news/2021-06-30-ai-finds-new-drugs.md)" in found[0][3]
 
 
+def test_a_default_finding_keeps_its_place_in_a_warm_run(family: Path) -> None:
+    from curate.cache import cache_factory
+
+    config = family / "_config.yml"
+    config.write_text(config.read_text().replace("  type: article\n", "  type: 7\n"))
+    settings = Settings(cache_dir=family / "cache")
+    runs = [
+        run_checks([family], settings, lint=True, cache_factory=cache_factory(settings))
+        for _ in range(2)
+    ]
+    cold, warm = ([(Path(d.path).name, d.line, d.code) for d in r.diagnostics] for r in runs)
+    assert warm == cold
+    assert {name for name, *_ in cold} == {"_config.yml"}
+    assert runs[1].cache_hits
+
+
 def test_the_front_matter_wins_over_the_defaults(family: Path) -> None:
     config = family / "_config.yml"
     config.write_text(config.read_text().replace("  type: article\n", "  type: 5\n"))

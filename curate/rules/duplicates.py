@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from curate.corpus import display_path
 from curate.jekyll import destination
 from curate.model import Severity
-from curate.rules import POST_NAME, URL, Finding, rule
+from curate.rules import URL, Finding, rule
 from curate.rules._common import message
 
 if TYPE_CHECKING:
@@ -126,7 +126,6 @@ def _rendered(record: ArticleRecord) -> bool:
     "_posts/2021-03-06-ai-finds-drugs.md (published: false)",
     fix="Delete the copy, or give it another slug (file name or 'slug:') before publishing it.",
     corpus=True,
-    looks_up=(POST_NAME,),
 )
 def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:
     others = _sharing(record, index)

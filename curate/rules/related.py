@@ -98,6 +98,7 @@ def related_link_unpublished(
     fix="Keep the entry if the recommendation is wanted; otherwise replace it with a "
     "published article, or publish the article.",
     corpus=True,
+    looks_up=(RELATED_TARGET,),
 )
 def related_recommends_unpublished(
     record: ArticleRecord, index: CorpusIndex, site: Site
