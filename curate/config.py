@@ -43,7 +43,7 @@ class Settings:
     published_field: str = "heat"
     #: The site's time zone for dates (overrides _config.yml's timezone).
     timezone: str | None = None
-    #: Collection label or glob -> "article" or "skip" (see curate.jekyll).
+    #: Collection label or glob -> "article", "skip" or a schema file (see curate.jekyll).
     collections: tuple[tuple[str, str], ...] = ()
     strict: bool = False
     now: datetime | None = None
@@ -180,12 +180,18 @@ def _convert(key: str, value: Any, kind: str, base: Path, path: Path) -> Any:
     if kind == "table of collection = kind":
         from curate.jekyll import KINDS
 
-        if not isinstance(value, dict) or not all(item in KINDS for item in value.values()):
+        if not isinstance(value, dict) or not all(
+            item in KINDS or (isinstance(item, str) and item.endswith(".json"))
+            for item in value.values()
+        ):
             raise ConfigError(
                 f"{path}: '{key}' must be a table of collection (or glob) = "
-                f"{' or '.join(repr(k) for k in KINDS)}, got {value!r}"
+                f"{' or '.join(repr(k) for k in KINDS)} or a schema file (*.json), got {value!r}"
             )
-        return tuple(value.items())
+        return tuple(
+            (name, kind if kind in KINDS else str((base / kind).resolve()))
+            for name, kind in value.items()
+        )
     if kind.startswith("table"):
         if not isinstance(value, dict) or not all(
             isinstance(codes, list) and all(isinstance(code, str) for code in codes)

@@ -131,6 +131,8 @@ class Site:
     problems: tuple[Diagnostic, ...] = ()
     #: What _config.yml tells Jekyll: collections, defaults, time zone, permalinks.
     jekyll: JekyllConfig = field(default_factory=JekyllConfig)
+    #: The schemas (by file) of collections that curate's configuration maps to one.
+    schemas: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     #: The run's settings, for the rules that read one (the quality threshold, --now).
     settings: Settings | None = field(default=None, compare=False, repr=False)
     _asset_cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
@@ -153,6 +155,16 @@ class Site:
     def is_article(self, relative: str) -> bool:
         """Whether the file at ``relative`` (to the site root) is checked as an article."""
         return self.jekyll.place(relative).article
+
+    def is_checked(self, relative: str) -> bool:
+        """Whether the file is checked: an article, or a document with a schema of its own."""
+        place = self.jekyll.place(relative)
+        return place.article or place.schema is not None
+
+    def schema_for(self, article: Article) -> str | None:
+        """The schema file of a document that is not an article but has a schema of its own."""
+        place = getattr(article, "place", None)
+        return place.schema if place is not None else None
 
     def apply_defaults(self, article: Article) -> Article:
         """The article as Jekyll renders it: front-matter defaults applied, URL computed."""
@@ -326,6 +338,15 @@ def _taxonomy_problem(path: Path, complaint: str, line: int = 1) -> Diagnostic:
     )
 
 
+def _collection_schema(path: Path) -> Any:
+    """A collection's schema, checked now: an unusable one stops the run (exit 2)."""
+    from curate.schema import ArticleValidator, load_schema
+
+    schema = load_schema(path)
+    ArticleValidator(schema).compiled  # noqa: B018 - raises SchemaError if unusable
+    return schema
+
+
 def _config_problem(path: Path, complaint: str) -> Diagnostic:
     return Diagnostic(
         display_path(path),
@@ -468,6 +489,8 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
         settings=settings,
         jekyll=jekyll,
     )
+    for schema_path in jekyll.schemas():
+        site.schemas[schema_path] = _collection_schema(Path(schema_path))
     organization_data = [(path, _front_matter_yaml(path)) for path in organization_files or ()]
     problems += topic_problems
     problems += (

@@ -103,6 +103,7 @@ class _Checker:
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
         self.validator = ArticleValidator(options.schema)
+        self.validators: dict[str, ArticleValidator] = {}
         self.rules: list[Rule] = (
             [r for r in options.policy.rules() if r.check is not None] if options.lint else []
         )
@@ -116,6 +117,10 @@ class _Checker:
             return FileReport(path, tuple(diagnostics), None), Provenance(digest)
         site = self.options.site
         article = site.apply_defaults(article)
+        own_schema = site.schema_for(article)
+        if own_schema is not None:  # a person, a course...: its schema, no article rules
+            diagnostics.extend(self._validator(own_schema).validate(article))
+            return _document_report(path, article, diagnostics, digest, site)
         schema_errors = list(self.validator.validate(article))
         diagnostics.extend(schema_errors)
         # One finding per value: rules say nothing more about a value the schema rejected.
@@ -154,6 +159,26 @@ class _Checker:
     def run(self, job: tuple[str, bool]) -> Checked:
         path, full = job
         return self.check(path) if full else self.index(path)
+
+    def _validator(self, schema: str) -> ArticleValidator:
+        validator = self.validators.get(schema)
+        if validator is None:
+            validator = self.validators[schema] = ArticleValidator(
+                self.options.site.schemas[schema]
+            )
+        return validator
+
+
+def _document_report(
+    path: str, article: Article, diagnostics: list[Diagnostic], digest: str | None, site: Site
+) -> Checked:
+    """The report of a document that is not an article: no index record."""
+    diagnostics = site.relocate_defaults(article, diagnostics)
+    suppressions = article.suppressions
+    kept = tuple(d for d in diagnostics if suppressions is None or not suppressions.suppresses(d))
+    return FileReport(path, kept, None, suppressions or None), Provenance(
+        digest, site.take_asset_reads()
+    )
 
 
 def _guarded(rule: Rule, check: Callable[[], Iterator[Finding]]) -> list[Finding]:
@@ -290,7 +315,7 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str],
     start = paths[0] if paths else Path.cwd()
     root = settings.root or (find_site_root(start) if start.exists() else None)
     site = load_site(root, settings)
-    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root, site.is_article)
+    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root, site.is_checked)
     if settings.include:
         import fnmatch
 

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 #: Collections whose documents are news articles when curate's configuration says nothing.
 ARTICLE_COLLECTIONS = ("posts", "news")
-#: What curate's ``collections`` configuration may say of a collection or glob.
+#: What curate's ``collections`` configuration may say of a collection or glob (or the
+#: path of a JSON Schema its documents are validated against).
 KINDS = ("article", "skip")
 #: Jekyll's built-in permalink styles (Configuration#style_to_permalink).
 PERMALINK_STYLES = {
@@ -85,6 +86,8 @@ class Place(NamedTuple):
     #: The folders above a ``_posts`` folder (Jekyll makes them categories).
     folders: tuple[str, ...]
     article: bool
+    #: The schema file its documents are validated against instead (not an article).
+    schema: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,13 +131,26 @@ class JekyllConfig:
                 if len(inside) > 1 and inside[0].startswith("_"):
                     label, start = inside[0][1:], 1
         inner = "/".join(inside[start:])
-        return Place(relative, label, inner, folders, self._is_article(relative, label))
+        kind = self._kind(relative, label)
+        return Place(
+            relative,
+            label,
+            inner,
+            folders,
+            kind == "article",
+            kind if kind not in KINDS else None,
+        )
 
-    def _is_article(self, relative: str, label: str | None) -> bool:
+    def _kind(self, relative: str, label: str | None) -> str:
+        """``article``, ``skip``, or the schema file of the documents at ``relative``."""
         for pattern, kind in self.kinds:
             if pattern == label or fnmatch.fnmatch(relative, pattern):
-                return kind == "article"
-        return label is None or label in ARTICLE_COLLECTIONS
+                return kind
+        return "article" if label is None or label in ARTICLE_COLLECTIONS else "skip"
+
+    def schemas(self) -> tuple[str, ...]:
+        """The schema files curate's configuration gives collections."""
+        return tuple(dict.fromkeys(kind for _, kind in self.kinds if kind not in KINDS))
 
     def time_zone(self) -> tzinfo | None:
         return zone(self.timezone) if self.timezone else None

@@ -13,6 +13,7 @@ from curate.corpus import load_site, normalize_url
 from curate.engine import run_checks
 from curate.jekyll import JekyllConfig, Place, defaults_for, output_url, read_config, slugify
 from curate.loading import collect_paths
+from curate.schema import SchemaError
 from tests.conftest import FIXTURES, write_article
 
 FAMILY = FIXTURES / "jekyll" / "family"
@@ -84,6 +85,32 @@ def test_curate_configuration_maps_collections(family: Path, tmp_path: Path) -> 
     assert paths == {"_learning/intro-to-ml.md"}  # an article now, and a broken one
     site = load_site(family, settings)
     assert not site.is_article("_archive/_news/1997-05-11-deep-blue-wins.md")
+
+
+PERSON_SCHEMA = """{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "required": ["name", "type"],
+  "properties": {"name": {"type": "string"}, "type": {"const": "profile"}}
+}"""
+
+
+def test_a_collection_with_a_schema_of_its_own(family: Path, tmp_path: Path) -> None:
+    """_people checked against a person schema (with the defaults), not as articles."""
+    (tmp_path / "person.schema.json").write_text(PERSON_SCHEMA)
+    config = tmp_path / "curate.toml"
+    config.write_text('[collections]\npeople = "person.schema.json"\n')
+    settings = resolve_settings({}, config=config)
+    found = lint([family], collections=settings.collections)
+    # ada-lovelace.md has its name and gets type: profile from the defaults; the
+    # collection page has no name, and the default gives it type: collection.
+    assert sorted((path, code) for path, _, code, _ in found) == [
+        ("_config.yml", "SC005"),
+        ("_people/collections/pioneers.md", "SC001"),
+    ]
+    (tmp_path / "person.schema.json").write_text("{not json")
+    with pytest.raises(SchemaError, match=r"person\.schema\.json"):
+        lint([family], collections=settings.collections)
 
 
 def test_collections_configuration_is_checked(tmp_path: Path) -> None:
