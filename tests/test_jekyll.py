@@ -426,6 +426,17 @@ def test_missing_organization_is_reported_once_per_provider(family: Path) -> Non
     assert "3 of the site's articles come from it" in found[0][3]
 
 
+def test_missing_logo_is_reported_once_per_provider(family: Path) -> None:
+    logo = (
+        '  images:\n    - url: "https://example.com/logo.png"\n      width: 50\n      height: 50\n'
+    )
+    for path in sorted((family / "_news").glob("*.md")):
+        path.write_text(path.read_text().replace(logo, ""))
+    found = lint([family], select=("IM005",))
+    assert [(path, code) for path, _, code, _ in found] == [(NEWS, "IM005")]
+    assert "has no logo (no provider.images) in 2 of the site's articles" in found[0][3]
+
+
 def test_publishing_field_and_threshold(family: Path) -> None:
     path = family / NEWS
     path.write_text(path.read_text().replace("heat: 90", "heat: 65"))
