@@ -136,6 +136,9 @@ class Site:
     #: The run's settings, for the rules that read one (the quality threshold, --now).
     settings: Settings | None = field(default=None, compare=False, repr=False)
     _asset_cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    _folder_kinds: dict[str, tuple[bool, bool]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     _asset_reads: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -154,12 +157,25 @@ class Site:
 
     def is_article(self, relative: str) -> bool:
         """Whether the file at ``relative`` (to the site root) is checked as an article."""
-        return self.jekyll.place(relative).article
+        return self._kind(relative)[0]
 
     def is_checked(self, relative: str) -> bool:
         """Whether the file is checked: an article, or a document with a schema of its own."""
-        place = self.jekyll.place(relative)
-        return place.article or place.schema is not None
+        article, schema = self._kind(relative)
+        return article or schema
+
+    def _kind(self, relative: str) -> tuple[bool, bool]:
+        # Asked for every file of the site on every run: without globs in curate's
+        # `collections`, the answer depends on the folder only.
+        if self.jekyll.kinds:
+            place = self.jekyll.place(relative)
+            return place.article, place.schema is not None
+        folder = relative.rpartition("/")[0]
+        known = self._folder_kinds.get(folder)
+        if known is None:
+            place = self.jekyll.place(relative)
+            known = self._folder_kinds[folder] = (place.article, place.schema is not None)
+        return known
 
     def schema_for(self, article: Article) -> str | None:
         """The schema file of a document that is not an article but has a schema of its own."""
