@@ -24,18 +24,20 @@ _MOJIBAKE = re.compile(
 _ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200b\u202f\u205f\u2060\u3000\ufeff]")
 _JUNK_TITLES = re.compile(
     r"""
-    become\ an?\ .{0,40}subscriber
+    ^become\ an?\ .{0,40}subscriber
     | subscribe\ (?:now\ )?to\ (?:read|continue)
     | (?:sign\ in|log\ ?in|register)\ to\ (?:read|continue)
     | to\ continue\ reading
     | subscribers?[-\ ]only
-    | \bin\ the\ title\b
-    | ^please\ (?:include|write|generate|provide|create|add)\b
-    | ^(?:as\ an\ ai\b|i'?m\ sorry\b|sure,?\ here\b|here\ is\ (?:a|the)\ (?:title|headline)\b)
-    | ^(?:access\ denied|page\ not\ found|404\b.*|403\ forbidden|just\ a\ moment\.*
-        |attention\ required!?.*|are\ you\ a\ robot\??|robot\ check|enable\ javascript.*
-        |you\ are\ being\ redirected.*|untitled(?:\ document)?|no\ title|title|\[removed\]
-        |null|undefined|none|n/a|tbd|lorem\ ipsum.*)$
+    | ^please\ include\b
+    | \binclude\b.{0,80}\bin\ the\ title\b
+    | ^(?:as\ an\ ai\ (?:language\ )?model\b|i'?m\ sorry,?\ but\b|sure,?\ here\b
+        |here\ is\ (?:a|the)\ (?:title|headline)\b)
+    | ^(?:access\ denied|page\ not\ found|404(?:\ (?:error|not\ found|page\ not\ found))?
+        |403\ forbidden|just\ a\ moment\.*|attention\ required!?.*|are\ you\ a\ robot\??
+        |robot\ check|enable\ javascript.*|you\ are\ being\ redirected.*
+        |untitled(?:\ document)?|no\ title|title|\[removed\]|null|undefined|none|n/a|tbd
+        |lorem\ ipsum.*)$
     """,
     re.IGNORECASE | re.VERBOSE,
 )
