@@ -4,7 +4,7 @@ curate reads ``_config.yml`` the way Jekyll 4 does, so that rules see each docum
 as the site renders it:
 
 * which files are articles: the documents of the article collections (``_posts``,
-  ``_news``, a ``_posts``/``_news`` folder anywhere, or what curate's ``collections``
+  ``_news``, ``_drafts``, such a folder anywhere, or what curate's ``collections``
   configuration says), not the people, courses or samples beside them;
 * front-matter ``defaults:`` (scopes by ``path`` and ``type``, anchors and merge keys),
   applied under the document's own front matter, later and more specific scopes winning
@@ -32,8 +32,9 @@ from curate.model import Article, Diagnostic, Pointer
 if TYPE_CHECKING:
     from curate.config import Settings
 
-#: Collections whose documents are news articles when curate's configuration says nothing.
-ARTICLE_COLLECTIONS = ("posts", "news")
+#: Collections whose documents are news articles when curate's configuration says nothing
+#: (drafts are posts Jekyll only renders with --drafts).
+ARTICLE_COLLECTIONS = ("posts", "news", "drafts")
 #: What curate's ``collections`` configuration may say of a collection or glob (or the
 #: path of a JSON Schema its documents are validated against).
 KINDS = ("article", "skip")
@@ -123,7 +124,7 @@ class JekyllConfig:
             label, start = inside[0][1:], 1
         else:
             for position, part in enumerate(inside[:-1]):
-                if part in ("_posts", "_news"):
+                if part in ("_posts", "_news", "_drafts"):
                     label, start = part[1:], position + 1
                     folders = tuple(inside[:position])
                     break
@@ -511,7 +512,7 @@ def url_template(data: Mapping[str, Any], place: Place, config: JekyllConfig) ->
     permalink = data.get("permalink")
     if isinstance(permalink, str) and permalink.strip():
         return permalink.strip()
-    if place.collection is None:
+    if place.collection in (None, "drafts"):
         return None
     collection = config.collection(place.collection)
     if not collection.declared and place.article:

@@ -127,6 +127,7 @@ def test_collections_configuration_is_checked(tmp_path: Path) -> None:
         ("_news/2021-06-30-a.md", "news", True),
         ("_archive/_news/2019-12-16-a.md", "news", True),
         ("europe/_posts/2021-06-30-a.md", "posts", True),
+        ("_drafts/a-story.md", "drafts", True),
         ("_people/ada.md", "people", False),
         ("_learning/intro.md", "learning", False),
         ("_samples/a.md", "samples", False),
@@ -278,6 +279,7 @@ def test_front_matter_slug_permalink_and_collections(tmp_path: Path) -> None:
     assert _url("_people/ada.md", {}, config) == "/people/ada/"
     assert _url("_recipes/Tea Time.md", {}, config) == "/food/tea-time/"
     assert _url("_drafts_box/x.md", {}, config) is None  # output is false
+    assert _url("_drafts/a.md", {}, config) is None  # rendered only with --drafts
     # An article folder _config.yml does not declare is read as posts are.
     assert _url("_news/2021-06-30-a.md", {"categories": ["AI", "News"]}, config) == (
         "/ai/news/2021/06/30/a/"
