@@ -202,7 +202,12 @@ def read_config(
         "posts", True, posts.permalink or _style_to_permalink(permalink), posts.declared
     )
     collections_dir = config.get("collections_dir")
-    time_zone = getattr(settings, "timezone", None) or config.get("timezone")
+    own_zone = getattr(settings, "timezone", None)
+    if own_zone is not None and zone(own_zone) is None:
+        from curate.config import ConfigError
+
+        raise ConfigError(f"timezone {own_zone!r} is not a known time zone (Asia/Shanghai, UTC+8)")
+    time_zone = own_zone or config.get("timezone")
     if time_zone is not None and (not isinstance(time_zone, str) or zone(time_zone) is None):
         complaints.append(f"has timezone {time_zone!r}, which is not a known time zone")
         time_zone = None

@@ -453,6 +453,8 @@ def test_unknown_timezone_is_a_config_problem(tmp_path: Path) -> None:
     assert [p.code for p in site.problems] == ["TX003"]
     assert "not a known time zone" in site.problems[0].message
     assert site.jekyll.timezone is None
+    with pytest.raises(ConfigError, match="'Mars/Olympus_Mons' is not a known time zone"):
+        load_site(tmp_path, Settings(timezone="Mars/Olympus_Mons"))
 
 
 def test_read_config_tolerates_odd_values() -> None:
