@@ -162,6 +162,8 @@ def zone(name: str) -> tzinfo | None:
     match = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", name.strip())
     if match:
         minutes = int(match[2]) * 60 + int(match[3] or 0)
+        if minutes > 14 * 60 or int(match[3] or 0) >= 60:
+            return None  # no place on Earth is further from UTC
         return timezone(timedelta(minutes=-minutes if match[1] == "-" else minutes))
     if name.strip().upper() in ("UTC", "GMT", "Z"):
         return timezone.utc
@@ -340,13 +342,14 @@ class Provided(NamedTuple):
     """The values the defaults give a document, and which default set gave each key."""
 
     values: dict[str, Any]
-    sources: dict[str, DefaultSet]
+    #: Top-level key (as written: YAML keys need not be text) -> the set that gave it.
+    sources: dict[Any, DefaultSet]
 
 
 def defaults_for(place: Place, config: JekyllConfig) -> Provided:
     """The merged ``defaults:`` values for a document at ``place`` (FrontmatterDefaults#all)."""
     values: dict[str, Any] = {}
-    sources: dict[str, DefaultSet] = {}
+    sources: dict[Any, DefaultSet] = {}
     old: DefaultSet | None = None
     for default in config.defaults:
         if not _applies(default, place, config):
@@ -410,7 +413,7 @@ def apply_defaults(
         provided = defaults_for(place, config)
         if provided.values:
             given = {
-                pointer: provided.sources[str(pointer[0])]
+                pointer: provided.sources[pointer[0]]
                 for pointer in _given_pointers(provided.values, data)
             }
             data = deep_merge(provided.values, data)

@@ -11,7 +11,15 @@ from curate.cli import main
 from curate.config import ConfigError, Settings, resolve_settings
 from curate.corpus import load_site, normalize_url
 from curate.engine import run_checks
-from curate.jekyll import JekyllConfig, Place, defaults_for, output_url, read_config, slugify
+from curate.jekyll import (
+    JekyllConfig,
+    Place,
+    defaults_for,
+    output_url,
+    read_config,
+    slugify,
+    zone,
+)
 from curate.loading import collect_paths
 from curate.schema import SchemaError
 from tests.conftest import FIXTURES, write_article
@@ -465,6 +473,18 @@ def test_read_config_tolerates_odd_values() -> None:
     assert {c.label for c in config.collections} == {"people", "events", "posts"}
     assert config.permalink == "date"
     assert Place("x", None, "x", (), True).article
+    assert zone("+25:00") is None and zone("UTC+8") is not None and zone("Nowhere/Else") is None
+
+
+def test_odd_defaults_do_not_break_a_run(family: Path) -> None:
+    config = family / "_config.yml"
+    config.write_text(
+        config.read_text()
+        + "  - scope: 5\n    values: {1: 2, excerpt: 3}\n"
+        + "  - scope: {path: 7, type: [1]}\n    values: {title: 3}\n"
+    )
+    found = lint([family / NEWS])
+    assert {(path, code) for path, _, code, _ in found} == {("_config.yml", "SC002")}
 
 
 # --- the real sample ---------------------------------------------------------------
