@@ -112,7 +112,7 @@ def _rendered(record: ArticleRecord) -> bool:
     "DU002",
     "duplicate-slug",
     Severity.WARNING,
-    message="this article would be rendered at {url}, like {files}: publishing it would "
+    message="{subject} rendered at {url}, like {files}{unpublished}: publishing {which} would "
     "overwrite a page",
     summary="An unpublished article has the same output URL as another article of the site "
     "(under the site's permalinks), so publishing it would make them collide.",
@@ -131,7 +131,18 @@ def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Ite
     others = _sharing(record, index)
     if not others or (_rendered(record) and sum(map(_rendered, others)) >= 1):
         return
-    yield Finding((), message("DU002", url=record.output_url, files=_files(others)))
+    unpublished = not _rendered(record)
+    yield Finding(
+        (),
+        message(
+            "DU002",
+            subject="this unpublished article would be" if unpublished else "this article is",
+            url=record.output_url,
+            files=_files(others),
+            unpublished="" if unpublished else " (unpublished)",
+            which="it" if unpublished else "that one",
+        ),
+    )
 
 
 @rule(
