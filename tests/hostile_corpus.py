@@ -460,6 +460,8 @@ def make_special_site(root: Path) -> list[str]:
         ("markup-name", "[link=file:///etc/passwd]x.md"),
         ("formula-name", "=cmd.md"),
         ("long-name", "n" * 240 + ".md"),
+        ("calendar-end-name", "9999-12-31-end.md"),
+        ("calendar-start-name", "0001-01-01-start.md"),
         ("space-name", " spaced .md"),
     ):
         attempt(label, lambda name=name: (posts / name).write_bytes(valid))
