@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from curate.corpus import ArticleRecord
+    from curate.loading import Suppressions
 
 #: A path into the front matter, e.g. ``("related", 0, "webUrl")``.
 Pointer = tuple[str | int, ...]
@@ -86,3 +90,16 @@ class Article:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """The result of checking one file: its diagnostics and its index record."""
+
+    path: str
+    diagnostics: tuple[Diagnostic, ...]
+    record: ArticleRecord | None
+    #: The file's ``# curate: ignore`` comments (the corpus stage applies them too).
+    suppressions: Suppressions | None = None
+    #: False for a file only indexed for cross-article rules: its diagnostics are unknown.
+    complete: bool = True

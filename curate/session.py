@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
-from curate.corpus import ArticleRecord, CorpusIndex, Site, load_site, post_name
-from curate.engine import ReportCache, ignored_for_file, run_checks, to_diagnostic
+from curate.corpus import ArticleRecord, CorpusIndex, Site, post_name
+from curate.engine import CacheFactory, CheckOptions, _Checker, run_checks, to_diagnostic
 from curate.loading import MAX_FILE_BYTES, load_file, load_text, locate_file
 from curate.model import Article, Diagnostic, Location
-from curate.rules import Finding, Selection
+from curate.policy import Policy
+from curate.rules import Finding
 from curate.schema import ArticleValidator, load_schema
 
 if TYPE_CHECKING:
@@ -106,8 +107,11 @@ class Session:
     #: The article files ``curate lint`` would report (absolute paths).
     files: set[str]
     index: LiveIndex
+    #: The article schema (completion and hover read its keys and descriptions).
+    schema: dict[str, Any]
     validator: ArticleValidator
-    selection: Selection
+    policy: Policy
+    checker: _Checker
     organizations: tuple[Organization, ...]
     #: The text of each open buffer whose record replaces the one on disk.
     buffers: dict[str, str]
@@ -117,7 +121,7 @@ class Session:
         cls,
         root: Path,
         settings: Settings,
-        cache_factory: Callable[[Site, str], ReportCache | None] | None = None,
+        cache_factory: CacheFactory | None = None,
     ) -> Session:
         """Index the site under ``root`` (from the cache when it holds the files)."""
         root = root.resolve()
@@ -127,14 +131,18 @@ class Session:
         records = result.index.records if result.index is not None else ()
         files = {_absolute(path) for path in result.files}
         index = LiveIndex(records)
+        schema = load_schema(settings.schema)
+        policy = Policy.from_settings(settings, root)
         return cls(
             root=root,
             settings=settings,
             site=result.site,
             files=files,
             index=index,
-            validator=ArticleValidator(load_schema(settings.schema)),
-            selection=Selection(settings.select, settings.ignore, settings.extend_select),
+            schema=schema,
+            validator=ArticleValidator(schema),
+            policy=policy,
+            checker=_Checker(CheckOptions(schema, result.site, policy, lint=True)),
             organizations=tuple(load_organizations(root)),
             buffers={},
         )
@@ -144,46 +152,28 @@ class Session:
         return _absolute(path) in self.files
 
     def check(self, path: str, text: str) -> Checked:
-        """Check ``text`` as the content of ``path``; its record joins the index."""
+        """Check ``text`` as the content of ``path``; its record joins the index.
+
+        The file's own checks are the engine's (:meth:`_Checker.check_loaded`), so a
+        buffer gets exactly what ``curate lint`` would say of the saved file.
+        """
         path = _absolute(path)
         self.buffers[path] = text
         loaded = load_text(path, text.encode("utf-8", "surrogatepass"))
-        diagnostics = list(loaded.diagnostics)
+        report, _ = self.checker.check_loaded(path, loaded)
+        self.index.replace(path, report.record)
+        diagnostics = list(report.diagnostics)
         article = loaded.article
-        if article is None:
-            self.index.replace(path, None)
-            return Checked(path, self._reported(diagnostics), None)
-        schema_errors = list(self.validator.validate(article))
-        diagnostics.extend(schema_errors)
-        # One finding per value, as in a run: rules stay silent about a rejected value.
-        rejected = {d.pointer for d in schema_errors if self.selection.enabled(d.code)}
-        rules = self.selection.rules()
-        for rule in rules:
-            if rule.check is not None:
-                findings = _guarded(rule.code, rule.check, article, self.site)
-                diagnostics.extend(
-                    to_diagnostic(article, rule, f) for f in findings if f.pointer not in rejected
-                )
-        record = ArticleRecord.from_article(article, valid=not schema_errors)
-        self.index.replace(path, record)
-        for rule in rules:
-            if rule.check_corpus is not None:
-                findings = _guarded(rule.code, rule.check_corpus, record, self.index, self.site)
-                diagnostics.extend(to_diagnostic(article, rule, f) for f in findings)
-        suppressions = article.suppressions
-        if suppressions:
-            diagnostics = [d for d in diagnostics if not suppressions.suppresses(d)]
-        return Checked(path, self._reported(diagnostics), article)
-
-    def _reported(self, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
-        kept = [
-            d
-            for d in diagnostics
-            if self.selection.enabled(d.code)
-            and not ignored_for_file(d, self.settings, self.site.root)
-        ]
+        if article is not None and report.record is not None:
+            for rule in self.policy.rules():
+                if rule.check_corpus is not None:
+                    findings = _guarded(
+                        rule.code, rule.check_corpus, report.record, self.index, self.site
+                    )
+                    diagnostics.extend(to_diagnostic(article, rule, f) for f in findings)
+        kept = [d for d in diagnostics if self.policy.reports(d, report.suppressions)]
         kept.sort(key=Diagnostic.sort_key)
-        return tuple(kept)
+        return Checked(path, tuple(kept), article)
 
     def close(self, path: str) -> None:
         """The buffer of ``path`` is closed: its file on disk counts again."""
@@ -246,7 +236,7 @@ class Session:
             ref = next((r for r in record.related if r.position == pointer[1]), None)
             if ref is not None and ref.key is not None:
                 targets = [t for t in self.index.find_key(ref.key) if t.path != path]
-            focus = ("published",) if diagnostic.code == "RL001" else ("title",)
+            focus = ("published",) if diagnostic.code in ("RL001", "RL007") else ("title",)
         elif diagnostic.code == "DU001":
             seen = {path}
             for key in record.url_keys:
@@ -275,11 +265,6 @@ class Session:
             return article.locate(pointer) if article is not None else Location(1, 1)
         locator = locate_file(path)
         return locator.locate(pointer) if locator is not None else Location(1, 1)
-
-    def reload_site(self) -> None:
-        """Read ``_config.yml`` and ``_data`` again; the articles keep their records."""
-        self.site = load_site(self.root, self.settings)
-        self.organizations = tuple(load_organizations(self.root))
 
     def find_articles(self, url: str) -> list[ArticleRecord]:
         return list(self.index.find(url))

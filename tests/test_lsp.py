@@ -169,8 +169,8 @@ async def test_cross_article_finding_points_at_the_other_file(
     client: LanguageClient, site: Path
 ) -> None:
     uri = await open_document(client, post(site, LINKS_TO_UNPUBLISHED))
-    diagnostics = await diagnostics_until(client, uri, lambda found: "RL001" in codes(found))
-    unpublished = next(d for d in diagnostics if d.code == "RL001")
+    diagnostics = await diagnostics_until(client, uri, lambda found: "RL007" in codes(found))
+    unpublished = next(d for d in diagnostics if d.code == "RL007")
     assert unpublished.range.start.line == 36  # related[0].webUrl
     assert unpublished.code_description is not None
     assert unpublished.code_description.href.endswith("#rules")
@@ -185,16 +185,16 @@ async def test_an_open_buffer_replaces_its_file_in_the_index(
 ) -> None:
     target = post(site, UNPUBLISHED)
     linking = post(site, LINKS_TO_UNPUBLISHED).as_uri()
-    await diagnostics_until(client, linking, lambda found: "RL001" in codes(found))
+    await diagnostics_until(client, linking, lambda found: "RL007" in codes(found))
     target_uri = await open_document(client, target)
     published = target.read_text(encoding="utf-8").replace("published: false", "published: true")
     change(client, target_uri, 2, published)
-    # Publishing the target (unsaved) clears the other open file's RL001.
-    await diagnostics_until(client, linking, lambda found: "RL001" not in codes(found))
+    # Publishing the target (unsaved) clears the other open file's RL007.
+    await diagnostics_until(client, linking, lambda found: "RL007" not in codes(found))
     client.text_document_did_close(
         lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=target_uri))
     )
-    await diagnostics_until(client, linking, lambda found: "RL001" in codes(found))
+    await diagnostics_until(client, linking, lambda found: "RL007" in codes(found))
 
 
 @shared_server
@@ -257,7 +257,7 @@ async def test_hover_shows_the_fields_description(client: LanguageClient, site: 
 @shared_server
 async def test_hover_on_a_related_url_shows_the_target(client: LanguageClient, site: Path) -> None:
     uri = await open_document(client, post(site, LINKS_TO_UNPUBLISHED))
-    await diagnostics_until(client, uri, lambda found: "RL001" in codes(found))
+    await diagnostics_until(client, uri, lambda found: "RL007" in codes(found))
     hover = await client.text_document_hover_async(
         lsp.HoverParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri),
@@ -267,7 +267,7 @@ async def test_hover_on_a_related_url_shows_the_target(client: LanguageClient, s
     assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
     text = hover.contents.value
     assert "Shenzhen Rolls Out" in text and "unpublished" in text  # the target article
-    assert "RL001" in text  # the rule documentation of the finding there
+    assert "RL007" in text  # the rule documentation of the finding there
 
 
 @shared_server

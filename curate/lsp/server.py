@@ -17,7 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -500,7 +500,7 @@ def _completion(server: CurateServer, params: lsp.CompletionParams) -> lsp.Compl
     if session is None or found is None:
         return None
     document, cursor = found
-    schema = session.validator.schema
+    schema = session.schema
     choices = assist.completions(session, schema, cursor)
     row = document.position_from_client_units(params.position).line
     span = document.range_to_client_units(
@@ -535,7 +535,7 @@ def _hover(server: CurateServer, params: lsp.HoverParams) -> lsp.Hover | None:
     if session is not None and found is not None:
         document, cursor = found
         lines = [line.rstrip("\r\n") for line in document.lines]
-        sections += assist.hover_text(session, session.validator.schema, cursor, lines)
+        sections += assist.hover_text(session, session.schema, cursor, lines)
     if not sections:
         return None
     return lsp.Hover(contents=server.markup("\n\n---\n\n".join(sections), "hover"))
@@ -573,5 +573,15 @@ def _definition(server: CurateServer, params: lsp.DefinitionParams) -> list[lsp.
 def serve() -> int:
     """Run the server on stdin/stdout until the client says exit."""
     server = create_server()
-    server.start_io()
+    # The protocol owns the real standard output (a copy of it, which pygls closes at
+    # exit); a stray print goes to stderr instead of corrupting the protocol.
+    out = os.fdopen(os.dup(sys.__stdout__.fileno()), "wb")  # type: ignore[union-attr]
+    protocol_out = cast(BinaryIO, out)
+    saved, sys.stdout = sys.stdout, sys.stderr
+    try:
+        server.start_io(sys.stdin.buffer, protocol_out)
+    finally:
+        sys.stdout = saved
+        with contextlib.suppress(OSError, ValueError):
+            protocol_out.close()
     return 0

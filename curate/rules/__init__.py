@@ -38,6 +38,15 @@ class Finding(NamedTuple):
     at_key: bool = False
 
 
+#: What a corpus rule may look up in the site's index (``Rule.looks_up``): the
+#: articles that share one of the record's own URLs (``url_keys``) ...
+URL = "url"
+#: ... the articles a ``related`` entry of the record links to (``RelatedRef.key``) ...
+RELATED_TARGET = "related-target"
+#: ... the articles whose post name has the record's slug (``2021-06-30-<slug>.md``).
+POST_NAME = "post-name"
+LOOKUPS = frozenset({URL, RELATED_TARGET, POST_NAME})
+
 ArticleCheck = Callable[["Article", "Site"], Iterator[Finding]]
 CorpusCheck = Callable[["ArticleRecord", "CorpusIndex", "Site"], Iterator[Finding]]
 
@@ -60,6 +69,10 @@ class Rule:
     #: date in the future stops being one). Such rules are re-run when a run reuses
     #: the remembered cross-article findings.
     clock: bool = False
+    #: For a corpus rule, what it looks up in the index (a subset of ``LOOKUPS``);
+    #: a warm run of a few files then indexes only the articles those lookups can
+    #: reach. None: anything, so the whole index is built (the safe default).
+    looks_up: frozenset[str] | None = None
 
     @property
     def doc(self) -> CodeDoc:
@@ -76,6 +89,8 @@ _REGISTRY: dict[str, Rule] = {}
 
 
 def register(rule: Rule) -> Rule:
+    if rule.looks_up is not None and not rule.looks_up <= LOOKUPS:
+        raise ValueError(f"rule {rule.code} looks up {sorted(rule.looks_up - LOOKUPS)}")
     if rule.code in _REGISTRY or any(r.name == rule.name for r in _REGISTRY.values()):
         raise ValueError(f"rule {rule.code} {rule.name} is registered twice")
     _REGISTRY[rule.code] = rule
@@ -94,6 +109,7 @@ def rule(
     fix: str,
     corpus: bool = False,
     clock: bool = False,
+    looks_up: Iterable[str] | None = None,
 ) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
     """Register the decorated function as the check of a rule."""
 
@@ -111,6 +127,7 @@ def rule(
                 check=None if corpus else function,
                 check_corpus=function if corpus else None,
                 clock=clock,
+                looks_up=None if looks_up is None else frozenset(looks_up),
             )
         )
         return function
