@@ -687,7 +687,13 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
     """
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    simple = _simple_kinds(hint)
+    if simple is not None:
+        return _exactly(*simple)
     if origin is typing.Union or origin is types.UnionType:
+        if len(args) == 2 and type(None) in args:
+            inner = _decoder(next(arg for arg in args if arg is not type(None)))
+            return lambda value: None if value is None else inner(value)
         options = [_decoder(arg) for arg in args]
 
         def union(value: Any) -> Any:
@@ -699,16 +705,20 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
             raise _Malformed
 
         return union
-    if hint is type(None):
-        return _exactly(type(None))
     if origin in (tuple, frozenset):
         if origin is frozenset or (len(args) == 2 and args[1] is Ellipsis):
             item = _decoder(args[0])
             build = tuple if origin is tuple else frozenset
+            kinds = _simple_kinds(args[0])
 
             def sequence(value: Any) -> Any:
                 if type(value) is not list:
                     raise _Malformed
+                if kinds is not None:
+                    for entry in value:
+                        if type(entry) not in kinds:
+                            raise _Malformed
+                    return build(value)
                 return build(item(entry) for entry in value)
 
             return sequence
@@ -743,18 +753,41 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
                     raise _Malformed from None
 
             return member
-        if hint in (str, int, bool):
-            return _exactly(hint)
-        if hint is float:
-            return _exactly(float, int)
         if (issubclass(hint, tuple) and hasattr(hint, "_fields")) or dataclasses.is_dataclass(hint):
             return _record_decoder(hint)
     raise TypeError(f"the cache cannot store values of type {hint!r}")
 
 
+#: JSON values that are already the Python value, and the types they stand for.
+_SIMPLE: dict[Any, tuple[type, ...]] = {
+    str: (str,),
+    int: (int,),
+    bool: (bool,),
+    float: (float, int),
+    type(None): (type(None),),
+}
+
+
+def _simple_kinds(hint: Any) -> frozenset[type] | None:
+    """The JSON types a value of ``hint`` may have, if it needs no conversion."""
+    if hint in _SIMPLE:
+        return frozenset(_SIMPLE[hint])
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        kinds: set[type] = set()
+        for arg in typing.get_args(hint):
+            if arg not in _SIMPLE:
+                return None
+            kinds.update(_SIMPLE[arg])
+        return frozenset(kinds)
+    return None
+
+
 def _exactly(*kinds: type) -> Callable[[Any], Any]:
+    allowed = frozenset(kinds)
+
     def check(value: Any) -> Any:
-        if type(value) not in kinds:
+        if type(value) not in allowed:
             raise _Malformed
         return value
 
@@ -774,17 +807,27 @@ def _key_decoder(hint: Any) -> Callable[[str], Any]:
 
 
 def _record_decoder(cls: type) -> Callable[[Any], Any]:
-    fields = {
-        name: _decoder(hint)
-        for name, hint in typing.get_type_hints(cls).items()
-        if not name.startswith("_")
+    hints = {
+        name: hint for name, hint in typing.get_type_hints(cls).items() if not name.startswith("_")
     }
+    # Most fields are plain JSON values: checked inline, without a call each.
+    simple = {name: kinds for name, hint in hints.items() if (kinds := _simple_kinds(hint))}
+    converted = {name: _decoder(hint) for name, hint in hints.items() if name not in simple}
 
     def build(value: Any) -> Any:
         if type(value) is not dict:
             raise _Malformed
+        fields = {}
         try:
-            return cls(**{name: fields[name](item) for name, item in value.items()})
+            for name, item in value.items():
+                kinds = simple.get(name)
+                if kinds is None:
+                    fields[name] = converted[name](item)
+                elif type(item) in kinds:
+                    fields[name] = item
+                else:
+                    raise _Malformed
+            return cls(**fields)
         except (KeyError, TypeError):
             raise _Malformed from None
 
