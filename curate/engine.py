@@ -437,7 +437,7 @@ def run_checks(
         corpus_found: list[Diagnostic] = []
         if lint:
             corpus_found, index = stage.corpus(
-                reported, index_only, corpus_rules, settings, unchanged=not todo, lazy=lazy
+                paths, reported, index_only, corpus_rules, settings, unchanged=not todo, lazy=lazy
             )
         reports = [stage.by_path[p] for p in reported]
         diagnostics = list(missing)
@@ -505,6 +505,7 @@ class _Stage:
 
     def corpus(
         self,
+        typed: Sequence[Path],
         reported: Sequence[str],
         index_only: Sequence[str],
         rules: Sequence[Rule],
@@ -528,13 +529,15 @@ class _Stage:
         shape = state = None
         if cache is not None and lazy:
             state = cache.state(reported, index_only)
-            shape = _shape(reported)
+            shape = _shape(typed)
         if cache is not None and state is not None and shape is not None and unchanged:
             memo = cache.get_memo(shape, state)
             if memo is not None and clock >= memo[0]:
                 remembered, rerun = memo[1], memo[2]
                 clock_rules = [rule for rule in rules if rule.clock]
-                again = _corpus_diagnostics(rerun, CorpusIndex(()), site, clock_rules, cache)
+                again = _corpus_diagnostics(
+                    rerun, CorpusIndex(()), site, clock_rules, self.options.policy, cache
+                )
                 return [*remembered, *again], None
         indexed: Sequence[str] = index_only
         if lazy:
@@ -547,7 +550,9 @@ class _Stage:
         records = (self.by_path[p].record for p in (*reported, *indexed))
         index = CorpusIndex(r for r in records if r is not None)
         clocked: list[FileReport] = []
-        found = _corpus_diagnostics(reports, index, site, rules, cache, clocked)
+        found = _corpus_diagnostics(
+            reports, index, site, rules, self.options.policy, cache, clocked
+        )
         if state is not None and shape is not None and not site.take_asset_reads():
             assert cache is not None
             clock_codes = {rule.code for rule in rules if rule.clock}
@@ -556,11 +561,11 @@ class _Stage:
         return found, index
 
 
-def _shape(reported: Sequence[str]) -> str:
-    """Which run this is: the files reported, as typed, and from where."""
+def _shape(typed: Sequence[Path]) -> str:
+    """Which run this is: the paths as typed, and from where (they spell the output)."""
     digest = hashlib.blake2b(os.getcwd().encode(), digest_size=16)
-    for path in reported:
-        digest.update(f"\0{path}".encode())
+    for path in typed:
+        digest.update(f"\0{os.fspath(path)}".encode())
     return digest.hexdigest()
 
 
@@ -618,6 +623,7 @@ def _corpus_diagnostics(
     index: CorpusIndex,
     site: Site,
     rules: Sequence[Rule],
+    policy: Policy,
     cache: Store | None = None,
     clocked: list[FileReport] | None = None,
 ) -> list[Diagnostic]:
@@ -663,8 +669,7 @@ def _corpus_diagnostics(
                         rule.name,
                         finding.pointer,
                     )
-                suppressions = report.suppressions
-                if suppressions is None or not suppressions.suppresses(diagnostic):
+                if policy.reports(diagnostic, report.suppressions):
                     diagnostics.append(diagnostic)
         if fired and clocked is not None:
             clocked.append(report)
