@@ -241,14 +241,12 @@ class Store:
         """The row key of ``path``: relative to the site root, however it was typed."""
         root = self._root
         absolute = os.path.abspath(path)
-        if root is not None:
-            if absolute.startswith(root + os.sep):
-                return absolute[len(root) + 1 :].replace(os.sep, "/")
-            resolved = os.path.realpath(path)
-            if resolved.startswith(root + os.sep):
-                return resolved[len(root) + 1 :].replace(os.sep, "/")
-            return resolved
-        return os.path.realpath(path)
+        if root is not None and absolute.startswith(root + os.sep):
+            return _storable(absolute[len(root) + 1 :].replace(os.sep, "/"))
+        resolved = os.path.realpath(path)
+        if root is not None and resolved.startswith(root + os.sep):
+            return _storable(resolved[len(root) + 1 :].replace(os.sep, "/"))
+        return _storable(resolved)
 
     # -- per-file results ------------------------------------------------------
 
@@ -428,7 +426,7 @@ class Store:
                 signature = self._stats.get(path)
                 if signature is None:
                     return None
-                digest.update(f"{path}\0{signature}\0".encode())
+                digest.update(os.fsencode(f"{path}\0{signature}\0"))
             digest.update(b"\1")
         return digest.hexdigest()
 
@@ -565,6 +563,16 @@ class Store:
             return
         self.close()
         _remove_database(self.path)
+
+
+def _storable(key: str) -> str:
+    """``key`` as SQLite can store it: a name that is not UTF-8 (kept by Python as lone
+    surrogates) becomes its bytes in hex, behind a NUL no file name contains."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return "\0bytes:" + os.fsencode(key).hex()
+    return key
 
 
 def _is_locked(error: sqlite3.OperationalError) -> bool:

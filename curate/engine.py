@@ -563,9 +563,9 @@ class _Stage:
 
 def _shape(typed: Sequence[Path]) -> str:
     """Which run this is: the paths as typed, and from where (they spell the output)."""
-    digest = hashlib.blake2b(os.getcwd().encode(), digest_size=16)
+    digest = hashlib.blake2b(os.fsencode(os.getcwd()), digest_size=16)
     for path in typed:
-        digest.update(f"\0{os.fspath(path)}".encode())
+        digest.update(b"\0" + os.fsencode(path))
     return digest.hexdigest()
 
 

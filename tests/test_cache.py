@@ -408,3 +408,20 @@ def test_a_crashing_corpus_rule_is_a_finding_and_loses_nothing(
     crashes = [f for f in found if f[2] == "ZZ904"]
     assert crashes and all("internal error in rule ZZ904" in f[3] for f in crashes)
     assert [f for f in found if f[2] != "ZZ904"] == expected
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux")
+def test_a_file_name_that_is_not_utf8(site: Path) -> None:
+    source = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    name = os.fsdecode(b"2021-07-10-caf\xe9-lab.md")
+    (site / "_posts" / name).write_bytes(
+        source.read_bytes().replace(b"3139999/ibm", b"3139990/ibm")
+    )
+    expected = uncached(site)
+    assert any(name == found[0] for found in expected)
+    first, _ = lint_run(site)
+    second, rebuilt = lint_run(site)
+    assert first == second == expected
+    assert not rebuilt
+    _, hits = run(site)
+    assert hits == 8
