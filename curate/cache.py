@@ -367,6 +367,11 @@ class Store:
             stat = self._stats.get(report.path)
             if stat is None or provenance.digest is None:
                 continue
+            try:
+                encoded = _encode_report(report)
+                depends = _dumps([list(read) for read in provenance.assets])
+            except (ValueError, TypeError, RecursionError):
+                continue  # not storable (an integer of 5,000 digits): checked again next time
             rows.append(
                 (
                     self.fingerprint,
@@ -375,8 +380,8 @@ class Store:
                     provenance.digest,
                     self._started_ns,
                     int(report.complete),
-                    *_encode_report(report),
-                    _dumps([list(read) for read in provenance.assets]),
+                    *encoded,
+                    depends,
                 )
             )
         self._write(
@@ -389,7 +394,7 @@ class Store:
     def put_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
         """Remember where cross-article findings point, so warm runs parse nothing."""
         for path, found in positions.items():
-            self._positions[path] = dict(found)
+            self._positions[path] = dict(found)  # small ints: always storable
         rows = [
             (_dumps(found), self.fingerprint, self.key(path)) for path, found in positions.items()
         ]
@@ -499,6 +504,10 @@ class Store:
         ]
         now = time.time_ns()
         try:
+            texts = _dumps(_plain(diagnostics)), _dumps(encoded)
+        except (ValueError, TypeError, RecursionError):
+            return  # not storable: found again next time
+        try:
             with self._db:
                 self._db.execute(
                     "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -508,8 +517,7 @@ class Store:
                         state,
                         now,
                         clock_ns,
-                        _dumps(_plain(diagnostics)),
-                        _dumps(encoded),
+                        *texts,
                     ),
                 )
                 self._db.execute(

@@ -425,3 +425,14 @@ def test_a_file_name_that_is_not_utf8(site: Path) -> None:
     assert not rebuilt
     _, hits = run(site)
     assert hits == 8
+
+
+def test_an_integer_too_long_to_store_is_checked_again_not_a_crash(site: Path) -> None:
+    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    # Hexadecimal parses whatever its length; its 4,500 decimal digits do not print.
+    path.write_text(path.read_text().replace("heat: 120", "heat: 0x" + "f" * 3750, 1))
+    expected = uncached(site)
+    assert lint_run(site)[0] == expected
+    assert lint_run(site)[0] == expected
+    _, hits = run(site)
+    assert hits == 6
