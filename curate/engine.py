@@ -250,6 +250,7 @@ def _run_jobs(
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     chunk = max(16, len(jobs) // (workers * 8))
+    workers = min(workers, -(-len(jobs) // chunk))  # no worker without a chunk to check
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context(method),
@@ -276,7 +277,9 @@ def _stop(pool: Any) -> None:
 
 
 def _workers(settings: Settings) -> int:
-    return settings.jobs or (os.cpu_count() or 1)
+    """Worker processes: ``jobs`` (default: one per CPU), never more than the CPUs."""
+    cpus = os.cpu_count() or 1
+    return max(1, min(settings.jobs or cpus, cpus))
 
 
 # -- the run ---------------------------------------------------------------------------

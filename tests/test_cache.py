@@ -367,13 +367,28 @@ def test_a_cache_dir_that_is_a_file_says_why_the_run_is_uncached(
     assert "running without the cache" in err and "is not a folder" in err
 
 
-def test_the_process_pool_gives_what_one_process_gives(site: Path) -> None:
+def test_the_process_pool_gives_what_one_process_gives(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concurrent.futures
+
+    pools = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+
+    def counted(*args: object, **kwargs: object) -> object:
+        pools.append(args)
+        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # jobs are capped at the CPUs
+
     def reports(jobs: int) -> tuple[object, ...]:
         config = Settings(cache=False, jobs=jobs)
         result = run_checks([site], config, lint=True, parallel_threshold=1)
         return tuple(result.diagnostics), tuple(result.reports)
 
     assert reports(2) == reports(1)
+    assert len(pools) == 1, "the first run went through the pool, the second did not"
 
 
 def test_a_pre_commit_run_keeps_the_whole_site_memo(site: Path) -> None:
