@@ -29,7 +29,6 @@ import enum
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 import types
@@ -176,7 +175,8 @@ class Store:
         self._root = None if root is None else os.path.realpath(root)
         self._started_ns = time.time_ns()
         self._stats: dict[str, tuple[int, int, int]] = {}
-        self._raw_records: dict[str, str] = {}
+        #: Rows whose record a lazy get() left in the database: key, stat, digest.
+        self._held: dict[str, tuple[str, int, int, int, str]] = {}
         self._positions: dict[str, dict[str, tuple[int, int]]] = {}
         self._assets: dict[str, bool] = {}
         #: Said once to the user: why this run is (partly) uncached.
@@ -261,23 +261,21 @@ class Store:
         """Reports still valid for ``paths``; stale, undecodable or missing rows are misses.
 
         ``records=False`` leaves out the index records (a plain validate needs none),
-        which saves most of the decoding. ``lazy=True`` keeps them undecoded until
-        :meth:`records` asks: a lint run that reuses its remembered cross-article
-        findings never needs them. Only the files in ``reported`` (default: all)
-        get their findings decoded; the others are only indexed.
+        which saves most of the decoding. ``lazy=True`` leaves them in the database
+        until :meth:`records` asks: a lint run that reuses its remembered
+        cross-article findings never needs them, and a pre-commit run only needs those
+        :meth:`mentioning` finds. Only the files in ``reported`` (default: all) get
+        their findings decoded; the others are only indexed.
         """
         if not self._usable:
             return {}
-        columns = (
-            "diagnostics, record, depends, positions"
-            if records
-            else "diagnostics, 'null', depends, '{}'"
-        )
+        record_column = "record" if records and not lazy else "'null'"
         keys = {path: self.key(path) for path in paths}
         try:
             rows = self._db.execute(
-                f"SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, {columns} "
-                "FROM files WHERE fingerprint = ?",
+                "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete,"
+                f" diagnostics, {record_column}, depends, positions"
+                " FROM files WHERE fingerprint = ?",
                 (self.fingerprint,),
             ).fetchall()
         except sqlite3.DatabaseError as error:
@@ -292,18 +290,19 @@ class Store:
                 continue
             signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
             self._stats[path] = signature
-            row = stored.get(keys[path])
+            key = keys[path]
+            row = stored.get(key)
             if row is None or tuple(row[:3]) != signature:
                 continue
             digest, checked_ns, complete, diagnostics, record, depends, positions = row[3:]
             racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
             if racy and _file_digest(path) != digest:
                 continue
-            if depends != "[]" and not self._assets_hold(depends):
-                continue
             if reported is not None and path not in reported:
-                diagnostics = _NO_DIAGNOSTICS
-            report = _decode_report(path, diagnostics, "null" if lazy else record, bool(complete))
+                diagnostics = _NO_DIAGNOSTICS  # only indexed: its findings are not needed
+            elif depends != "[]" and not self._assets_hold(depends):
+                continue
+            report = _decode_report(path, diagnostics, record, bool(complete))
             if report is None:
                 continue
             if positions != "{}":
@@ -311,25 +310,44 @@ class Store:
                 if decoded_positions is None:
                     continue
                 self._positions[path] = decoded_positions
-            if lazy:
-                self._raw_records[path] = record
+            if lazy and records:
+                self._held[path] = (key, *signature, digest)
             found[path] = report
         return found
 
     def records(self, reports: Sequence[FileReport]) -> tuple[list[FileReport], list[str]]:
-        """``reports`` from a lazy :meth:`get` with their records decoded.
+        """``reports`` from a lazy :meth:`get` with their records read and decoded.
 
-        Also returns the paths whose stored record does not decode: misses, for the
-        caller to check again.
+        Also returns the paths whose stored record does not decode, or whose row
+        another process replaced meanwhile: misses, for the caller to check again.
         """
+        held = [report for report in reports if report.path in self._held]
+        raw: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(held), _CHUNK):
+            chunk = [self._held[report.path][0] for report in held[start : start + _CHUNK]]
+            try:
+                rows = self._db.execute(
+                    "SELECT path, size, mtime_ns, ctime_ns, digest, record FROM files"
+                    f" WHERE fingerprint = ? AND path IN ({','.join('?' * len(chunk))})",
+                    (self.fingerprint, *chunk),
+                ).fetchall()
+            except sqlite3.DatabaseError as error:
+                self._fail(error)
+                rows = []
+            raw.update((row[0], row) for row in rows)
         decoded = []
         failed = []
         for report in reports:
-            raw = self._raw_records.get(report.path)
-            if raw is None:  # not from this cache: checked in this run, record at hand
+            expected = self._held.pop(report.path, None)
+            if expected is None:  # not from this cache: checked in this run, record at hand
                 decoded.append(report)
                 continue
-            record = _decode_record(report.path, raw)
+            row = raw.get(expected[0])
+            record = (
+                _decode_record(report.path, row[5])
+                if row is not None and tuple(row[:5]) == expected
+                else _MALFORMED
+            )
             if record is _MALFORMED:
                 failed.append(report.path)
                 continue
@@ -338,21 +356,27 @@ class Store:
         return decoded, failed
 
     def mentioning(self, paths: Sequence[str], needles: Iterable[str]) -> list[str]:
-        """Those of ``paths`` whose undecoded record contains one of ``needles``.
+        """Those of ``paths`` whose record, still in the database, contains one of ``needles``.
 
-        A cheap pre-filter on the stored JSON (``needles`` are escaped the same way);
-        a false hit only costs a decode.
+        A cheap pre-filter on the stored JSON, run by SQLite (``needles`` are escaped as
+        JSON escapes them); a false hit only costs a decode.
         """
         texts = sorted({json.dumps(needle)[1:-1] for needle in needles})
-        if not texts:
-            return []
-        pattern = re.compile("|".join(map(re.escape, texts)))
-        found = []
-        for path in paths:
-            raw = self._raw_records.get(path)
-            if raw is not None and pattern.search(raw):
-                found.append(path)
-        return found
+        wanted = {self._held[path][0]: path for path in paths if path in self._held}
+        found: set[str] = set()
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            test = " OR ".join("instr(record, ?) > 0" for _ in chunk)
+            try:
+                rows = self._db.execute(
+                    f"SELECT path FROM files WHERE fingerprint = ? AND ({test})",
+                    (self.fingerprint, *chunk),
+                ).fetchall()
+            except sqlite3.DatabaseError as error:
+                self._fail(error)
+                return list(paths)  # no pre-filter: every article is indexed
+            found.update(wanted[key] for (key,) in rows if key in wanted)
+        return [path for path in paths if path in found]
 
     def positions(self, path: str) -> Mapping[str, tuple[int, int]]:
         """Where the cross-article findings of ``path`` were found to point."""
@@ -856,6 +880,8 @@ _LAYOUT = hashlib.sha256(
 ).hexdigest()[:12]
 
 _NO_DIAGNOSTICS = "[]"
+#: Values bound in one statement (SQLite allows at least 999).
+_CHUNK = 500
 _NO_SUPPRESSIONS = "null"
 
 
