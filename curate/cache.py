@@ -179,6 +179,7 @@ class Store:
         self._held: dict[str, tuple[str, int, int, int, str]] = {}
         self._positions: dict[str, dict[str, tuple[int, int]]] = {}
         self._assets: dict[str, bool] = {}
+        self._depends: dict[str, bool] = {}
         #: Said once to the user: why this run is (partly) uncached.
         self.warnings: list[str] = []
         self._usable = True
@@ -426,6 +427,12 @@ class Store:
 
     def _assets_hold(self, depends: str) -> bool:
         """Every site file the stored result looked up gives the same answer today."""
+        known = self._depends.get(depends)  # many articles look up the same few files
+        if known is None:
+            known = self._depends[depends] = self._check_assets(depends)
+        return known
+
+    def _check_assets(self, depends: str) -> bool:
         try:
             reads = json.loads(depends)
             for relative, existed in reads:
