@@ -421,8 +421,11 @@ def run_checks(
             if os.path.abspath(path) not in wanted
         ]
 
+    # The current folder too: messages name other files (a default in _config.yml) as
+    # display paths, relative to it.
     fingerprint = (
         f"{schema_fingerprint(schema)}|{settings.fingerprint()}|lint={lint}|records={with_records}"
+        f"|{os.fsencode(os.getcwd()).hex()}"
     )
     warnings: list[str] = []
     cache: Store | None = None
