@@ -299,10 +299,10 @@ class Store:
             racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
             if racy and _file_digest(path) != digest:
                 continue
+            if depends != "[]" and not self._assets_hold(depends):
+                continue
             if reported is not None and path not in reported:
                 diagnostics = _NO_DIAGNOSTICS  # only indexed: its findings are not needed
-            elif depends != "[]" and not self._assets_hold(depends):
-                continue
             report = _decode_report(path, diagnostics, record, bool(complete))
             if report is None:
                 continue

@@ -152,10 +152,12 @@ class _Checker:
         loaded, digest = _load(path)
         if loaded.article is None:
             return FileReport(path, (), None, complete=False), Provenance(digest)
-        article = self.options.site.apply_defaults(loaded.article)
+        site = self.options.site
+        article = site.apply_defaults(loaded.article)
         valid = self.validator.is_valid(article.data)
         record = ArticleRecord.from_article(article, valid=valid)
-        return FileReport(path, (), record, complete=False), Provenance(digest)
+        report = FileReport(path, (), record, complete=False)
+        return report, Provenance(digest, site.take_asset_reads())
 
     def run(self, job: tuple[str, bool]) -> Checked:
         path, full = job
