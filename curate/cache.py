@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, Site
-from curate.loading import Suppressions
+from curate.loading import Suppressions, read_regular_file
 from curate.model import Diagnostic, FileReport
 
 if TYPE_CHECKING:
@@ -152,9 +152,8 @@ def site_fingerprint(site: Site) -> str:
 
 
 def _file_digest(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return digest_bytes(handle.read())
+    try:  # never open() a FIFO named *.md: it would wait for a writer forever
+        return digest_bytes(read_regular_file(path, -1))
     except OSError:
         return None
 
