@@ -439,12 +439,21 @@ def test_a_file_name_that_is_not_utf8(site: Path) -> None:
     assert hits == 8
 
 
-def test_an_integer_too_long_to_store_is_checked_again_not_a_crash(site: Path) -> None:
-    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
-    # Hexadecimal parses whatever its length; its 4,500 decimal digits do not print.
-    path.write_text(path.read_text().replace("heat: 120", "heat: 0x" + "f" * 3750, 1))
-    expected = uncached(site)
-    assert lint_run(site)[0] == expected
-    assert lint_run(site)[0] == expected
-    _, hits = run(site)
-    assert hits == 6
+def test_a_result_that_cannot_be_encoded_is_not_stored_and_no_crash(
+    site: Path, tmp_path: Path
+) -> None:
+    from curate.cache import Provenance, digest_bytes
+    from curate.corpus import ArticleRecord
+    from curate.model import Article, FileReport
+
+    path = str(site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md")
+    store = Store.connect(tmp_path / "cache", "x", site)
+    assert store.get([path]) == {}
+    # An integer of 5,000 digits: JSON cannot print it (Python's int-to-text limit).
+    record = ArticleRecord.from_article(Article(path, {"heat": 10**5000}))
+    digest = digest_bytes(Path(path).read_bytes())
+    store.put([(FileReport(path, (), record), Provenance(digest))])
+    assert store.get([path]) == {}
+    store.put([(FileReport(path, (), None), Provenance(digest))])
+    assert store.get([path]) != {}
+    store.close()
