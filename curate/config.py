@@ -133,8 +133,8 @@ def _check_value(name: str, value: Any) -> str | None:
         return f"the age must be 0 seconds or more, not {value:g}"
     if name == "user_agent" and not (value and value.isascii() and value.isprintable()):
         return (
-            f"{value!r} cannot be sent as a User-Agent header: give printable ASCII "
-            "characters, without line breaks"
+            f"{value!r} cannot be sent as a User-Agent header: it must be printable ASCII, "
+            "without line breaks"
         )
     if name == "root" and not value.is_dir():
         return f"{value} is not a folder" if value.exists() else f"{value} does not exist"

@@ -25,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return guarded(lambda: _run(args))
     except KeyboardInterrupt:  # before the handler is in place: while importing it
+        sys.stderr.write("curate: interrupted\n")
         return 130
 
 
