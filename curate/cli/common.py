@@ -61,15 +61,9 @@ def command(function: Callable[..., int]) -> Callable[..., None]:
 
     @functools.wraps(function)
     def gathered(**values: Any) -> None:
-        from curate.cli.errors import Interrupted
-
         for name, (group, members) in groups.items():
             values[name] = group(**{member: values.pop(member) for member in members})
-        try:
-            code = function(**values)
-        except KeyboardInterrupt:
-            raise Interrupted from None
-        raise typer.Exit(code)
+        raise typer.Exit(function(**values))
 
     gathered.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     gathered.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}

@@ -4,8 +4,7 @@
   ``curate: error: ...`` line and exit 2.
 - Any other exception is a bug: one ``curate: internal error: ...`` line and exit 2;
   ``CURATE_DEBUG=1`` prints the traceback too.
-- Ctrl-C is one ``curate: interrupted`` line and exit 130, without a traceback,
-  wherever it strikes.
+- Ctrl-C is exit 130 with one ``curate: interrupted`` line (no traceback), wherever it strikes.
 - When the reader of the output goes away (``curate list | head``), the rest of the
   output is dropped and curate exits with the code it would have had, as the usual
   Unix tools do.
@@ -23,20 +22,10 @@ USAGE_ERROR = 2
 INTERRUPTED = 130
 
 
-class Interrupted(Exception):
-    """Ctrl-C inside a command, carried past Typer (which would end the run silently)."""
-
-
 def fail(message: str) -> int:
     """Print ``curate: error: message`` on stderr; return the usage-error exit code."""
     _say(f"curate: error: {message}")
     return USAGE_ERROR
-
-
-def interrupted() -> int:
-    """Say that the run was interrupted; return its exit code."""
-    _say("curate: interrupted")
-    return INTERRUPTED
 
 
 def _say(line: str) -> None:
@@ -62,8 +51,9 @@ def guarded(run: Callable[[], int]) -> int:
     sys.stdout = cast(TextIO, quiet)
     try:
         return run()
-    except (KeyboardInterrupt, Interrupted):
-        return interrupted()
+    except KeyboardInterrupt:
+        _say("curate: interrupted")
+        return INTERRUPTED
     except Exception as error:
         if isinstance(error, _usage_errors()):
             return fail(str(error))
