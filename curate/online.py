@@ -355,7 +355,12 @@ def _screen(url: str, patterns: list[re.Pattern[str]]) -> LinkResult | httpx.URL
 
 
 def _unchecked(url: str, outcome: Outcome, reason: str) -> LinkResult:
-    return LinkResult(url, outcome, None, reason, None, 0, 0.0)
+    return LinkResult(url, outcome, None, shorten(reason), None, 0, 0.0)
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters: servers choose reason phrases and Locations."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def _check_all(
@@ -1148,6 +1153,7 @@ class _Checker:
         status: int | None,
         unreached: bool = False,
     ) -> _Checked:
+        reason = shorten(reason)
         if progress.attempts > 1 and outcome is not Outcome.OK:
             reason = f"{reason} after {progress.attempts} attempts"
         elapsed = progress.spent(self._loop.time())
