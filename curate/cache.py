@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, Site
-from curate.loading import Suppressions
+from curate.loading import Suppressions, read_regular_file
 from curate.model import Diagnostic, FileReport
 
 if TYPE_CHECKING:
@@ -147,17 +147,25 @@ def site_fingerprint(site: Site) -> str:
     if site.root is None:
         return "-"
     digest = hashlib.sha256()
-    digest.update(repr((site.url, site.baseurl, site.exclude, site.topics)).encode())
+    digest.update(site.identity().encode())
     digest.update(repr(sorted(site.organizations or ())).encode())
     return digest.hexdigest()[:16]
 
 
 def _file_digest(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return digest_bytes(handle.read())
+    try:  # never open() a FIFO named *.md: it would wait for a writer forever
+        return digest_bytes(read_regular_file(path, -1))
     except OSError:
         return None
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` can be an SQLite key: a file name that is not UTF-8 cannot."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Store:
@@ -367,7 +375,7 @@ class Store:
         rows = []
         for report, provenance in results:
             stat = self._stats.get(report.path)
-            if stat is None or provenance.digest is None:
+            if stat is None or provenance.digest is None or not _is_utf8(report.path):
                 continue
             rows.append(
                 (
@@ -393,7 +401,9 @@ class Store:
         for path, found in positions.items():
             self._positions[path] = dict(found)
         rows = [
-            (_dumps(found), self.fingerprint, self.key(path)) for path, found in positions.items()
+            (_dumps(found), self.fingerprint, self.key(path))
+            for path, found in positions.items()
+            if _is_utf8(path)
         ]
         self._write("UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows)
 
@@ -428,7 +438,7 @@ class Store:
                 signature = self._stats.get(path)
                 if signature is None:
                     return None
-                digest.update(f"{path}\0{signature}\0".encode())
+                digest.update(f"{path}\0{signature}\0".encode(errors="surrogateescape"))
             digest.update(b"\1")
         return digest.hexdigest()
 
@@ -805,7 +815,11 @@ def _encode_report(report: FileReport) -> tuple[str, str]:
 
     Paths are left out: a file's findings are about the file, whatever its spelling.
     """
-    found = [{k: v for k, v in _plain(d).items() if k != "path"} for d in report.diagnostics]
+    # ...except where a finding is about another file (a front-matter default in _config.yml).
+    found = [
+        {k: v for k, v in _plain(d).items() if k != "path" or v != report.path}
+        for d in report.diagnostics
+    ]
     suppressions = report.suppressions if report.suppressions else None
     diagnostics = (
         _NO_DIAGNOSTICS
@@ -828,7 +842,7 @@ def _decode_report(path: str, diagnostics: str, record: str, complete: bool) -> 
             if type(rows) is not list:
                 raise _Malformed
             decode = _decoder(Diagnostic)
-            found = tuple(decode({**row, "path": path}) for row in rows)
+            found = tuple(decode({"path": path, **row}) for row in rows)
             suppressions = _decoder(Suppressions | None)(stored_suppressions)
     except (_Malformed, ValueError, TypeError, RecursionError):
         return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,6 +30,7 @@ from curate.corpus import (
     load_site,
     post_name,
 )
+from curate.globs import Globs
 from curate.loading import (
     MAX_FILE_BYTES,
     LoadResult,
@@ -39,6 +39,7 @@ from curate.loading import (
     load_file,
     load_text,
     locate_file,
+    read_regular_file,
 )
 from curate.model import Article, Diagnostic, FileReport, Severity
 from curate.policy import Policy, relative_to_root
@@ -103,6 +104,7 @@ class _Checker:
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
         self.validator = ArticleValidator(options.schema)
+        self.validators: dict[str, ArticleValidator] = {}
         self.rules: list[Rule] = (
             [r for r in options.policy.rules() if r.check is not None] if options.lint else []
         )
@@ -115,6 +117,11 @@ class _Checker:
         if article is None:
             return FileReport(path, tuple(diagnostics), None), Provenance(digest)
         site = self.options.site
+        article = site.apply_defaults(article)
+        own_schema = site.schema_for(article)
+        if own_schema is not None:  # a person, a course...: its schema, no article rules
+            diagnostics.extend(self._validator(own_schema).validate(article))
+            return _document_report(path, article, diagnostics, digest, site)
         schema_errors = list(self.validator.validate(article))
         diagnostics.extend(schema_errors)
         # One finding per value: rules say nothing more about a value the schema rejected.
@@ -128,6 +135,7 @@ class _Checker:
                 for finding in findings
                 if finding.pointer not in rejected
             )
+        diagnostics = site.relocate_defaults(article, diagnostics)
         suppressions = article.suppressions
         kept = tuple(
             d for d in diagnostics if suppressions is None or not suppressions.suppresses(d)
@@ -144,13 +152,34 @@ class _Checker:
         loaded, digest = _load(path)
         if loaded.article is None:
             return FileReport(path, (), None, complete=False), Provenance(digest)
-        valid = self.validator.is_valid(loaded.article.data)
-        record = ArticleRecord.from_article(loaded.article, valid=valid)
+        article = self.options.site.apply_defaults(loaded.article)
+        valid = self.validator.is_valid(article.data)
+        record = ArticleRecord.from_article(article, valid=valid)
         return FileReport(path, (), record, complete=False), Provenance(digest)
 
     def run(self, job: tuple[str, bool]) -> Checked:
         path, full = job
         return self.check(path) if full else self.index(path)
+
+    def _validator(self, schema: str) -> ArticleValidator:
+        validator = self.validators.get(schema)
+        if validator is None:
+            validator = self.validators[schema] = ArticleValidator(
+                self.options.site.schemas[schema]
+            )
+        return validator
+
+
+def _document_report(
+    path: str, article: Article, diagnostics: list[Diagnostic], digest: str | None, site: Site
+) -> Checked:
+    """The report of a document that is not an article: no index record."""
+    diagnostics = site.relocate_defaults(article, diagnostics)
+    suppressions = article.suppressions
+    kept = tuple(d for d in diagnostics if suppressions is None or not suppressions.suppresses(d))
+    return FileReport(path, kept, None, suppressions or None), Provenance(
+        digest, site.take_asset_reads()
+    )
 
 
 def _guarded(rule: Rule, check: Callable[[], Iterator[Finding]]) -> list[Finding]:
@@ -167,17 +196,11 @@ def _load(path: str) -> tuple[LoadResult, str | None]:
     Anything but a readable regular file of a sane size is left to :func:`load_file`,
     which says what is wrong with it.
     """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:  # checked before opening: a device or a FIFO is never opened
+        raw = read_regular_file(path)
     except OSError:
         return load_file(path), None
-    with open(descriptor, "rb") as handle:
-        try:
-            regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
-            raw = handle.read(MAX_FILE_BYTES + 1) if regular else b""
-        except OSError:
-            regular = False
-    if not regular or len(raw) > MAX_FILE_BYTES:
+    if len(raw) > MAX_FILE_BYTES:
         return load_file(path), None
     return load_text(path, raw), digest_bytes(raw)
 
@@ -287,16 +310,11 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str],
     start = paths[0] if paths else Path.cwd()
     root = settings.root or (find_site_root(start) if start.exists() else None)
     site = load_site(root, settings)
-    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root)
+    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root, site.is_checked)
     if settings.include:
-        import fnmatch
-
         base = None if root is None else str(root.resolve())
-        files = [
-            f
-            for f in files
-            if any(fnmatch.fnmatch(relative_to_root(f, base), p) for p in settings.include)
-        ]
+        included = Globs(settings.include)
+        files = [f for f in files if included.matches(relative_to_root(f, base))]
     return site, files, missing
 
 
@@ -390,7 +408,7 @@ def run_checks(
         exclude = (*settings.exclude, *site.exclude)
         index_only = [
             path
-            for path in iter_article_files(site.root, exclude, site.root)
+            for path in iter_article_files(site.root, exclude, site.root, site.is_article)
             if os.path.abspath(path) not in wanted
         ]
 
@@ -429,7 +447,7 @@ def run_checks(
         ]
         if todo and not cached:
             # A schema with cached results was checked by the run that stored them
-            # (the cache is keyed by the schema): only a first run pays jsonschema's import.
+            # (the cache is keyed by the schema): only a first run pays for the check.
             check_schema(schema)
         stage.check(todo)
 
@@ -466,15 +484,13 @@ def run_checks(
 def _contains(path: Path, root: Path) -> bool:
     try:
         resolved = path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return False
     return resolved.is_dir() and (resolved == root or resolved in root.parents)
 
 
 def _clock_ns(settings: Settings) -> int:
-    if settings.now is not None:
-        return int(settings.now.timestamp() * 1_000_000_000)
-    return time.time_ns()
+    return int(settings.clock().timestamp() * 1_000_000_000)
 
 
 class _Stage:
@@ -558,9 +574,9 @@ class _Stage:
 
 def _shape(reported: Sequence[str]) -> str:
     """Which run this is: the files reported, as typed, and from where."""
-    digest = hashlib.blake2b(os.getcwd().encode(), digest_size=16)
+    digest = hashlib.blake2b(os.fsencode(os.getcwd()), digest_size=16)
     for path in reported:
-        digest.update(f"\0{path}".encode())
+        digest.update(f"\0{path}".encode(errors="surrogateescape"))
     return digest.hexdigest()
 
 

@@ -37,7 +37,12 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
 
 from curate.corpus import parse_timestamp
+from curate.errors import UsageError
 from curate.model import Diagnostic, Severity
+
+# The parsers of durations and moments live in curate.timeparse; kept importable here.
+from curate.timeparse import parse_duration as parse_duration
+from curate.timeparse import parse_moment as parse_moment
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, Topic
@@ -59,41 +64,10 @@ DEFAULT_HALF_LIFE = timedelta(hours=48)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _HOUR = timedelta(hours=1)
-_UNITS = {"m": timedelta(minutes=1), "h": _HOUR, "d": timedelta(days=1), "w": timedelta(weeks=1)}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _SEPARATORS = re.compile(r"[\s_-]+")
 
 
 # --- parsing the values editors type ----------------------------------------------------
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``12h``, ``7d`` or ``2w`` as a positive timedelta."""
-    found = _DURATION.match(text)
-    if not found or float(found[1]) <= 0:
-        raise ValueError(f"{text!r} is not a duration such as 30m, 12h, 7d or 2w")
-    return float(found[1]) * _UNITS[found[2].lower()]
-
-
-def parse_moment(text: str, now: datetime, *, end_of_day: bool = False) -> datetime:
-    """An ISO 8601 date or date-time, or an age before ``now`` such as ``7d``.
-
-    A bare date means the start of that day (UTC), or its very end with ``end_of_day``,
-    so ``--until 2024-02-29`` includes the 29th.
-    """
-    if _DURATION.match(text):
-        return now - parse_duration(text)
-    if _DATE_ONLY.match(text):
-        day = datetime.fromisoformat(text.strip()).replace(tzinfo=timezone.utc)
-        return day + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else day
-    moment = parse_timestamp(text)
-    if moment is None:
-        raise ValueError(
-            f"{text!r} is neither an ISO 8601 date (2024-02-01, 2024-02-01T12:00:00Z) "
-            "nor an age (30m, 12h, 7d, 2w)"
-        )
-    return moment
 
 
 @dataclass(frozen=True)
@@ -116,18 +90,21 @@ class Weights:
 
 
 def parse_weights(text: str) -> Weights:
-    """``quality=0.7,heat=0.3``; a weight left out is 0."""
+    """``quality=0.7,heat=0.3``; a weight left out is 0. Else a UsageError."""
     values = {"quality": 0.0, "heat": 0.0}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, equals, number = item.partition("=")
         key = name.strip().lower()
         if not equals or key not in values:
-            raise ValueError(f"{item!r}: weights are written quality=0.7,heat=0.3")
+            raise UsageError(f"{item!r}: weights are written quality=0.7,heat=0.3")
         try:
             values[key] = float(number)
         except ValueError:
-            raise ValueError(f"{item!r}: {number.strip()!r} is not a number") from None
-    return Weights(**values)
+            raise UsageError(f"{item!r}: {number.strip()!r} is not a number") from None
+    try:
+        return Weights(**values)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 # --- topics -------------------------------------------------------------------------------
@@ -147,7 +124,7 @@ class TopicQuery:
     keys: frozenset[str]
 
 
-class UnknownTopicError(ValueError):
+class UnknownTopicError(UsageError):
     """A ``--topic`` names no topic of the taxonomy nor of any article."""
 
     def __init__(self, query: str, suggestions: Sequence[str], known: Sequence[str]) -> None:
@@ -159,9 +136,9 @@ class UnknownTopicError(ValueError):
             if self.suggestions
             else ""
         )
-        super().__init__(
-            f"unknown topic {query!r}{hint}\nknown topics: {', '.join(self.known) or '(none)'}"
-        )
+        # Topic names come from articles: a newline in one must not start a line.
+        known = ", ".join(name if name.isprintable() else repr(name) for name in self.known)
+        super().__init__(f"unknown topic {query!r}{hint}\nknown topics: {known or '(none)'}")
 
 
 def resolve_topics(
@@ -488,6 +465,8 @@ def rank(records: Iterable[ArticleRecord], options: RankOptions) -> list[RankedA
 
 #: The width of the quality and heat buckets of ``curate stats``.
 BUCKET_WIDTH = 20
+#: The most buckets of one distribution: wider buckets past it, whatever the data.
+MAX_BUCKETS = 25
 
 
 @dataclass(frozen=True)
@@ -530,23 +509,51 @@ def _most_common(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0].casefold())))
 
 
-def histogram(values: Iterable[int], width: int = BUCKET_WIDTH) -> tuple[Bucket, ...]:
-    """Buckets of ``width`` from 0 up to the largest value; empty ones kept so shape shows."""
-    counts = Counter(max(value, 0) // width for value in values)
-    if not counts:
+def histogram(
+    values: Iterable[int], width: int = BUCKET_WIDTH, *, max_buckets: int = MAX_BUCKETS
+) -> tuple[Bucket, ...]:
+    """Buckets from 0 up to the largest value; empty ones kept so the shape shows.
+
+    Buckets are ``width`` wide, or wider (a round 1, 2 or 5 times a power of ten) when
+    that would make more than ``max_buckets``: one article with heat 200000000 gives
+    20 buckets of 10000000, not ten million buckets.
+    """
+    known = [max(value, 0) for value in values]
+    if not known:
         return ()
+    width = _bucket_width(max(known), width, max_buckets)
+    counts = Counter(value // width for value in known)
     return tuple(
         Bucket(index * width, index * width + width - 1, counts[index])
         for index in range(max(counts) + 1)
     )
 
 
+def _bucket_width(largest: int, width: int, max_buckets: int) -> int:
+    """The narrowest width from ``width`` up (then 1, 2, 5 x 10^k) that needs few buckets."""
+    if largest // width < max_buckets:
+        return width
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            candidate = step * magnitude
+            if candidate >= width and largest // candidate < max_buckets:
+                return candidate
+        magnitude *= 10
+
+
 def _per_year(dates: Sequence[datetime]) -> tuple[tuple[int, int], ...]:
-    """Articles per year, years without any included so that gaps show."""
+    """Articles per year; years without any included so that gaps show, unless too many.
+
+    One article dated 9999 beside a site of 2021 would otherwise add 7,978 empty rows.
+    """
     counts = Counter(when.year for when in dates)
     if not counts:
         return ()
-    return tuple((year, counts[year]) for year in range(min(counts), max(counts) + 1))
+    first, last = min(counts), max(counts)
+    if last - first >= MAX_BUCKETS:
+        return tuple(sorted(counts.items()))
+    return tuple((year, counts[year]) for year in range(first, last + 1))
 
 
 def articles_with_findings(

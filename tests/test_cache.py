@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +16,12 @@ from curate.cache import DB_NAME, Store, cache_factory
 from curate.cli import main
 from curate.config import Settings
 from curate.engine import run_checks
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_tracked
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    target = tmp_path / "site"
-    shutil.copytree(ROOT / "examples", target)
-    return target
+    return copy_tracked(ROOT / "examples", tmp_path / "site")
 
 
 def run(site: Path, **settings: object) -> tuple[list[tuple[str, int, str]], int]:
@@ -193,7 +191,7 @@ def test_clock_rules_run_again_on_remembered_findings(site: Path) -> None:
 
 def test_a_changed_file_is_not_served_remembered_findings(site: Path) -> None:
     before, _ = lint_run(site)
-    assert not any(code == "RL001" for name, _, code, _ in before if "ibm" in name)
+    assert not any(code == "RL007" for name, _, code, _ in before if "ibm" in name)
     path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
     text = path.read_text()
     linked = text.replace(
@@ -205,7 +203,7 @@ def test_a_changed_file_is_not_served_remembered_findings(site: Path) -> None:
     path.write_text(linked)
     after, rebuilt = lint_run(site)
     assert rebuilt
-    assert any(code == "RL001" for name, _, code, _ in after if "ibm" in name)
+    assert any(code == "RL007" for name, _, code, _ in after if "ibm" in name)
     assert after == uncached(site)
 
 
@@ -373,3 +371,37 @@ def test_the_process_pool_gives_what_one_process_gives(site: Path) -> None:
         return tuple(result.diagnostics), tuple(result.reports)
 
     assert reports(2) == reports(1)
+
+
+def test_a_pre_commit_run_keeps_the_whole_site_memo(site: Path) -> None:
+    first, rebuilt = lint_run(site)
+    assert rebuilt
+    config = Settings()
+    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    run_checks([path], config, lint=True, cache_factory=cache_factory(config), need_records=False)
+    again, rebuilt = lint_run(site)
+    assert not rebuilt, "the pre-commit run evicted the whole-site memo"
+    assert again == first
+
+
+def test_a_crashing_corpus_rule_is_a_finding_and_loses_nothing(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curate import rules
+    from curate.model import Severity
+
+    expected = uncached(site)
+
+    def crash(record: object, index: object, site: object) -> Iterator[rules.Finding]:
+        raise RuntimeError("boom")
+        yield
+
+    rules.all_rules()
+    broken = rules.Rule(
+        "ZZ904", "crashing-probe", Severity.ERROR, "", "", "", "", "", check_corpus=crash
+    )
+    monkeypatch.setitem(rules._REGISTRY, broken.code, broken)
+    found = uncached(site)
+    crashes = [f for f in found if f[2] == "ZZ904"]
+    assert crashes and all("internal error in rule ZZ904" in f[3] for f in crashes)
+    assert [f for f in found if f[2] != "ZZ904"] == expected

@@ -2,86 +2,58 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from curate.cli import options
-from curate.cli.errors import handle_errors
-
-Codes = Annotated[
-    list[str] | None,
-    typer.Option(
-        help="Rule codes or prefixes, comma-separated or repeated (e.g. RL,IM002).",
-        show_default=False,
-    ),
-]
-
-
-def split_codes(values: list[str] | None) -> tuple[str, ...] | None:
-    if values is None:
-        return None
-    return tuple(
-        code.strip().upper() for value in values for code in value.split(",") if code.strip()
-    )
+from curate.cli.check import CodeOptions, OnlineOptions
+from curate.cli.common import (
+    FindingFormat,
+    Now,
+    Paths,
+    Schema,
+    SiteOptions,
+    Statistics,
+    command,
+    parse_now,
+)
 
 
-def parse_now(value: str | None) -> datetime | None:
-    """An ISO 8601 date or date-time; naive values are taken as UTC."""
-    from curate.corpus import parse_timestamp
-
-    if value is None:
-        return None
-    moment = parse_timestamp(value)
-    if moment is None:
-        raise typer.BadParameter(
-            f"{value!r} is not an ISO 8601 date or date-time (e.g. 2024-03-01T12:00:00Z)"
-        )
-    return moment
-
-
+@command
 def lint(
-    paths: options.Paths = None,
-    output: options.Format = options.OutputFormat.table,
-    select: Codes = None,
-    ignore: Codes = None,
-    extend_select: Codes = None,
+    paths: Paths = None,
+    output: FindingFormat = "table",
     strict: Annotated[
         bool | None,
         typer.Option(
             "--strict/--no-strict", help="Fail (exit 1) on warnings too.", show_default=False
         ),
     ] = None,
-    statistics: options.Statistics = False,
-    now: Annotated[
-        str | None,
-        typer.Option(help="Pin the clock for date rules (ISO 8601).", show_default=False),
-    ] = None,
+    statistics: Statistics = False,
+    now: Now = None,
     quality_threshold: Annotated[
         int | None,
         typer.Option(
             "--quality-threshold",
+            metavar="N",
             help="Published articles need at least this quality (default 70).",
             show_default=False,
         ),
     ] = None,
-    schema: options.Schema = None,
-    root: options.Root = None,
-    config: options.Config = None,
-    no_cache: options.NoCache = False,
-    cache_dir: options.CacheDir = None,
-    jobs: options.Jobs = None,
-    online: options.Online = False,
-    exclude_url: options.ExcludeUrl = None,
-    accept: options.Accept = None,
-    max_cache_age: options.MaxCacheAge = None,
-    concurrency: options.Concurrency = None,
-    per_host: options.PerHost = None,
-    timeout: options.Timeout = None,
-    user_agent: options.UserAgent = None,
-    allow_private: options.AllowPrivate = False,
-) -> None:
+    schema: Schema = None,
+    *,
+    codes: CodeOptions,
+    site: SiteOptions,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Also check over HTTP that related links, images and logos still answer "
+            "(the WB codes; 'curate links' runs only these).",
+        ),
+    ] = False,
+    web: OnlineOptions,
+) -> int:
     """Lint articles: the schema plus editorial rules (related links, images, URLs, dates...).
 
     Given a few files (as pre-commit does), the whole site around them is indexed
@@ -91,42 +63,21 @@ def lint(
     With --online, the related links, images and logos of the reported files are also
     checked over HTTP (as 'curate links' does).
     """
-    from curate.cli.check import OnlineArgs, resolve, run_and_report
-    from curate.rules import check_codes
+    from curate.cli.check import check_codes, run_and_report
 
-    with handle_errors():
-        online_args = OnlineArgs(
-            exclude_url=exclude_url,
-            accept=accept,
-            max_cache_age=max_cache_age,
-            concurrency=concurrency,
-            per_host=per_host,
-            timeout=timeout,
-            user_agent=user_agent,
-            allow_private=allow_private,
-        )
-        overrides = {
-            "select": split_codes(select),
-            "ignore": split_codes(ignore),
-            "extend_select": split_codes(extend_select),
-            "strict": strict,
-            "now": parse_now(now),
-            "published_quality_threshold": quality_threshold,
-            "schema": schema,
-            "root": root,
-            "cache": False if no_cache else None,
-            "cache_dir": cache_dir,
-            "jobs": jobs,
-            "online": True if online else None,
-            **online_args.overrides(),
-        }
-        settings = online_args.extend(resolve(overrides, config))
-        check_codes((*settings.select, *settings.ignore, *settings.extend_select))
-        for _, codes in settings.per_file_ignores:
-            check_codes(codes)
-        code = run_and_report("lint", paths, settings, output, lint=True, statistics=statistics)
-    raise typer.Exit(code)
+    settings = site.settings(
+        **codes.overrides(),
+        **web.overrides(),
+        strict=strict,
+        now=parse_now(now),
+        published_quality_threshold=quality_threshold,
+        schema=schema,
+        online=True if online else None,
+    )
+    settings = web.extend(settings)
+    check_codes(settings)
+    return run_and_report("lint", paths, settings, output, lint=True, statistics=statistics)
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(lint)
+    app.command(short_help="The schema plus the editorial rules.")(lint)

@@ -154,3 +154,41 @@ def url_whitespace(article: Article, site: Site) -> Iterator[Finding]:
                     value=describe(value),
                 ),
             )
+
+
+def encoded_url(value: str) -> str:
+    """An IRI with its non-ASCII characters percent-encoded (UTF-8), as browsers send it."""
+    return "".join(
+        char if ord(char) < 128 else "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+        for char in value
+    )
+
+
+@rule(
+    "UR004",
+    "url-not-ascii",
+    Severity.WARNING,
+    message="{where} holds characters that URLs must encode ({chars}): write {encoded}",
+    summary="A URL holds unencoded non-ASCII characters (an IRI), such as curly quotes.",
+    why="Browsers open such a link by encoding it, but feeds, validators and other tools may "
+    "reject it or encode it differently, so the same page gets two URLs and duplicates or "
+    "related links no longer match.",
+    example='webUrl: "https://example.com/Winners-of-“Machine-Learning-for-Good”-Hackathon"',
+    fix="Write the URL percent-encoded; the message gives it.",
+)
+def url_not_ascii(article: Article, site: Site) -> Iterator[Finding]:
+    for pointer, value in url_values(article.data):
+        if value.isascii():
+            continue
+        chars = "".join(dict.fromkeys(char for char in value.strip() if ord(char) >= 128))
+        if not chars:
+            continue
+        yield Finding(
+            pointer,
+            message(
+                "UR004",
+                where=where(pointer),
+                chars=" ".join(chars[:5]),
+                encoded=encoded_url(value.strip()),
+            ),
+        )
