@@ -276,7 +276,11 @@ def _diagnostic(occurrence: LinkOccurrence, result: LinkResult) -> Diagnostic | 
 
 
 def online_options(settings: Settings) -> OnlineOptions:
-    """The engine's options from the run's settings; OnlineOptionsError names a bad setting."""
+    """The engine's options from the run's settings.
+
+    Raises :class:`~curate.online.OnlineOptionsError` (a :class:`~curate.errors.UsageError`)
+    naming a setting that cannot be used.
+    """
     for pattern in settings.online_exclude:
         try:
             re.compile(pattern)

@@ -93,6 +93,7 @@ import httpcore
 import httpx
 
 from curate.__about__ import __version__
+from curate.errors import UsageError
 
 __all__ = [
     "IMAGE",
@@ -160,7 +161,7 @@ def system_resolve(host: str) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-class OnlineOptionsError(ValueError):
+class OnlineOptionsError(UsageError):
     """An online option that cannot work, e.g. ``timeout=nan``; the message names it."""
 
 
