@@ -159,13 +159,14 @@ register(
         "TX003",
         "taxonomy-file-malformed",
         Severity.WARNING,
-        message="taxonomy file {problem}",
+        message="{file} {problem}",
         summary="A file of _data/topics or _data/organizations (or _config.yml) is malformed: "
         "not valid YAML, several YAML documents, a stray '---', or a topic with no name.",
         why="Jekyll may refuse or misread the file, and curate reads what it can of it: the "
         "topic may be missing from the taxonomy that topic-unknown checks against.",
         example="# _data/topics/08-ai-in-finance.yaml\nname: AI in Finance\n---",
         fix="Delete the stray '---' (or fix the YAML at the line shown).",
+        scope="site",
     )
 )
 
@@ -183,6 +184,7 @@ register(
         "  - url: /assets/images/organizations/google.com-50x50.jpg\n"
         "# ...and assets/images/organizations/google.com-50x50.jpg does not exist",
         fix="Add the image file, or correct or remove the reference.",
+        scope="site",
     )
 )
 
@@ -200,5 +202,6 @@ register(
         "is silent because the entry seems to exist.",
         example="_data/organizations/theguardian.com",
         fix="Rename the file with its extension (git mv theguardian.com theguardian.com.md).",
+        scope="site",
     )
 )
