@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from curate.model import Severity
 from curate.rules import Finding, Rule, register, rule
-from curate.rules._common import entries, message
+from curate.rules._common import entries
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, CorpusIndex, Site
@@ -55,13 +55,10 @@ def topic_unknown(article: Article, site: Site) -> Iterator[Finding]:
         if not isinstance(topic, str) or not topic.strip() or topic in names:
             continue
         close = suggest_topic(topic, site)
-        yield Finding(
+        yield Finding.of(
             ("topics", index),
-            message(
-                "TX001",
-                topic=f'"{topic}"',
-                suggestion=f'; did you mean "{close}"?' if close else "",
-            ),
+            topic=f'"{topic}"',
+            suggestion=f'; did you mean "{close}"?' if close else "",
         )
 
 
@@ -132,7 +129,7 @@ def organization_missing(
     count = first_of_provider(record, index, _lacks_organization(site.organizations))
     if count:
         domain = organization_key(record.provider_domain)
-        yield Finding(("provider", "domain"), message("TX002", domain=domain, count=count))
+        yield Finding.of(("provider", "domain"), domain=domain, count=count)
 
 
 _LACKS: dict[frozenset[str], Callable[[ArticleRecord], bool]] = {}
