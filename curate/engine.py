@@ -43,7 +43,7 @@ from curate.loading import (
 )
 from curate.model import Article, Diagnostic, FileReport, Severity
 from curate.policy import Policy, relative_to_root
-from curate.rules import POST_NAME, RELATED_TARGET, URL, Finding, Rule
+from curate.rules import POST_NAME, RELATED_TARGET, URL, Finding, Rule, site_diagnostic
 from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
         location.column,
         rule.code,
         rule.severity,
-        finding.message,
+        rule.message_for(finding),
         rule.name,
         finding.pointer,
     )
@@ -471,7 +471,7 @@ def run_checks(
             diagnostics.extend(report.diagnostics)
         diagnostics.extend(corpus_found)
         if lint and covers_site:
-            diagnostics.extend(site.problems)
+            diagnostics.extend(map(site_diagnostic, site.problems))
     finally:
         if cache is not None:
             warnings.extend(cache.warnings)
@@ -689,7 +689,7 @@ def _corpus_diagnostics(
                         position[1],
                         rule.code,
                         rule.severity,
-                        finding.message,
+                        rule.message_for(finding),
                         rule.name,
                         finding.pointer,
                     )
