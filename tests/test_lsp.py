@@ -310,6 +310,40 @@ async def test_definition_of_a_topic_is_its_data_file(client: LanguageClient, si
 
 
 @shared_server
+async def test_a_new_topic_file_is_picked_up(client: LanguageClient, site: Path) -> None:
+    registered = client.registered  # type: ignore[attr-defined]
+
+    async def watching() -> None:
+        while not any(r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in registered):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(watching(), 60)  # asked for right after `initialized`
+    topic = site / "_data" / "topics" / "05-robotics.yaml"
+    topic.write_text("taxonomy: topic\n_id: robotics\nname: Robotics\n", encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams(
+            changes=[lsp.FileEvent(uri=topic.as_uri(), type=lsp.FileChangeType.Created)]
+        )
+    )
+    # Every text this file is ever checked with names the new topic: its TX001 goes
+    # away once the site is indexed again.
+    path = post(site, "2021-07-08-a-date-editors-wrote-by-hand.md")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    row = lines.index("  - AI")
+    lines[row] = "  - Robotics"
+    uri = await open_document(client, path, "\n".join(lines))
+    await diagnostics_until(client, uri, lambda found: "TX001" not in codes(found))
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            position=lsp.Position(line=row, character=6),
+        )
+    )
+    assert isinstance(result, lsp.CompletionList)
+    assert "Robotics" in {item.label for item in result.items}
+
+
+@shared_server
 async def test_half_typed_yaml_is_a_finding_and_the_server_stays_up(
     client: LanguageClient, site: Path
 ) -> None:

@@ -36,7 +36,6 @@ from curate.session import Session
 DOCS_URL = "https://github.com/OWNER/curate/blob/main/README.md#{anchor}"
 #: The default pause after a keystroke before a burst of edits is checked again.
 DEBOUNCE_SECONDS = 0.2
-FIX_ALL_KIND = "source.fixAll.curate"
 
 _SEVERITY = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
@@ -436,7 +435,7 @@ def create_server() -> CurateServer:
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND]),
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]),
     )
     def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         return server.guard("codeAction", [], lambda: _code_actions(server, params))
