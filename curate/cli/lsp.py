@@ -6,10 +6,11 @@ import typer
 
 
 def lsp() -> None:
-    """Run the language server on stdin/stdout: diagnostics as you type, fixes, completion.
+    """Run the language server for editors (stdio).
 
-    Editors start it themselves; the README shows the configuration for Neovim,
-    Helix, Zed, Emacs and VS Code.
+    Diagnostics as you type, quick fixes, completion, hover and go-to-definition
+    for the site's articles. Editors start it themselves; the README shows the
+    configuration for Neovim, Helix, Zed, Emacs and VS Code.
     """
     from curate.lsp import serve
 
