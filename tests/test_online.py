@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email.utils
 import gzip
@@ -398,6 +399,24 @@ def test_connections_are_kept_and_reused(server: Web) -> None:
     check_links([(server.url(f"/busy?{i}"), PAGE) for i in range(8)], options)
 
     assert len(server.client_ports) == 2
+
+
+def test_idle_connections_stay_bounded_over_many_hosts(start_server: Callable[..., Web]) -> None:
+    servers = [start_server(f"127.0.0.{n}") for n in range(1, 7)]
+
+    async def visit_each_host() -> int:
+        resolver = online._Resolver(FakeDNS(), allow_private=True, timeout=1.0)
+        transport = online._PinnedTransport(resolver, per_host=2, idle_origins=2)
+        async with transport:
+            for server in servers:
+                response = await transport.handle_async_request(
+                    httpx.Request("HEAD", server.url("/ok"))
+                )
+                await response.aread()
+                await response.aclose()
+            return len(transport._pools)
+
+    assert asyncio.run(visit_each_host()) == 2, "the two most recent origins kept, no more"
 
 
 def test_global_limit_holds_across_hosts(start_server: Callable[..., Web]) -> None:
