@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from curate.model import Pointer, Severity
 from curate.rules import Finding, rule
-from curate.rules._common import describe, message, related_entries, where
+from curate.rules._common import describe, related_entries
 
 if TYPE_CHECKING:
     from curate.corpus import Site
@@ -98,12 +98,7 @@ def title_mojibake(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, title in _titles(article.data):
         fixed = repair_mojibake(title)
         if fixed is not None:
-            yield Finding(
-                pointer,
-                message(
-                    "TI001", where=where(pointer), value=describe(title), fixed=describe(fixed)
-                ),
-            )
+            yield Finding.of(pointer, value=describe(title), fixed=describe(fixed))
 
 
 def _space_problems(title: str) -> list[str]:
@@ -141,14 +136,8 @@ def title_whitespace(article: Article, site: Site) -> Iterator[Finding]:
             continue  # an empty title is the schema's to report
         problems = _space_problems(title)
         if problems:
-            yield Finding(
-                pointer,
-                message(
-                    "TI002",
-                    where=where(pointer),
-                    problems=" and ".join(problems),
-                    fixed=describe(clean_title(title)),
-                ),
+            yield Finding.of(
+                pointer, problems=" and ".join(problems), fixed=describe(clean_title(title))
             )
 
 
@@ -179,6 +168,4 @@ def title_placeholder(article: Article, site: Site) -> Iterator[Finding]:
             kind = "a paywall's text"
         else:
             kind = "a placeholder or an error page's text"
-        yield Finding(
-            pointer, message("TI003", where=where(pointer), value=describe(title), kind=kind)
-        )
+        yield Finding.of(pointer, value=describe(title), kind=kind)

@@ -11,11 +11,9 @@ from curate.rules import Finding, rule
 from curate.rules._common import (
     LINK_KEYS,
     describe,
-    message,
     related_entries,
     text,
     url_values,
-    where,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +35,7 @@ if TYPE_CHECKING:
 )
 def url_missing(article: Article, site: Site) -> Iterator[Finding]:
     if not any(text(article.data.get(key)) for key in LINK_KEYS):
-        yield Finding((), message("UR001"))
+        yield Finding.of(())
 
 
 def amp_cache_url(amp_url: str) -> str | None:
@@ -102,21 +100,13 @@ def amp_cache_url_mismatch(article: Article, site: Site) -> Iterator[Finding]:
         pointer = (*base, "cdnAmpWebUrl")
         amp = text(entry.get("ampWebUrl"))
         if amp is None:
-            yield Finding(
-                pointer,
-                message("UR002", where=where(pointer), problem="is set but ampWebUrl is not"),
-            )
+            yield Finding.of(pointer, problem="is set but ampWebUrl is not")
             continue
         expected = amp_cache_url(amp)
         if expected is not None and cdn != expected and not _same_url(cdn, expected):
-            yield Finding(
+            yield Finding.of(
                 pointer,
-                message(
-                    "UR002",
-                    where=where(pointer),
-                    problem=f"is not the AMP cache form of ampWebUrl: expected {expected}, "
-                    f"got {cdn}",
-                ),
+                problem=f"is not the AMP cache form of ampWebUrl: expected {expected}, got {cdn}",
             )
 
 
@@ -145,15 +135,7 @@ def _whitespace(value: str) -> str:
 def url_whitespace(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, value in url_values(article.data):
         if value.strip() and value != value.strip():
-            yield Finding(
-                pointer,
-                message(
-                    "UR003",
-                    where=where(pointer),
-                    whitespace=_whitespace(value),
-                    value=describe(value),
-                ),
-            )
+            yield Finding.of(pointer, whitespace=_whitespace(value), value=describe(value))
 
 
 def encoded_url(value: str) -> str:
@@ -183,12 +165,4 @@ def url_not_ascii(article: Article, site: Site) -> Iterator[Finding]:
         chars = "".join(dict.fromkeys(char for char in value.strip() if ord(char) >= 128))
         if not chars:
             continue
-        yield Finding(
-            pointer,
-            message(
-                "UR004",
-                where=where(pointer),
-                chars=" ".join(chars[:5]),
-                encoded=encoded_url(value.strip()),
-            ),
-        )
+        yield Finding.of(pointer, chars=" ".join(chars[:5]), encoded=encoded_url(value.strip()))
