@@ -522,27 +522,6 @@ def test_excluded_urls_are_skipped_without_a_request(server: Web) -> None:
     assert server.requests() == []
 
 
-@pytest.mark.parametrize(
-    ("host", "reason"),
-    [
-        ("127.0.0.1", "refused: loopback address 127.0.0.1"),
-        ("[::1]", "refused: loopback address ::1"),
-        ("[::ffff:10.0.0.1]", "refused: private address ::ffff:a00:1"),
-        ("localhost", "refused: localhost resolves to loopback address 127.0.0.1"),
-    ],
-)
-def test_private_addresses_are_refused_without_a_request(
-    server: Web, host: str, reason: str
-) -> None:
-    options = dataclasses.replace(FAST, allow_private=False)
-    url = server.url("/ok").replace("127.0.0.1", host)
-
-    result = check_one(url, options)
-
-    assert (result.outcome, result.reason) == (Outcome.SKIPPED, reason)
-    assert server.requests() == []
-
-
 def test_each_redirect_hop_is_checked() -> None:
     dns = FakeDNS({"public.test": ["93.184.215.14"]})
     requested: list[str] = []
