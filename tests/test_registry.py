@@ -18,7 +18,7 @@ from curate.codes import BUILTIN_CODES
 from curate.corpus import load_site
 from curate.engine import to_diagnostic
 from curate.model import Article, Severity
-from curate.rules import Finding, Rule, SiteFinding, all_codes, all_rules, site_diagnostic
+from curate.rules import Finding, PlacedFinding, Rule, all_codes, all_rules, placed_diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -126,8 +126,8 @@ def test_site_findings_are_worded_through_the_registry(tmp_path: Path) -> None:
     (tmp_path / "_data" / "organizations").mkdir(parents=True)
     (tmp_path / "_data" / "organizations" / "example.com").write_text("name: Example\n")
     site = load_site(tmp_path)
-    assert all(isinstance(problem, SiteFinding) for problem in site.problems)
-    by_code = {d.code: d for d in map(site_diagnostic, site.problems)}
+    assert all(isinstance(problem, PlacedFinding) for problem in site.problems)
+    by_code = {d.code: d for d in map(placed_diagnostic, site.problems)}
     config = by_code["TX003"]
     assert config.path.endswith("_config.yml") and config.line == 1
     assert (config.severity, config.name) == (Severity.WARNING, "taxonomy-file-malformed")
@@ -144,7 +144,7 @@ def test_taxonomy_problems_keep_their_words(tmp_path: Path) -> None:
     (topics / "01-a.yaml").write_text("name: A\nimages:\n  - /assets/a.jpg\n---\n")
     (topics / "02-b.yaml").write_text("shortname: b\n")
     site = load_site(tmp_path)
-    messages = sorted(site_diagnostic(problem).message for problem in site.problems)
+    messages = sorted(placed_diagnostic(problem).message for problem in site.problems)
     assert messages == [
         "image /assets/a.jpg is missing: the site has no file assets/a.jpg",
         "taxonomy file has a stray '---' document separator; Jekyll may refuse the file",
