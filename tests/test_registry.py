@@ -59,6 +59,17 @@ def test_readme_tables_list_every_code_with_its_name_and_severity() -> None:
         assert (severity or Severity.ERROR.value) == doc.severity.value, code
 
 
+def test_readme_marks_the_rules_that_read_the_whole_index() -> None:
+    """The rules marked *site* in the README (they read the whole index) are the corpus rules."""
+    rules = all_rules()
+    marked = {
+        match.group(1)
+        for match in _ROW.finditer(README)
+        if match.group(1) in rules and "(*site*)" in match.group(2)
+    }
+    assert marked == {code for code, rule in rules.items() if rule.scope == "corpus"}
+
+
 def test_file_and_schema_codes_are_errors_as_the_readme_says() -> None:
     assert {doc.severity for doc in BUILTIN_CODES} == {Severity.ERROR}
     assert "file and schema codes are errors" in README
