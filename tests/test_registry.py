@@ -83,6 +83,13 @@ def test_every_rule_states_its_scope() -> None:
     assert set(scopes.values()) == {"article", "corpus", "site", "online"}
 
 
+def test_every_family_of_codes_is_described() -> None:
+    """``curate rules CODE`` names the family of a code: a new prefix needs its words."""
+    from curate.reporting.rules import FAMILIES
+
+    assert {code[:2] for code in all_codes()} == set(FAMILIES)
+
+
 def test_a_rule_without_a_check_must_say_its_scope() -> None:
     words = ("name", Severity.INFO, "m", "s", "w", "e", "f")
     with pytest.raises(ValueError, match="its scope is 'site' or 'online'"):

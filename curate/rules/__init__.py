@@ -12,8 +12,9 @@ Problems of the site's own files (taxonomy, ``_config.yml``) and the answers of 
 online checks are ``PlacedFinding``s, already positioned in their file, worded the
 same way (``placed_diagnostic``).
 
-Adding a rule touches one module of this package and its fixtures under
-``tests/fixtures/rules/``.
+Adding a rule touches one module of this package, its fixtures under
+``tests/fixtures/rules/`` and its row in the README's rules table (which
+``tests/test_registry.py`` checks against this registry).
 """
 
 from __future__ import annotations
