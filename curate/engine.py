@@ -43,7 +43,7 @@ from curate.loading import (
 )
 from curate.model import Article, Diagnostic, FileReport, Severity
 from curate.policy import Policy, relative_to_root
-from curate.rules import POST_NAME, RELATED_TARGET, URL, Finding, Rule, site_diagnostic
+from curate.rules import POST_NAME, RELATED_TARGET, URL, Finding, Rule, placed_diagnostic
 from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
 if TYPE_CHECKING:
@@ -475,7 +475,7 @@ def run_checks(
             diagnostics.extend(report.diagnostics)
         diagnostics.extend(corpus_found)
         if lint and covers_site:
-            diagnostics.extend(map(site_diagnostic, site.problems))
+            diagnostics.extend(map(placed_diagnostic, site.problems))
     finally:
         if cache is not None:
             warnings.extend(cache.warnings)
