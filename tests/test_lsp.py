@@ -410,3 +410,62 @@ def test_bad_configuration_is_a_message_and_shutdown_is_clean(site: Path, tmp_pa
         finally:
             if server.poll() is None:
                 server.kill()
+
+
+HALF_TYPED = """---
+title: "A story"
+provider:
+  na
+topics:
+  - AI
+  - Mach
+related:
+  - title: Other
+    webUrl: "https://example.com/a"
+  -
+---
+"""
+
+
+@pytest.mark.parametrize(
+    ("row", "character", "pointer", "in_value", "text"),
+    [
+        (1, 2, ("title",), False, "title"),
+        (1, 10, ("title",), True, '"A story"'),
+        (3, 4, ("provider",), False, "na"),  # a key being typed into provider
+        (6, 8, ("topics", 1), True, "Mach"),
+        (9, 12, ("related", 0, "webUrl"), True, '"https://example.com/a"'),
+        (10, 4, ("related", 1), False, ""),  # a new related entry
+    ],
+)
+def test_the_cursor_is_found_in_half_typed_yaml(
+    row: int, character: int, pointer: tuple[str | int, ...], in_value: bool, text: str
+) -> None:
+    from curate.lsp.cursor import cursor_at
+
+    cursor = cursor_at(HALF_TYPED.split("\n"), row, character)
+    assert cursor is not None
+    assert (cursor.pointer, cursor.in_value, cursor.text) == (pointer, in_value, text)
+
+
+def test_outside_the_front_matter_there_is_no_cursor() -> None:
+    from curate.lsp.cursor import cursor_at
+
+    lines = [*HALF_TYPED.split("\n"), "Body text: not YAML"]
+    assert cursor_at(lines, 0, 0) is None
+    assert cursor_at(lines, len(lines) - 1, 3) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "start", "end"),
+    [
+        ("quality: high", 9, 13),
+        ('title: "a \\" b"  # note', 7, 15),
+        ("webUrl: https://x.org/a # c", 8, 23),
+        ("heat:", 5, 5),
+    ],
+)
+def test_a_value_ends_at_its_quote_comment_or_line_end(line: str, start: int, end: int) -> None:
+    from curate.lsp.server import value_end
+
+    assert value_end(line, start) == end
