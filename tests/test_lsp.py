@@ -469,3 +469,30 @@ def test_a_value_ends_at_its_quote_comment_or_line_end(line: str, start: int, en
     from curate.lsp.server import value_end
 
     assert value_end(line, start) == end
+
+
+def test_values_offered_for_booleans_dates_and_providers(tmp_path: Path) -> None:
+    from curate.config import Settings
+    from curate.lsp import assist
+    from curate.lsp.cursor import cursor_at
+    from curate.session import Session
+
+    root = tmp_path / "site"
+    shutil.copytree(EXAMPLES, root)
+    session = Session.start(root, Settings(cache=False))
+    lines = ["---", "published: ", "publishedDateTime: 2", "provider:", "  domain: sc", "---"]
+
+    def labels(row: int, character: int) -> set[str]:
+        cursor = cursor_at(lines, row, character)
+        assert cursor is not None
+        return {choice.label for choice in assist.completions(session, session.schema, cursor)}
+
+    assert labels(1, 11) == {"true", "false"}
+    (now,) = labels(2, 20)
+    assert now.endswith("Z") and "T" in now
+    assert labels(4, 12) == {"scmp.com"}
+    cursor = cursor_at(lines, 4, 11)
+    assert cursor is not None
+    assert assist.definition(session, cursor._replace(text="scmp.com")) == [
+        str(root / "_data" / "organizations" / "scmp.com.md")
+    ]
