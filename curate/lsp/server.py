@@ -515,7 +515,12 @@ def _completion(server: CurateServer, params: lsp.CompletionParams) -> lsp.Compl
             documentation=server.markup(choice.documentation, "completion")
             if choice.documentation
             else None,
-            text_edit=lsp.TextEdit(range=span, new_text=choice.insert or choice.label),
+            # A key already followed by its colon is renamed, not written again.
+            text_edit=lsp.TextEdit(
+                range=span,
+                new_text=(choice.insert if cursor.bare or cursor.in_value else None)
+                or choice.label,
+            ),
             filter_text=choice.label,
         )
         for choice in choices
