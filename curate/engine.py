@@ -114,8 +114,8 @@ class _Checker:
         loaded, digest = _load(path)
         return self.check_loaded(path, loaded, digest)
 
-    def check_loaded(self, path: str, loaded: LoadResult, digest: str | None = None) -> Checked:
-        """Check a parsed file (also an editor's unsaved buffer, see :mod:`curate.session`)."""
+    def check_loaded(self, path: str, loaded: LoadResult, digest: str | None) -> Checked:
+        """Check a file already parsed (``curate lint --fix`` checks texts not yet written)."""
         diagnostics = list(loaded.diagnostics)
         article = loaded.article
         if article is None:

@@ -160,7 +160,7 @@ class Session:
         path = _absolute(path)
         self.buffers[path] = text
         loaded = load_text(path, text.encode("utf-8", "surrogatepass"))
-        report, _ = self.checker.check_loaded(path, loaded)
+        report, _ = self.checker.check_loaded(path, loaded, None)
         self.index.replace(path, report.record)
         diagnostics = list(report.diagnostics)
         article = loaded.article
