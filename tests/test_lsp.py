@@ -165,6 +165,42 @@ async def test_ignore_action_edits_the_line_and_silences_it(
 
 
 @shared_server
+async def test_fixes_are_offered_and_fix_all_applies_the_safe_ones(
+    client: LanguageClient, site: Path
+) -> None:
+    pytest.importorskip("curate.fixing", reason="the fix engine is not in this curate yet")
+    path = post(site, "2021-07-07-a-key-written-twice.md")
+    uri = await open_document(client, path)
+    diagnostics = await diagnostics_until(client, uri, lambda found: "FM006" in codes(found))
+    twice = next(d for d in diagnostics if d.code == "FM006")
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=twice.range,
+            context=lsp.CodeActionContext(diagnostics=[twice]),
+        )
+    )
+    fixes = [
+        a
+        for a in actions or ()
+        if isinstance(a, lsp.CodeAction) and a.edit and not a.title.startswith("Ignore")
+    ]
+    assert fixes, "the fix of a key written twice is offered"
+    fix_all = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=twice.range,
+            context=lsp.CodeActionContext(diagnostics=[], only=["source.fixAll.curate"]),
+        )
+    )
+    (whole,) = [a for a in fix_all or () if isinstance(a, lsp.CodeAction)]
+    assert whole.kind == "source.fixAll.curate"
+    assert whole.edit is not None and whole.edit.changes is not None
+    (edit,) = whole.edit.changes[uri]
+    assert edit.new_text.count("quality:") == 1
+
+
+@shared_server
 async def test_cross_article_finding_points_at_the_other_file(
     client: LanguageClient, site: Path
 ) -> None:

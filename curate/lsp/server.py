@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import importlib
 import os
 import re
 import sys
@@ -36,6 +38,8 @@ from curate.session import Session
 DOCS_URL = "https://github.com/OWNER/curate/blob/main/README.md#{anchor}"
 #: The default pause after a keystroke before a burst of edits is checked again.
 DEBOUNCE_SECONDS = 0.2
+#: The code action that applies every safe fix of a file (with the fix engine).
+FIX_ALL_KIND = "source.fixAll.curate"
 
 _SEVERITY = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
@@ -473,7 +477,10 @@ def _code_actions(server: CurateServer, params: lsp.CodeActionParams) -> list[ls
     document = server.workspace.get_text_document(uri)
     wanted = params.context.only
     actions: list[lsp.CodeAction] = []
+    fixing = _fixing()
     if wanted is None or any(kind.startswith(lsp.CodeActionKind.QuickFix) for kind in wanted):
+        if fixing is not None:
+            actions += _fix_actions(server, params, fixing)
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != "curate" or not isinstance(diagnostic.code, str):
                 continue
@@ -490,7 +497,93 @@ def _code_actions(server: CurateServer, params: lsp.CodeActionParams) -> list[ls
                     edit=_workspace_edit(uri, [ignore_edit(document, row, code)]),
                 )
             )
+    if fixing is not None and (wanted is None or any(FIX_ALL_KIND.startswith(k) for k in wanted)):
+        fix_all = _fix_all_action(server, uri, fixing)
+        if fix_all is not None:
+            actions.append(fix_all)
     return actions
+
+
+@functools.cache
+def _fixing() -> Any:
+    """The fix engine (:mod:`curate.fixing`), or None in a curate without it."""
+    try:
+        return importlib.import_module("curate.fixing")
+    except ImportError:
+        return None
+
+
+def _safe(fix: Any) -> bool:
+    return str(getattr(fix.applicability, "value", fix.applicability)) == "safe"
+
+
+def _text_edit(document: TextDocument, edit: Any) -> lsp.TextEdit:
+    """A fix engine's edit (1-based, end exclusive, in characters) in the client's units."""
+    span = ServerTextRange(
+        ServerTextPosition(edit.line - 1, edit.column - 1),
+        ServerTextPosition(edit.end_line - 1, edit.end_column - 1),
+    )
+    return lsp.TextEdit(range=document.range_to_client_units(span), new_text=edit.content)
+
+
+def _fix_actions(
+    server: CurateServer, params: lsp.CodeActionParams, fixing: Any
+) -> list[lsp.CodeAction]:
+    """Each fix of the findings in the range: safe ones preferred, unsafe ones labelled."""
+    uri = params.text_document.uri
+    document = server.workspace.get_text_document(uri)
+    text = document.source.replace("\r\n", "\n").removeprefix("\ufeff")
+    actions = []
+    for published, diagnostic in server.published.get(uri, ()):
+        fix = getattr(diagnostic, "fix", None)
+        if fix is None or not _overlaps(published.range, params.range):
+            continue
+        edits = fixing.resolve(text, fix)
+        if not edits:
+            continue
+        safe = _safe(fix)
+        actions.append(
+            lsp.CodeAction(
+                title=fix.title if safe else f"{fix.title} (unsafe fix)",
+                kind=lsp.CodeActionKind.QuickFix,
+                diagnostics=[published],
+                is_preferred=safe,
+                edit=_workspace_edit(uri, [_text_edit(document, edit) for edit in edits]),
+            )
+        )
+    return actions
+
+
+def _fix_all_action(server: CurateServer, uri: str, fixing: Any) -> lsp.CodeAction | None:
+    """ "Fix all safe fixes in this file": the fix engine's loop over the buffer's text."""
+    session = server.session
+    path = to_fs_path(uri)
+    pairs = server.published.get(uri, ())
+    fixable = any((fix := getattr(d, "fix", None)) is not None and _safe(fix) for _, d in pairs)
+    if session is None or path is None or not fixable:
+        return None
+    document = server.workspace.get_text_document(uri)
+    check = fixing.text_checker(session.settings, session.site, session.index)
+    outcome = fixing.fix_text(path, document.source.encode("utf-8"), check, unsafe=False)
+    if not outcome.changed:
+        return None
+    lines = document.lines
+    end = ServerTextPosition(len(lines), 0)
+    whole = document.range_to_client_units(ServerTextRange(ServerTextPosition(0, 0), end))
+    return lsp.CodeAction(
+        title="Fix all safe fixes in this file (curate)",
+        kind=FIX_ALL_KIND,
+        edit=_workspace_edit(
+            uri, [lsp.TextEdit(range=whole, new_text=outcome.fixed.decode("utf-8"))]
+        ),
+    )
+
+
+def _overlaps(first: lsp.Range, second: lsp.Range) -> bool:
+    def key(position: lsp.Position) -> tuple[int, int]:
+        return (position.line, position.character)
+
+    return key(first.start) <= key(second.end) and key(second.start) <= key(first.end)
 
 
 def _completion(server: CurateServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
