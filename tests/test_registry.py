@@ -168,3 +168,12 @@ def test_taxonomy_problems_keep_their_words(tmp_path: Path) -> None:
         "taxonomy file has a stray '---' document separator; Jekyll may refuse the file",
         "taxonomy file has no 'name'; the topic is unusable",
     ]
+
+
+def test_each_failed_outcome_of_a_request_has_its_online_rule() -> None:
+    from curate.online import Outcome
+    from curate.rules.online import CODE_OF_OUTCOME, ONLINE_CODES
+
+    assert set(CODE_OF_OUTCOME) == {outcome.value for outcome in Outcome} - {Outcome.OK.value}
+    online = {code for code, rule in all_rules().items() if rule.scope == "online"}
+    assert set(CODE_OF_OUTCOME.values()) == set(ONLINE_CODES) == online

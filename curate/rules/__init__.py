@@ -203,6 +203,15 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def registered(code: str) -> Rule:
+    """The rule of ``code`` (KeyError if none), importing the rule modules on first use."""
+    found = _REGISTRY.get(code)
+    if found is None:
+        _load_rule_modules()
+        found = _REGISTRY[code]
+    return found
+
+
 def _load_rule_modules() -> None:
     import importlib
     import pkgutil
@@ -214,7 +223,7 @@ def _load_rule_modules() -> None:
 
 def placed_diagnostic(finding: PlacedFinding) -> Diagnostic:
     """A placed finding with its rule's severity, name and words."""
-    found = all_rules()[finding.code]
+    found = registered(finding.code)
     return Diagnostic(
         finding.path,
         finding.line,
