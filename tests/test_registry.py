@@ -133,6 +133,12 @@ def test_the_engine_words_a_finding_with_its_rule_template() -> None:
     assert rule.message_for(Finding(pointer, "as written")) == "as written"
 
 
+def test_a_field_the_rule_forgot_is_an_internal_error_not_a_crash() -> None:
+    rule = all_rules()["IM004"]
+    message = rule.message_for(Finding.of(("images", 0, "url")))
+    assert message == "internal error in rule IM004: KeyError('url')"
+
+
 def test_control_characters_in_fields_are_left_to_the_reporters() -> None:
     rule = all_rules()["IM004"]
     message = rule.message_for(Finding.of(("images", 0, "url"), url="http:/\x1b[31m{x}"))

@@ -134,7 +134,11 @@ class Rule:
             return finding.message if isinstance(finding, Finding) else self.message
         if "where" not in fields:
             fields = {"where": format_pointer(finding.pointer), **fields}
-        return self.message.format_map(fields)
+        try:
+            return self.message.format_map(fields)
+        except (LookupError, ValueError, AttributeError) as error:
+            # A bug in the rule (a field it forgot) is a finding, never the end of the run.
+            return f"internal error in rule {self.code}: {error!r}"
 
     @property
     def doc(self) -> CodeDoc:
