@@ -297,12 +297,12 @@ def _run_jobs(
 
 
 def _stop(pool: Any) -> None:
+    # Kill the workers first, then wait for the pool's own thread to see them gone: a pool
+    # left shutting down races the interpreter's exit hook (a "Bad file descriptor" traceback).
     workers = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in workers:
         process.kill()
-    for process in workers:
-        process.join(timeout=5)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _workers(settings: Settings) -> int:

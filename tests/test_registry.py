@@ -133,6 +133,12 @@ def test_the_engine_words_a_finding_with_its_rule_template() -> None:
     assert rule.message_for(Finding(pointer, "as written")) == "as written"
 
 
+def test_a_field_the_rule_forgot_is_an_internal_error_not_a_crash() -> None:
+    rule = all_rules()["IM004"]
+    message = rule.message_for(Finding.of(("images", 0, "url")))
+    assert message == "internal error in rule IM004: KeyError('url')"
+
+
 def test_control_characters_in_fields_are_left_to_the_reporters() -> None:
     rule = all_rules()["IM004"]
     message = rule.message_for(Finding.of(("images", 0, "url"), url="http:/\x1b[31m{x}"))
@@ -168,3 +174,12 @@ def test_taxonomy_problems_keep_their_words(tmp_path: Path) -> None:
         "taxonomy file has a stray '---' document separator; Jekyll may refuse the file",
         "taxonomy file has no 'name'; the topic is unusable",
     ]
+
+
+def test_each_failed_outcome_of_a_request_has_its_online_rule() -> None:
+    from curate.online import Outcome
+    from curate.rules.online import CODE_OF_OUTCOME, ONLINE_CODES
+
+    assert set(CODE_OF_OUTCOME) == {outcome.value for outcome in Outcome} - {Outcome.OK.value}
+    online = {code for code, rule in all_rules().items() if rule.scope == "online"}
+    assert set(CODE_OF_OUTCOME.values()) == set(ONLINE_CODES) == online

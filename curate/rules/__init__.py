@@ -134,7 +134,11 @@ class Rule:
             return finding.message if isinstance(finding, Finding) else self.message
         if "where" not in fields:
             fields = {"where": format_pointer(finding.pointer), **fields}
-        return self.message.format_map(fields)
+        try:
+            return self.message.format_map(fields)
+        except (LookupError, ValueError, AttributeError) as error:
+            # A bug in the rule (a field it forgot) is a finding, never the end of the run.
+            return f"internal error in rule {self.code}: {error!r}"
 
     @property
     def doc(self) -> CodeDoc:
@@ -203,6 +207,15 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def registered(code: str) -> Rule:
+    """The rule of ``code`` (KeyError if none), importing the rule modules on first use."""
+    found = _REGISTRY.get(code)
+    if found is None:
+        _load_rule_modules()
+        found = _REGISTRY[code]
+    return found
+
+
 def _load_rule_modules() -> None:
     import importlib
     import pkgutil
@@ -214,7 +227,7 @@ def _load_rule_modules() -> None:
 
 def placed_diagnostic(finding: PlacedFinding) -> Diagnostic:
     """A placed finding with its rule's severity, name and words."""
-    found = all_rules()[finding.code]
+    found = registered(finding.code)
     return Diagnostic(
         finding.path,
         finding.line,

@@ -12,8 +12,12 @@ from __future__ import annotations
 from curate.model import Severity
 from curate.rules import Rule, register
 
+#: The rule that reports each outcome of a request (a ``curate.online.Outcome`` value):
+#: broken, unverified, or skipped because the address is not public. An ok answer, an
+#: excluded URL and a run without network report nothing.
+CODE_OF_OUTCOME = {"broken": "WB001", "unverified": "WB002", "skipped": "WB003"}
 #: Every code the online checks report; a run that enables none of them requests nothing.
-ONLINE_CODES = ("WB001", "WB002", "WB003")
+ONLINE_CODES = tuple(CODE_OF_OUTCOME.values())
 
 register(
     Rule(
