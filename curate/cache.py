@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, RelatedRef, Site
 from curate.loading import NO_SUPPRESSIONS, Suppressions
-from curate.model import Diagnostic, Severity
+from curate.model import Diagnostic, Fix, Severity
 
 if TYPE_CHECKING:
     from curate.config import Settings
@@ -462,14 +462,25 @@ _SEVERITIES = {severity.value: severity for severity in Severity}
 def _encode_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[list[Any]]:
     return [
         [d.path, d.line, d.column, d.code, d.severity.value, d.message, d.name, list(d.pointer)]
+        + ([d.end_line, d.end_column, d.fix and d.fix.encode()] if d.end_line or d.fix else [])
         for d in diagnostics
     ]
 
 
 def _decode_diagnostics(rows: Iterable[list[Any]]) -> list[Diagnostic]:
     return [
-        Diagnostic(path, line, column, code, _SEVERITIES[severity], message, name, tuple(pointer))
-        for path, line, column, code, severity, message, name, pointer in rows
+        Diagnostic(
+            path,
+            line,
+            column,
+            code,
+            _SEVERITIES[severity],
+            message,
+            name,
+            tuple(pointer),
+            *((end[0], end[1], Fix.decode(end[2])) if end else ()),
+        )
+        for path, line, column, code, severity, message, name, pointer, *end in rows
     ]
 
 

@@ -34,7 +34,7 @@ from curate.loading import (
     locate_file,
 )
 from curate.model import Article, Diagnostic, Severity
-from curate.rules import Finding, Rule, Selection
+from curate.rules import Finding, Rule, Selection, lend_fixes
 from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
 if TYPE_CHECKING:
@@ -142,15 +142,19 @@ class _Checker:
         diagnostics.extend(schema_errors)
         # One finding per value: rules say nothing more about a value the schema rejected.
         rejected = {d.pointer for d in schema_errors if self.options.selection.enabled(d.code)}
+        lent: list[Finding] = []
         for rule in self.rules:
             assert rule.check is not None
             try:
-                findings = [
-                    f for f in rule.check(article, self.options.site) if f.pointer not in rejected
-                ]
+                findings = list(rule.check(article, self.options.site))
             except Exception as error:  # a rule bug must not hide the other findings
                 findings = [Finding((), f"internal error in rule {rule.code}: {error!r}")]
-            diagnostics.extend(to_diagnostic(article, rule, finding) for finding in findings)
+            lent.extend(f for f in findings if f.pointer in rejected)
+            diagnostics.extend(
+                to_diagnostic(article, rule, f) for f in findings if f.pointer not in rejected
+            )
+        if lent:
+            diagnostics = lend_fixes(diagnostics, lent)
         suppressions = article.suppressions or NO_SUPPRESSIONS
         kept = tuple(d for d in diagnostics if not suppressions.suppresses(d))
         record = (
@@ -184,6 +188,9 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
         finding.message,
         rule.name,
         finding.pointer,
+        location.end_line,
+        location.end_column,
+        finding.fix,
     )
 
 
@@ -481,6 +488,7 @@ def _corpus_diagnostics(
                         finding.message,
                         rule.name,
                         finding.pointer,
+                        fix=finding.fix,
                     )
                 if not report.suppressions.suppresses(diagnostic):
                     diagnostics.append(diagnostic)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from curate.cli import options
 from curate.cli.errors import handle_errors
+
+if TYPE_CHECKING:
+    from curate.config import Settings
+    from curate.fixing import FixRun
 
 Codes = Annotated[
     list[str] | None,
@@ -81,6 +87,22 @@ def lint(
     timeout: options.Timeout = None,
     user_agent: options.UserAgent = None,
     allow_private: options.AllowPrivate = False,
+    fix: Annotated[
+        bool,
+        typer.Option("--fix", help="Apply the safe fixes, then report what remains."),
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option("--unsafe-fixes", help="With --fix or --diff: apply the unsafe fixes too."),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print a unified diff of what --fix would change; write nothing "
+            "(exit 1 when there is something to change).",
+        ),
+    ] = False,
 ) -> None:
     """Lint articles: the schema plus editorial rules (related links, images, URLs, dates...).
 
@@ -90,6 +112,9 @@ def lint(
 
     With --online, the related links, images and logos of the reported files are also
     checked over HTTP (as 'curate links' does).
+
+    With --fix, the findings marked [*] are fixed in place (with --unsafe-fixes, those
+    marked [~] too); --diff shows the changes instead of making them.
     """
     from curate.cli.check import OnlineArgs, resolve, run_and_report
     from curate.rules import check_codes
@@ -124,8 +149,56 @@ def lint(
         check_codes((*settings.select, *settings.ignore, *settings.extend_select))
         for _, codes in settings.per_file_ignores:
             check_codes(codes)
+        if diff:
+            raise typer.Exit(show_fixes(paths, settings, unsafe=unsafe_fixes))
+        written = apply_fixes(paths, settings, unsafe=unsafe_fixes) if fix else 0
         code = run_and_report("lint", paths, settings, output, lint=True, statistics=statistics)
-    raise typer.Exit(code)
+    raise typer.Exit(max(code, written))
+
+
+def _fix_run(paths: list[Path] | None, settings: Settings, *, unsafe: bool, write: bool) -> FixRun:
+    from curate.cache import cache_factory
+    from curate.cli.check import warn
+    from curate.fixing import fix_paths
+
+    targets = list(paths) if paths else [settings.root or Path.cwd()]
+    run = fix_paths(
+        targets, settings, unsafe=unsafe, write=write, cache_factory=cache_factory(settings)
+    )
+    for d, reason in run.dropped:
+        warn(f"{d.path}:{d.line}:{d.column}: {d.code} not fixed: {reason}")
+    for path, reason in run.not_written:
+        warn(f"{path} not fixed: {reason}")
+    return run
+
+
+def _counted(run: FixRun) -> str:
+    total = sum(run.applied.values())
+    files = len(run.changed)
+    codes = ", ".join(f"{code} {count}" for code, count in sorted(run.applied.items()))
+    detail = f" ({codes})" if codes else ""
+    return (
+        f"{total} finding{'s' if total != 1 else ''}{detail} in "
+        f"{files} file{'s' if files != 1 else ''}"
+    )
+
+
+def apply_fixes(paths: list[Path] | None, settings: Settings, *, unsafe: bool) -> int:
+    """Fix the files in place; 1 when a file could not be written, else 0."""
+    run = _fix_run(paths, settings, unsafe=unsafe, write=True)
+    sys.stderr.write(f"Fixed {_counted(run)}.\n")
+    return 1 if run.not_written else 0
+
+
+def show_fixes(paths: list[Path] | None, settings: Settings, *, unsafe: bool) -> int:
+    """Print the diff of what --fix would change; 1 when there is something to change."""
+    from curate.fixing import unified_diff
+
+    run = _fix_run(paths, settings, unsafe=unsafe, write=False)
+    for outcome in run.changed:
+        sys.stdout.write(unified_diff(outcome.path, outcome.original, outcome.fixed))
+    sys.stderr.write(f"Would fix {_counted(run)}.\n")
+    return 1 if run.changed else 0
 
 
 def register(app: typer.Typer) -> None:

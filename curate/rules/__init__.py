@@ -17,10 +17,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from curate.codes import BUILTIN_CODES, CodeDoc
-from curate.model import Pointer, Severity
+from curate.model import Applicability, Change, ChangeKind, Diagnostic, Fix, Pointer, Severity
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, CorpusIndex, Site
@@ -36,6 +36,49 @@ class Finding(NamedTuple):
     pointer: Pointer
     message: str
     at_key: bool = False
+    #: How to mend it, if curate can (``curate lint --fix``).
+    fix: Fix | None = None
+
+
+class AutoFix(NamedTuple):
+    """Whether ``curate lint --fix`` mends a rule's findings, how, and why it is (un)safe.
+
+    ``applicability`` None: not fixable, and ``how`` says why.
+    """
+
+    applicability: Applicability | None
+    how: str
+
+    def describe(self) -> str:
+        if self.applicability is None:
+            return f"Not fixable automatically: {self.how}"
+        option = "--fix" if self.applicability is Applicability.SAFE else "--unsafe-fixes"
+        return f"Fixable with {option} ({self.applicability.value}): {self.how}"
+
+
+def replace_value(title: str, applicability: Applicability, pointer: Pointer, value: Any) -> Fix:
+    """A fix that writes ``value`` at ``pointer``, in the quoting style the value had."""
+    return Fix(title, applicability, (Change(ChangeKind.REPLACE, pointer, value),))
+
+
+def remove_item(title: str, applicability: Applicability, pointer: Pointer) -> Fix:
+    """A fix that removes the list item at ``pointer`` (e.g. ``("related", 2)``)."""
+    return Fix(title, applicability, (Change(ChangeKind.REMOVE_ITEM, pointer),))
+
+
+def lend_fixes(diagnostics: list[Diagnostic], findings: Iterable[Finding]) -> list[Diagnostic]:
+    """``diagnostics``, those without a fix given the fix of a rule finding on the same value.
+
+    One finding per value: a rule says nothing more about a value the schema
+    rejected, but its fix may still mend the value (a URL with a trailing space).
+    """
+    fixes = {f.pointer: f.fix for f in findings if f.fix is not None}
+    if not fixes:
+        return diagnostics
+    return [
+        d._replace(fix=fixes[d.pointer]) if d.fix is None and d.pointer in fixes else d
+        for d in diagnostics
+    ]
 
 
 ArticleCheck = Callable[["Article", "Site"], Iterator[Finding]]
@@ -60,6 +103,12 @@ class Rule:
     #: date in the future stops being one). Such rules are re-run when a run reuses
     #: the remembered cross-article findings.
     clock: bool = False
+    #: Whether and how ``curate lint --fix`` mends the findings (None: not said).
+    autofix: AutoFix | None = None
+
+    @property
+    def fixable(self) -> Applicability | None:
+        return self.autofix.applicability if self.autofix is not None else None
 
     @property
     def doc(self) -> CodeDoc:
@@ -94,6 +143,7 @@ def rule(
     fix: str,
     corpus: bool = False,
     clock: bool = False,
+    autofix: AutoFix | None = None,
 ) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
     """Register the decorated function as the check of a rule."""
 
@@ -111,6 +161,7 @@ def rule(
                 check=None if corpus else function,
                 check_corpus=function if corpus else None,
                 clock=clock,
+                autofix=autofix,
             )
         )
         return function
@@ -131,6 +182,22 @@ def _load_rule_modules() -> None:
     for module in pkgutil.iter_modules(__path__):
         if not module.name.startswith("_"):
             importlib.import_module(f"{__name__}.{module.name}")
+
+
+#: Automatic fixes of codes that are not rules (found while reading the file).
+BUILTIN_AUTOFIX = {
+    "FM006": AutoFix(
+        Applicability.SAFE,
+        "the earlier occurrences of the key are removed, with their values. Safe: YAML "
+        "already ignores them, so the parsed front matter does not change.",
+    ),
+}
+
+
+def autofix(code: str) -> AutoFix | None:
+    """Whether and how ``curate lint --fix`` mends findings of ``code`` (None: not said)."""
+    found = all_rules().get(code)
+    return found.autofix if found is not None else BUILTIN_AUTOFIX.get(code)
 
 
 def all_codes() -> dict[str, CodeDoc]:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from curate.corpus import display_path, normalize_url, parse_timestamp
-from curate.model import Severity
-from curate.rules import Finding, rule
+from curate.model import Applicability, Pointer, Severity
+from curate.rules import AutoFix, Finding, remove_item, replace_value, rule
 from curate.rules._common import (
     LINK_KEYS,
     URL_KEYS,
@@ -46,6 +46,11 @@ def _targets(ref: RelatedRef, record: ArticleRecord, index: CorpusIndex) -> list
     "# ...while _posts/2021-06-30-shenzhen-rolls-out-....md says: published: false",
     fix="Remove the related entry, link to another article, or publish the target article.",
     corpus=True,
+    autofix=AutoFix(
+        Applicability.UNSAFE,
+        "the related entry is removed. Unsafe: the editor may rather publish the target "
+        "article or link to another one, and the entry is lost.",
+    ),
 )
 def related_link_unpublished(
     record: ArticleRecord, index: CorpusIndex, site: Site
@@ -60,6 +65,11 @@ def related_link_unpublished(
                     where=f"related[{ref.position}]",
                     url=ref.url,
                     path=display_path(targets[0].path),
+                ),
+                fix=remove_item(
+                    f"Remove related[{ref.position}] (it links to an unpublished article)",
+                    Applicability.UNSAFE,
+                    ("related", ref.position),
                 ),
             )
 
@@ -167,6 +177,11 @@ def related_link_to_self(article: Article, site: Site) -> Iterator[Finding]:
     '  - title: Story\n    webUrl: "https://example.com/story"\n'
     '  - title: Story\n    webUrl: "https://EXAMPLE.com/story/"',
     fix="Remove one of the two entries.",
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "the later entry is removed; the first one stays where it was. Safe: readers see the "
+        "same links, once each.",
+    ),
 )
 def related_link_duplicate(article: Article, site: Site) -> Iterator[Finding]:
     seen: dict[str, int] = {}
@@ -182,6 +197,11 @@ def related_link_duplicate(article: Article, site: Site) -> Iterator[Finding]:
                     where=f"related[{index}].{field}",
                     first=seen[key],
                     url=entry[field].strip(),
+                ),
+                fix=remove_item(
+                    f"Remove related[{index}] (a second link to related[{seen[key]}])",
+                    Applicability.SAFE,
+                    ("related", index),
                 ),
             )
         for key in keys:
@@ -199,24 +219,32 @@ def _same_time(left: str, right: str) -> bool:
     return left_time == right_time
 
 
-def _drift(ref: RelatedRef, target: ArticleRecord) -> Iterator[tuple[tuple[str, ...], str, str]]:
-    """``(field path, related value, target value)`` for each field that disagrees."""
+def _drift(
+    ref: RelatedRef, target: ArticleRecord
+) -> Iterator[tuple[tuple[str, ...], str, str, str | int]]:
+    """``(field path, related value, target value, value to write)`` for each disagreement."""
     if ref.title and target.title and not _same_title(ref.title, target.title):
-        yield ("title",), describe(ref.title), describe(target.title)
+        yield ("title",), describe(ref.title), describe(target.title), target.title
     if (
         ref.published_at
         and target.published_at
         and not _same_time(ref.published_at, target.published_at)
     ):
-        yield ("publishedDateTime",), ref.published_at, target.published_at
+        yield (
+            ("publishedDateTime",),
+            ref.published_at,
+            target.published_at,
+            target.published_at,
+        )
     if (
         ref.provider_domain
         and target.provider_domain
         and ref.provider_domain.strip().lower() != target.provider_domain.strip().lower()
     ):
-        yield ("provider", "domain"), ref.provider_domain, target.provider_domain
+        domain = target.provider_domain
+        yield ("provider", "domain"), ref.provider_domain, domain, domain
     if ref.quality is not None and target.quality is not None and ref.quality != target.quality:
-        yield ("quality",), str(ref.quality), str(target.quality)
+        yield ("quality",), str(ref.quality), str(target.quality), target.quality
 
 
 @rule(
@@ -234,6 +262,11 @@ def _drift(ref: RelatedRef, target: ArticleRecord) -> Iterator[tuple[tuple[str, 
     '    webUrl: "https://example.com/b"',
     fix="Copy the current value from the linked article into the related entry.",
     corpus=True,
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "the linked article's current value is copied into the related entry. Safe: the entry "
+        "is a copy of that article's metadata, and the site's own article is the source.",
+    ),
 )
 def related_metadata_drift(
     record: ArticleRecord, index: CorpusIndex, site: Site
@@ -243,14 +276,21 @@ def related_metadata_drift(
         if not targets:
             continue
         target = targets[0]
-        for field, value, actual in _drift(ref, target):
+        for field, value, actual, copied in _drift(ref, target):
+            pointer: Pointer = ("related", ref.position, *field)
             yield Finding(
-                ("related", ref.position, *field),
+                pointer,
                 message(
                     "RL006",
                     where=f"related[{ref.position}].{'.'.join(field)}",
                     value=value,
                     path=display_path(target.path),
                     actual=actual,
+                ),
+                fix=replace_value(
+                    f"Copy {'.'.join(field)} from {display_path(target.path)}",
+                    Applicability.SAFE,
+                    pointer,
+                    copied,
                 ),
             )

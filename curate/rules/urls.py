@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from curate.model import Pointer, Severity
-from curate.rules import Finding, rule
+from curate.model import Applicability, Pointer, Severity
+from curate.rules import AutoFix, Finding, replace_value, rule
 from curate.rules._common import (
     LINK_KEYS,
     describe,
@@ -93,6 +93,12 @@ def _amp_pairs(data: dict[str, Any]) -> Iterator[tuple[Pointer, dict[str, Any]]]
     'cdnAmpWebUrl: "https://amp-scmp-com.cdn.ampproject.org/c/s/amp.scmp.com/tech/article/2"',
     fix="Derive cdnAmpWebUrl from ampWebUrl: replace '-' by '--' and '.' by '-' in the host, "
     "then https://<that>.cdn.ampproject.org/c/s/<ampWebUrl without https://>.",
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "cdnAmpWebUrl is rewritten as the AMP cache form of ampWebUrl. Safe: the cache address "
+        "is a function of the AMP address, so the fix writes the only value that works. (Not "
+        "fixed when ampWebUrl is missing: there is nothing to derive it from.)",
+    ),
 )
 def amp_cache_url_mismatch(article: Article, site: Site) -> Iterator[Finding]:
     for base, entry in _amp_pairs(article.data):
@@ -116,6 +122,9 @@ def amp_cache_url_mismatch(article: Article, site: Site) -> Iterator[Finding]:
                     where=where(pointer),
                     problem=f"is not the AMP cache form of ampWebUrl: expected {expected}, "
                     f"got {cdn}",
+                ),
+                fix=replace_value(
+                    "Recompute cdnAmpWebUrl from ampWebUrl", Applicability.SAFE, pointer, expected
                 ),
             )
 
@@ -141,6 +150,12 @@ def _whitespace(value: str) -> str:
     "rejects such article URLs first: lint then reports them once, as SC003.)",
     example='ampWebUrl: "https://amp.rte.ie/amp/1238952/ "',
     fix="Delete the spaces inside the quotes.",
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "the whitespace around the URL is removed. Safe: no URL begins or ends with "
+        "whitespace, and browsers and curate already strip it. (When the schema reports such a "
+        "URL first, as SC003, that finding carries this fix.)",
+    ),
 )
 def url_whitespace(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, value in url_values(article.data):
@@ -152,5 +167,11 @@ def url_whitespace(article: Article, site: Site) -> Iterator[Finding]:
                     where=where(pointer),
                     whitespace=_whitespace(value),
                     value=describe(value),
+                ),
+                fix=replace_value(
+                    "Remove the whitespace around the URL",
+                    Applicability.SAFE,
+                    pointer,
+                    value.strip(),
                 ),
             )
