@@ -134,7 +134,10 @@ def _dash_line(item: yaml.Node, lines: list[str]) -> int:
 def _last_content_line(node: yaml.Node, lines: list[str]) -> int:
     """The 0-based file line where ``node``'s text ends, not counting trailing comment lines."""
     end = node.end_mark
-    line = end.line + 1 if end.column > 0 else end.line
+    line = end.line + 1
+    # A block collection ends where the next item or key begins, after its indentation.
+    if line >= len(lines) or not lines[line][: end.column].strip():
+        line -= 1
     while line > node.start_mark.line + 1 and _blank_or_comment(lines[line]):
         line -= 1
     return line
