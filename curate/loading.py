@@ -318,6 +318,8 @@ class _Builder:
                         f"duplicate key '{key}' (first at line "
                         f"{first.start_mark.line + self.line_offset}); YAML keeps only this one",
                         LOAD_CODES["FM006"],
+                        end_line=key_node.end_mark.line + self.line_offset,
+                        end_column=key_node.end_mark.column + 1,
                         fix=Fix(
                             f"Remove the first '{key}' (YAML ignores it)",
                             Applicability.SAFE,

@@ -240,6 +240,8 @@ def _diagnostic(article: Article, error: Any) -> Diagnostic:
         message,
         LOAD_CODES[code],
         pointer,
+        location.end_line,
+        location.end_column,
     )
 
 
