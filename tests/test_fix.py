@@ -335,6 +335,9 @@ def test_rules_shows_which_rules_fix(capsys: pytest.CaptureFixture[str]) -> None
     assert "Fixable with --fix (safe)" in capsys.readouterr().out
     assert main(["rules", "TX001"]) == 0
     assert "Fixable with --unsafe-fixes (unsafe)" in capsys.readouterr().out
+    for code in ("DT001", "IM006"):
+        assert main(["rules", code]) == 0
+        assert "Not fixable automatically:" in capsys.readouterr().out
 
 
 # --- The loop and the writes, on their own ----------------------------------------------------

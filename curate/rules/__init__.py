@@ -194,10 +194,25 @@ BUILTIN_AUTOFIX = {
 }
 
 
+#: Why some findings that look mechanical are left to the editor.
+NOT_FIXABLE = {
+    "DT001": AutoFix(
+        None,
+        "renaming the post changes its URL (Jekyll builds it from the file name), which "
+        "breaks every link to it; and which of the two dates is right is the editor's call.",
+    ),
+    "IM001": AutoFix(None, "curate cannot choose an article's picture."),
+    "IM006": AutoFix(None, "a missing image file cannot be made up; add it or correct the path."),
+    "TX004": AutoFix(None, "a missing image file cannot be made up; add it or correct the path."),
+}
+
+
 def autofix(code: str) -> AutoFix | None:
     """Whether and how ``curate lint --fix`` mends findings of ``code`` (None: not said)."""
     found = all_rules().get(code)
-    return found.autofix if found is not None else BUILTIN_AUTOFIX.get(code)
+    if found is not None and found.autofix is not None:
+        return found.autofix
+    return BUILTIN_AUTOFIX.get(code) or NOT_FIXABLE.get(code)
 
 
 def all_codes() -> dict[str, CodeDoc]:
