@@ -62,7 +62,7 @@ def resolve(text: str, fix: Fix) -> tuple[Edit, ...] | None:
     shape (a block scalar, a flow collection) this module does not edit.
     """
     locator = Locator.from_text(text)
-    if locator is None:
+    if locator is None or _ODD_BREAKS.search(text, 0, _front_matter_end(text)):
         return None
     lines = text.split("\n")
     try:
@@ -73,6 +73,15 @@ def resolve(text: str, fix: Fix) -> tuple[Edit, ...] | None:
     if any(_overlap(a, b) for a, b in itertools.pairwise(edits)):
         return None
     return tuple(edits)
+
+
+#: Characters YAML takes for line breaks besides LF: lines would be counted differently.
+_ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+
+def _front_matter_end(text: str) -> int:
+    match = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE).search(text, text.find("\n") + 1)
+    return match.end() if match else len(text)
 
 
 def _resolve(change: Change, locator: Locator, lines: list[str]) -> list[Edit]:
@@ -138,14 +147,13 @@ def _last_content_line(node: yaml.Node, lines: list[str]) -> int:
     # A block collection ends where the next item or key begins, after its indentation.
     if line >= len(lines) or not lines[line][: end.column].strip():
         line -= 1
-    while line > node.start_mark.line + 1 and _blank_or_comment(lines[line]):
+    literal = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
+    # Comment lines after a node belong to what follows (in a block scalar they are text).
+    while line > node.start_mark.line + 1 and (
+        not lines[line].strip() or (not literal and lines[line].strip().startswith("#"))
+    ):
         line -= 1
     return line
-
-
-def _blank_or_comment(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or stripped.startswith("#")
 
 
 def _empty_list_after_key(pointer: Any, locator: Locator, lines: list[str]) -> Edit:

@@ -451,3 +451,22 @@ def test_a_file_edited_while_fixing_is_not_overwritten(
     assert main(["lint", str(site), "--no-cache", "--fix"]) == 1
     assert "changed on disk" in capsys.readouterr().err
     assert post.read_text(encoding="utf-8").endswith("More.\n")
+
+
+def test_odd_line_breaks_make_a_file_unfixable() -> None:
+    fix = replace_fix(("title",), "b")
+    assert resolve("---\ntitle: a\n---\n", fix) == (Edit(2, 8, 2, 9, "b"),)
+    for odd in ("\r", "\x85", "\u2028"):
+        assert resolve(f"---\nnote: x{odd}y\ntitle: a\n---\n", fix) is None
+    assert resolve("---\ntitle: a\n---\nbody\u2028text\n", fix) is not None
+
+
+def test_duplicate_key_with_a_block_scalar_and_a_list(tmp_path: Path) -> None:
+    text = ARTICLE.replace(
+        "heat: 90\n",
+        "heat: 90\nexcerpt: |\n  first\n  # text, not a comment\n\n# about topics\n"
+        "topics:\n  - Old\nexcerpt: kept\n",
+    )
+    result = fixed(text, "FM006", tmp_path=tmp_path)
+    # The text of the block scalar goes with it; the comment before the next key stays.
+    assert result == ARTICLE.replace("heat: 90\n", "heat: 90\n\n# about topics\nexcerpt: kept\n")
