@@ -79,8 +79,11 @@ def resolve(text: str, fix: Fix) -> tuple[Edit, ...] | None:
 _ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 
 
+_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
 def _front_matter_end(text: str) -> int:
-    match = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE).search(text, text.find("\n") + 1)
+    match = _FENCE.search(text, text.find("\n") + 1)
     return match.end() if match else len(text)
 
 
