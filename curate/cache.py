@@ -2,47 +2,61 @@
 
 Lives in ``<site root>/.curate_cache/cache.sqlite3`` (with its own ``.gitignore``).
 
-* A file's result is reused when its path, size, mtime and ctime match and the run's
-  fingerprint (curate version, schema, settings, rule set, site taxonomy and
-  assets) is the same. The ctime changes on every write, even when a tool puts the
-  old mtime back, as git's index relies on. A file modified within two seconds of being checked is
-  "racily clean" (as git calls it): its content hash decides, so an edit in the
-  same second with the same size is never missed.
-* Results are stored as JSON, never pickled: a cache file is data, and one that
-  cannot be read is rebuilt, not trusted.
-* WAL mode and a busy timeout let several curate processes (pre-commit runs hooks
-  in parallel) share the file; if it stays locked, the run goes on uncached.
+* A file's row is keyed by its path relative to the site root, however the path
+  was typed (``.``, ``$PWD/_posts/x.md``, ``../site``), so every spelling shares it.
+* A file's result is reused when its size, mtime and ctime match and the run's
+  fingerprint (curate version, stored layout, schema, settings, rule set, site
+  configuration and taxonomy) is the same. The ctime changes on every write, even
+  when a tool puts the old mtime back, as git's index relies on. A file modified
+  within two seconds of being checked is "racily clean" (as git calls it): the hash
+  of the bytes that were parsed decides, so an edit in the same second with the
+  same size is never missed.
+* A result also depends on the site files its rules looked up (IM006: does
+  ``assets/x.png`` exist?): each is checked again, and a different answer is a miss.
+* Results are stored as JSON by field name, never pickled: a cache file is data.
+  A row that does not decode to exactly the values this version writes is a miss,
+  recomputed, never a result; a database that cannot be read is rebuilt.
+* WAL mode and a short busy timeout let several curate processes (pre-commit runs
+  hooks in parallel) share the file; if it stays locked, the run goes on uncached
+  and says so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
 import hashlib
 import json
 import os
 import re
 import sqlite3
 import time
+import types
+import typing
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from curate.__about__ import __version__
-from curate.corpus import ArticleRecord, RelatedRef, Site
-from curate.loading import NO_SUPPRESSIONS, Suppressions
-from curate.model import Diagnostic, Fix, Severity
+from curate.corpus import ArticleRecord, Site
+from curate.loading import Suppressions
+from curate.model import Diagnostic, FileReport, Span
 
 if TYPE_CHECKING:
     from curate.config import Settings
-    from curate.engine import FileReport
 
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 5
+FORMAT = 6
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
+#: How long to wait for another curate holding the write lock before running uncached.
+BUSY_TIMEOUT_S = 2.0
+#: Remembered cross-article findings kept per configuration, one per run shape.
+MEMO_SLOTS = 8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -56,15 +70,19 @@ CREATE TABLE IF NOT EXISTS files (
     complete INTEGER NOT NULL,
     diagnostics TEXT NOT NULL,
     record TEXT NOT NULL,
+    depends TEXT NOT NULL DEFAULT '[]',
     positions TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (fingerprint, path)
 );
 CREATE TABLE IF NOT EXISTS memo (
-    fingerprint TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    shape TEXT NOT NULL,
     state TEXT NOT NULL,
+    used_ns INTEGER NOT NULL,
     clock_ns INTEGER NOT NULL,
     diagnostics TEXT NOT NULL,
-    clocked TEXT NOT NULL
+    clocked TEXT NOT NULL,
+    PRIMARY KEY (fingerprint, shape)
 );
 CREATE TABLE IF NOT EXISTS links (
     url TEXT NOT NULL,
@@ -76,44 +94,68 @@ CREATE TABLE IF NOT EXISTS links (
 """
 
 
+class CacheUnavailable(Exception):
+    """The cache cannot be used for this run; the message says why."""
+
+
+class Provenance(NamedTuple):
+    """What a stored result depends on besides the file's stat signature."""
+
+    #: Hash of the bytes that were parsed; None: not cacheable (the file was not read).
+    digest: str | None
+    #: Site files the rules looked up (relative to the root), and whether each existed.
+    assets: tuple[tuple[str, bool], ...] = ()
+
+
+def digest_bytes(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
 def default_cache_dir(site: Site) -> Path:
     return (site.root or Path.cwd()) / CACHE_DIR_NAME
 
 
-def cache_factory(settings: Settings) -> Callable[[Site, str], Store | None] | None:
-    """What the engine calls to open the cache for a run, or None with --no-cache."""
+def cache_directory(settings: Settings, site: Site) -> Path:
+    """Where the cache of ``site`` lives under ``settings`` (``cache-dir`` or the default)."""
+    return settings.cache_dir or default_cache_dir(site)
+
+
+def cache_factory(settings: Settings) -> Callable[[Site, str], Store] | None:
+    """What the engine calls to open the cache for a run, or None with --no-cache.
+
+    The returned function raises :class:`CacheUnavailable` with the reason.
+    """
     if not settings.cache:
         return None
 
-    def open_for(site: Site, fingerprint: str) -> Store | None:
-        directory = settings.cache_dir or default_cache_dir(site)
-        return Store.open(
-            directory, f"{FORMAT}|{__version__}|{fingerprint}|{site_fingerprint(site)}"
+    def open_for(site: Site, fingerprint: str) -> Store:
+        return Store.connect(
+            cache_directory(settings, site),
+            f"{FORMAT}|{__version__}|{_LAYOUT}|{fingerprint}|{site_fingerprint(site)}",
+            site.root,
+            quiet_if_read_only=settings.cache_dir is None,
         )
 
     return open_for
 
 
 def site_fingerprint(site: Site) -> str:
-    """What of the site changes lint results: config, taxonomy, organizations, assets."""
+    """What of the site changes lint results: config, taxonomy, organizations.
+
+    Asset files are not listed here: each result records the ones it looked up.
+    """
     if site.root is None:
         return "-"
     digest = hashlib.sha256()
     digest.update(repr((site.url, site.baseurl, site.exclude, site.topics)).encode())
     digest.update(repr(sorted(site.organizations or ())).encode())
-    assets = site.root / "assets"
-    if assets.is_dir():
-        for current, dirnames, filenames in os.walk(assets):
-            dirnames.sort()
-            digest.update(current.encode())
-            digest.update("\0".join(sorted(filenames)).encode())
     return digest.hexdigest()[:16]
 
 
-def _digest(path: str) -> str | None:
+def _file_digest(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+            return digest_bytes(handle.read())
     except OSError:
         return None
 
@@ -121,41 +163,96 @@ def _digest(path: str) -> str | None:
 class Store:
     """One open cache database, bound to the fingerprint of the current run."""
 
-    def __init__(self, connection: sqlite3.Connection, fingerprint: str, path: Path) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        fingerprint: str,
+        path: Path,
+        root: Path | None = None,
+    ) -> None:
         self._db = connection
         self.fingerprint = fingerprint
         self.path = path
+        self._root = None if root is None else os.path.realpath(root)
         self._started_ns = time.time_ns()
         self._stats: dict[str, tuple[int, int, int]] = {}
         self._raw_records: dict[str, str] = {}
+        self._positions: dict[str, dict[str, Span]] = {}
+        self._assets: dict[str, bool] = {}
+        #: Said once to the user: why this run is (partly) uncached.
+        self.warnings: list[str] = []
+        self._usable = True
 
     @classmethod
-    def open(cls, directory: Path, fingerprint: str) -> Store | None:
-        """Open (or create, or rebuild if corrupt) the cache; None if it cannot be used."""
+    def connect(
+        cls,
+        directory: Path,
+        fingerprint: str,
+        root: Path | None = None,
+        *,
+        quiet_if_read_only: bool = False,
+    ) -> Store:
+        """Open (or create, or rebuild if corrupt) the cache; CacheUnavailable says why not.
+
+        With ``quiet_if_read_only``, a read-only site (a shared copy, a release
+        tarball) runs uncached without a word: there is nothing the user should change.
+        """
         parent = directory.parent
-        if not directory.exists() and parent.exists() and parent.stat().st_mode & 0o222 == 0:
-            return None  # a read-only site (a shared copy, a release tarball): run uncached
+        if not directory.exists() and parent.is_dir() and not os.access(parent, os.W_OK):
+            if quiet_if_read_only:
+                raise CacheUnavailable("")
+            raise CacheUnavailable(f"cannot create {directory}: {parent} is not writable")
+        if directory.exists() and not directory.is_dir():
+            raise CacheUnavailable(f"{directory} is not a folder")
         try:
             directory.mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by curate: the cache is not for version control.\n*\n")
-        except OSError:
-            return None
+        except OSError as error:
+            raise CacheUnavailable(f"cannot use {directory}: {error.strerror or error}") from None
         path = directory / DB_NAME
         for attempt in range(2):
             try:
-                return cls(_connect(path), fingerprint, path)
+                return cls(_connect(path), fingerprint, path, root)
+            except sqlite3.OperationalError as error:
+                if _is_locked(error):
+                    raise CacheUnavailable(_locked_message(path)) from None
+                if attempt == 0:
+                    _remove_database(path)
             except sqlite3.DatabaseError:
                 if attempt == 0:
                     _remove_database(path)
-        return None
+        raise CacheUnavailable(f"cannot open {path}")
+
+    @classmethod
+    def open(cls, directory: Path, fingerprint: str, root: Path | None = None) -> Store | None:
+        """Like :meth:`connect`, None when the cache cannot be used."""
+        try:
+            return cls.connect(directory, fingerprint, root)
+        except CacheUnavailable:
+            return None
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
 
-    def lookup(
+    def key(self, path: str) -> str:
+        """The row key of ``path``: relative to the site root, however it was typed."""
+        root = self._root
+        absolute = os.path.abspath(path)
+        if root is not None:
+            if absolute.startswith(root + os.sep):
+                return absolute[len(root) + 1 :].replace(os.sep, "/")
+            resolved = os.path.realpath(path)
+            if resolved.startswith(root + os.sep):
+                return resolved[len(root) + 1 :].replace(os.sep, "/")
+            return resolved
+        return os.path.realpath(path)
+
+    # -- per-file results ------------------------------------------------------
+
+    def get(
         self,
         paths: Sequence[str],
         *,
@@ -163,23 +260,30 @@ class Store:
         lazy: bool = False,
         reported: Collection[str] | None = None,
     ) -> dict[str, FileReport]:
-        """Reports still valid for ``paths``; stale, unreadable or missing rows are misses.
+        """Reports still valid for ``paths``; stale, undecodable or missing rows are misses.
 
         ``records=False`` leaves out the index records (a plain validate needs none),
         which saves most of the decoding. ``lazy=True`` keeps them undecoded until
-        :meth:`decode_records` asks: a lint run that reuses its remembered
-        cross-article findings never needs them. Only the files in ``reported``
-        (default: all) get their findings decoded; the others are only indexed.
+        :meth:`records` asks: a lint run that reuses its remembered cross-article
+        findings never needs them. Only the files in ``reported`` (default: all)
+        get their findings decoded; the others are only indexed.
         """
-        columns = "diagnostics, record, positions" if records else "diagnostics, 'null', '{}'"
+        if not self._usable:
+            return {}
+        columns = (
+            "diagnostics, record, depends, positions"
+            if records
+            else "diagnostics, 'null', depends, '{}'"
+        )
+        keys = {path: self.key(path) for path in paths}
         try:
             rows = self._db.execute(
                 f"SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, {columns} "
                 "FROM files WHERE fingerprint = ?",
                 (self.fingerprint,),
             ).fetchall()
-        except sqlite3.DatabaseError:
-            self._recover()
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
             return {}
         stored = {row[0]: row[1:] for row in rows}
         found: dict[str, FileReport] = {}
@@ -190,39 +294,50 @@ class Store:
                 continue
             signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
             self._stats[path] = signature
-            row = stored.get(path)
+            row = stored.get(keys[path])
             if row is None or tuple(row[:3]) != signature:
                 continue
-            digest, checked_ns, complete, diagnostics, record, positions = row[3:]
+            digest, checked_ns, complete, diagnostics, record, depends, positions = row[3:]
             racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
-            if racy and _digest(path) != digest:
+            if racy and _file_digest(path) != digest:
                 continue
-            if lazy:
-                self._raw_records[path] = record
-                record = "null"
+            if depends != "[]" and not self._assets_hold(depends):
+                continue
             if reported is not None and path not in reported:
                 diagnostics = _NO_DIAGNOSTICS
-            decoded = _decode_report(path, diagnostics, record, positions, bool(complete))
-            if decoded is not None:
-                found[path] = decoded
+            report = _decode_report(path, diagnostics, "null" if lazy else record, bool(complete))
+            if report is None:
+                continue
+            if positions != "{}":
+                decoded_positions = _decode_positions(positions)
+                if decoded_positions is None:
+                    continue
+                self._positions[path] = decoded_positions
+            if lazy:
+                self._raw_records[path] = record
+            found[path] = report
         return found
 
-    def decode_records(self, reports: Sequence[FileReport]) -> list[FileReport]:
-        """``reports`` from a lazy :meth:`lookup`, with their records decoded."""
+    def records(self, reports: Sequence[FileReport]) -> tuple[list[FileReport], list[str]]:
+        """``reports`` from a lazy :meth:`get` with their records decoded.
+
+        Also returns the paths whose stored record does not decode: misses, for the
+        caller to check again.
+        """
         decoded = []
+        failed = []
         for report in reports:
             raw = self._raw_records.get(report.path)
             if raw is None:  # not from this cache: checked in this run, record at hand
                 decoded.append(report)
                 continue
-            record = None
-            if raw != "null":
-                try:
-                    record = _decode_record(json.loads(raw))
-                except (ValueError, TypeError, IndexError):
-                    record = None
+            record = _decode_record(report.path, raw)
+            if record is _MALFORMED:
+                failed.append(report.path)
+                continue
+            assert record is None or isinstance(record, ArticleRecord)
             decoded.append(dataclasses.replace(report, record=record))
-        return decoded
+        return decoded, failed
 
     def mentioning(self, paths: Sequence[str], needles: Iterable[str]) -> list[str]:
         """Those of ``paths`` whose undecoded record contains one of ``needles``.
@@ -241,10 +356,71 @@ class Store:
                 found.append(path)
         return found
 
+    def positions(self, path: str) -> Mapping[str, Span]:
+        """Where the cross-article findings of ``path`` were found to point."""
+        return self._positions.get(path, {})
+
+    def put(self, results: Sequence[tuple[FileReport, Provenance]]) -> None:
+        """Store fresh results (each with the stat taken by :meth:`get` before checking)."""
+        if not self._usable:
+            return
+        rows = []
+        for report, provenance in results:
+            stat = self._stats.get(report.path)
+            if stat is None or provenance.digest is None:
+                continue
+            rows.append(
+                (
+                    self.fingerprint,
+                    self.key(report.path),
+                    *stat,
+                    provenance.digest,
+                    self._started_ns,
+                    int(report.complete),
+                    *_encode_report(report),
+                    _dumps([list(read) for read in provenance.assets]),
+                )
+            )
+        self._write(
+            "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
+            " digest, checked_ns, complete, diagnostics, record, depends)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def put_positions(self, positions: Mapping[str, Mapping[str, Span]]) -> None:
+        """Remember where cross-article findings point, so warm runs parse nothing."""
+        for path, found in positions.items():
+            self._positions[path] = dict(found)
+        rows = [
+            (_dumps(found), self.fingerprint, self.key(path)) for path, found in positions.items()
+        ]
+        self._write("UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows)
+
+    def _assets_hold(self, depends: str) -> bool:
+        """Every site file the stored result looked up gives the same answer today."""
+        try:
+            reads = json.loads(depends)
+            for relative, existed in reads:
+                if self._asset_exists(relative) != existed:
+                    return False
+        except (ValueError, TypeError, RecursionError):
+            return False
+        return True
+
+    def _asset_exists(self, relative: str) -> bool:
+        known = self._assets.get(relative)
+        if known is None:
+            known = self._root is not None and os.path.isfile(os.path.join(self._root, relative))
+            self._assets[relative] = known
+        return known
+
+    # -- remembered cross-article findings ---------------------------------------
+
     def state(self, reported: Sequence[str], indexed: Sequence[str]) -> str | None:
         """A digest of which files are reported, which only indexed, and their stat signatures.
 
-        All were stat-ed by :meth:`lookup`; None when one is missing.
+        All were stat-ed by :meth:`get`; None when one is missing.
         """
         digest = hashlib.blake2b(digest_size=16)
         for group in (reported, indexed):
@@ -256,105 +432,97 @@ class Store:
             digest.update(b"\1")
         return digest.hexdigest()
 
-    def get_memo(self, state: str) -> tuple[int, list[Diagnostic], list[FileReport]] | None:
-        """The remembered cross-article findings of the site in ``state``, if any.
+    def get_memo(
+        self, shape: str, state: str
+    ) -> tuple[int, list[Diagnostic], list[FileReport]] | None:
+        """The remembered cross-article findings of the run ``shape`` in ``state``, if any.
 
         Returns the clock they were found at, the findings of the rules that do not
         read the clock, and the reports on which a clock rule fired (to run it again).
         """
+        if not self._usable:
+            return None
         try:
             row = self._db.execute(
                 "SELECT clock_ns, diagnostics, clocked FROM memo"
-                " WHERE fingerprint = ? AND state = ?",
-                (self.fingerprint, state),
+                " WHERE fingerprint = ? AND shape = ? AND state = ?",
+                (self.fingerprint, shape, state),
             ).fetchone()
-            if row is None:
-                return None
-            found = _decode_diagnostics(json.loads(row[1]))
-            clocked = []
-            for path, diagnostics, record, positions in json.loads(row[2]):
-                report = _decode_report(path, diagnostics, record, positions, True)
-                if report is None:
-                    return None
-                clocked.append(report)
-        except (sqlite3.DatabaseError, ValueError, TypeError, KeyError):
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
             return None
-        return int(row[0]), found, clocked
+        if row is None:
+            return None
+        try:
+            found = _decoder(tuple[Diagnostic, ...])(json.loads(row[1]))
+            clocked = []
+            for path, suppressions, record, positions in json.loads(row[2]):
+                report = FileReport(
+                    path,
+                    (),
+                    _decoder(ArticleRecord)({**record, "path": path}),
+                    _decoder(Suppressions | None)(suppressions),
+                )
+                self._positions[path] = _decoder(dict[str, Span])(positions)
+                clocked.append(report)
+        except (_Malformed, ValueError, TypeError, RecursionError):
+            return None
+        with contextlib.suppress(sqlite3.Error), self._db:
+            self._db.execute(
+                "UPDATE memo SET used_ns = ? WHERE fingerprint = ? AND shape = ?",
+                (time.time_ns(), self.fingerprint, shape),
+            )
+        return int(row[0]), list(found), clocked
 
     def put_memo(
         self,
+        shape: str,
         state: str,
         clock_ns: int,
         diagnostics: Sequence[Diagnostic],
         clocked: Sequence[FileReport],
     ) -> None:
-        """Remember the cross-article findings of the site in ``state`` (one per fingerprint)."""
+        """Remember the cross-article findings of the run ``shape`` in ``state``.
+
+        One slot per run shape (which files, from where), so a pre-commit run does
+        not evict the whole-site one; the least recently used slots go first.
+        """
+        if not self._usable:
+            return
         encoded = [
             [
                 report.path,
-                *_encode_report(report),
-                json.dumps({key: list(value) for key, value in report.positions.items()}),
+                _plain(report.suppressions),
+                _plain(report.record),
+                _plain(self.positions(report.path)),
             ]
             for report in clocked
+            if report.record is not None
         ]
-        with contextlib.suppress(sqlite3.Error), self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?)",
-                (
-                    self.fingerprint,
-                    state,
-                    clock_ns,
-                    json.dumps(_encode_diagnostics(diagnostics), separators=(",", ":")),
-                    json.dumps(encoded, separators=(",", ":")),
-                ),
-            )
-
-    def store(self, reports: Sequence[FileReport]) -> None:
-        rows = []
-        for report in reports:
-            stat = self._stats.get(report.path)
-            digest = _digest(report.path)
-            if stat is None or digest is None:
-                continue
-            rows.append(
-                (
-                    self.fingerprint,
-                    report.path,
-                    *stat,
-                    digest,
-                    self._started_ns,
-                    int(report.complete),
-                    *_encode_report(report),
-                )
-            )
+        now = time.time_ns()
         try:
             with self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
-                    " digest, checked_ns, complete, diagnostics, record)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                self._db.execute(
+                    "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        self.fingerprint,
+                        shape,
+                        state,
+                        now,
+                        clock_ns,
+                        _dumps(_plain(diagnostics)),
+                        _dumps(encoded),
+                    ),
                 )
-        except sqlite3.OperationalError:
-            pass  # locked by another curate for too long: this run stays uncached
-        except sqlite3.DatabaseError:
-            self._recover()
+                self._db.execute(
+                    "DELETE FROM memo WHERE fingerprint = ? AND shape NOT IN (SELECT shape"
+                    " FROM memo WHERE fingerprint = ? ORDER BY used_ns DESC LIMIT ?)",
+                    (self.fingerprint, self.fingerprint, MEMO_SLOTS),
+                )
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
 
-    def store_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
-        """Remember where cross-article findings point, so warm runs parse nothing."""
-        rows = [
-            (json.dumps(found, separators=(",", ":")), self.fingerprint, path)
-            for path, found in positions.items()
-        ]
-        try:
-            with self._db:
-                self._db.executemany(
-                    "UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows
-                )
-        except sqlite3.OperationalError:
-            pass  # locked: the positions are found again next time
-        except sqlite3.DatabaseError:
-            self._recover()
+    # -- links (curate links, lint --online) -------------------------------------
 
     def get_link(self, url: str, kind: str, max_age: float) -> dict[str, Any] | None:
         try:
@@ -367,7 +535,7 @@ class Store:
             return None
         try:
             value = json.loads(row[0])
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return value if isinstance(value, dict) else None
 
@@ -378,16 +546,40 @@ class Store:
                 (url, kind, json.dumps(result), time.time()),
             )
 
-    def _recover(self) -> None:
-        """The database went bad mid-run: drop it so the next run starts clean."""
+    # -- failures --------------------------------------------------------------
+
+    def _write(self, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        try:
+            with self._db:
+                self._db.executemany(statement, rows)
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+
+    def _fail(self, error: sqlite3.DatabaseError) -> None:
+        """Locked: say so and go on uncached. Broken: drop it so the next run starts clean."""
+        self._usable = False
+        if isinstance(error, sqlite3.OperationalError) and _is_locked(error):
+            self.warnings.append(_locked_message(self.path))
+            return
         self.close()
         _remove_database(self.path)
-        self._db = sqlite3.connect(":memory:")
-        self._db.executescript(_SCHEMA)
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _locked_message(path: Path) -> str:
+    return (
+        f"the cache {path} is locked by another process; "
+        f"this run is not cached (waited {BUSY_TIMEOUT_S:g} s)"
+    )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
@@ -455,115 +647,214 @@ def describe(directory: Path) -> str:
     )
 
 
-_NO_DIAGNOSTICS = "[[],{},null]"
-_SEVERITIES = {severity.value: severity for severity in Severity}
+# -- values as JSON, by field name ----------------------------------------------------
 
 
-def _encode_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[list[Any]]:
-    return [
-        [d.path, d.line, d.column, d.code, d.severity.value, d.message, d.name, list(d.pointer)]
-        + ([d.end_line, d.end_column, d.fix and d.fix.encode()] if d.end_line or d.fix else [])
-        for d in diagnostics
-    ]
+class _Malformed(Exception):
+    """A stored value is not what this version writes."""
 
 
-def _decode_diagnostics(rows: Iterable[list[Any]]) -> list[Diagnostic]:
-    return [
-        Diagnostic(
-            path,
-            line,
-            column,
-            code,
-            _SEVERITIES[severity],
-            message,
-            name,
-            tuple(pointer),
-            *((end[0], end[1], Fix.decode(end[2])) if end else ()),
-        )
-        for path, line, column, code, severity, message, name, pointer, *end in rows
-    ]
+_MALFORMED: Any = object()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON values: NamedTuples and dataclasses by field name."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {name: _plain(item) for name, item in zip(value._fields, value, strict=True)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if isinstance(value, frozenset):
+        return sorted(_plain(item) for item in value)
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+@cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """A function turning JSON values back into a value of type ``hint``, strictly.
+
+    Built once per type from its annotations, so a field added to a stored value
+    needs no code here. Anything unexpected raises :class:`_Malformed`.
+    """
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        options = [_decoder(arg) for arg in args]
+
+        def union(value: Any) -> Any:
+            for option in options:
+                try:
+                    return option(value)
+                except _Malformed:
+                    continue
+            raise _Malformed
+
+        return union
+    if hint is type(None):
+        return _exactly(type(None))
+    if origin in (tuple, frozenset):
+        if origin is frozenset or (len(args) == 2 and args[1] is Ellipsis):
+            item = _decoder(args[0])
+            build = tuple if origin is tuple else frozenset
+
+            def sequence(value: Any) -> Any:
+                if type(value) is not list:
+                    raise _Malformed
+                return build(item(entry) for entry in value)
+
+            return sequence
+        items = [_decoder(arg) for arg in args]
+
+        def fixed(value: Any) -> Any:
+            if type(value) is not list or len(value) != len(items):
+                raise _Malformed
+            return tuple(item(entry) for item, entry in zip(items, value, strict=True))
+
+        return fixed
+    if origin in (dict, Mapping, typing.Mapping):
+        key = _key_decoder(args[0])
+        item = _decoder(args[1])
+
+        def mapping(value: Any) -> Any:
+            if type(value) is not dict:
+                raise _Malformed
+            return {key(k): item(v) for k, v in value.items()}
+
+        return mapping
+    if hint is Any:
+        return lambda value: value
+    if isinstance(hint, type):
+        if issubclass(hint, enum.Enum):
+            members = {member.value: member for member in hint}
+
+            def member(value: Any) -> Any:
+                try:
+                    return members[value]
+                except (KeyError, TypeError):
+                    raise _Malformed from None
+
+            return member
+        if hint in (str, int, bool):
+            return _exactly(hint)
+        if hint is float:
+            return _exactly(float, int)
+        if (issubclass(hint, tuple) and hasattr(hint, "_fields")) or dataclasses.is_dataclass(hint):
+            return _record_decoder(hint)
+    raise TypeError(f"the cache cannot store values of type {hint!r}")
+
+
+def _exactly(*kinds: type) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if type(value) not in kinds:
+            raise _Malformed
+        return value
+
+    return check
+
+
+def _key_decoder(hint: Any) -> Callable[[str], Any]:
+    if hint is int:
+
+        def integer(key: str) -> int:
+            if not key.lstrip("-").isdigit():
+                raise _Malformed
+            return int(key)
+
+        return integer
+    return _exactly(str)
+
+
+def _record_decoder(cls: type) -> Callable[[Any], Any]:
+    fields = {
+        name: _decoder(hint)
+        for name, hint in typing.get_type_hints(cls).items()
+        if not name.startswith("_")
+    }
+
+    def build(value: Any) -> Any:
+        if type(value) is not dict:
+            raise _Malformed
+        try:
+            return cls(**{name: fields[name](item) for name, item in value.items()})
+        except (KeyError, TypeError):
+            raise _Malformed from None
+
+    return build
+
+
+#: The stored types' fields: a change of any of them makes old rows misses.
+_LAYOUT = hashlib.sha256(
+    repr([typing.get_type_hints(cls) for cls in (Diagnostic, ArticleRecord, Suppressions)]).encode()
+).hexdigest()[:12]
+
+_NO_DIAGNOSTICS = "[]"
+_NO_SUPPRESSIONS = "null"
 
 
 def _encode_report(report: FileReport) -> tuple[str, str]:
-    """The diagnostics (with the suppressions) and the record, as two JSON texts."""
-    record = report.record
-    diagnostics = [
-        _encode_diagnostics(report.diagnostics),
-        {str(line): sorted(codes) for line, codes in report.suppressions.by_line.items()},
-        None if report.suppressions.whole_file is None else sorted(report.suppressions.whole_file),
-    ]
-    return (
-        json.dumps(diagnostics, separators=(",", ":")),
-        json.dumps(None if record is None else _encode_record(record), separators=(",", ":")),
+    """The diagnostics and the suppressions, and the record, as two JSON texts.
+
+    Paths are left out: a file's findings are about the file, whatever its spelling.
+    """
+    found = [{k: v for k, v in _plain(d).items() if k != "path"} for d in report.diagnostics]
+    suppressions = report.suppressions if report.suppressions else None
+    diagnostics = (
+        _NO_DIAGNOSTICS
+        if not found and suppressions is None
+        else _dumps([found, _plain(suppressions)])
     )
+    record = None if report.record is None else _plain(report.record)
+    if record is not None:
+        del record["path"]
+    return diagnostics, _dumps(record)
 
 
-def _encode_record(record: ArticleRecord) -> list[Any]:
-    return [
-        record.path,
-        record.title,
-        record.published_at,
-        record.web_url,
-        record.original_url,
-        record.amp_url,
-        record.quality,
-        record.heat,
-        record.published,
-        record.provider_name,
-        record.provider_domain,
-        list(record.topics),
-        record.type,
-        record.has_image,
-        [
-            [r.position, r.url, r.key, r.title, r.published_at, r.provider_domain, r.quality]
-            for r in record.related
-        ],
-        list(record.url_keys),
-        record.valid,
-    ]
-
-
-def _decode_report(
-    path: str, diagnostics: str, record: str, positions: str, complete: bool
-) -> FileReport | None:
-    """A stored report, or None if the row is not what this version wrote."""
-    from curate.engine import FileReport
-
+def _decode_report(path: str, diagnostics: str, record: str, complete: bool) -> FileReport | None:
+    """A stored report of the file now at ``path``, or None if the row does not decode."""
     try:
-        # Most files are clean: skip the parser for the common empty values.
-        found, by_line, whole_file = (
-            ([], {}, None) if diagnostics == _NO_DIAGNOSTICS else json.loads(diagnostics)
-        )
-        fields = json.loads(record)
-        suppressions = (
-            Suppressions(
-                {int(line): frozenset(codes) for line, codes in by_line.items()},
-                None if whole_file is None else frozenset(whole_file),
-            )
-            if by_line or whole_file is not None
-            else NO_SUPPRESSIONS
-        )
-        return FileReport(
-            path,
-            tuple(_decode_diagnostics(found)),
-            None if fields is None else _decode_record(fields),
-            suppressions,
-            complete,
-            {}
-            if positions == "{}"
-            else {key: (line, column) for key, (line, column) in json.loads(positions).items()},
-        )
-    except (ValueError, TypeError, KeyError, AttributeError):
+        found: tuple[Diagnostic, ...] = ()
+        suppressions = None
+        if diagnostics != _NO_DIAGNOSTICS:
+            rows, stored_suppressions = json.loads(diagnostics)
+            if type(rows) is not list:
+                raise _Malformed
+            decode = _decoder(Diagnostic)
+            found = tuple(decode({**row, "path": path}) for row in rows)
+            suppressions = _decoder(Suppressions | None)(stored_suppressions)
+    except (_Malformed, ValueError, TypeError, RecursionError):
         return None
+    decoded = _decode_record(path, record)
+    if decoded is _MALFORMED:
+        return None
+    return FileReport(path, found, decoded, suppressions, complete)
 
 
-def _decode_record(fields: list[Any]) -> ArticleRecord:
-    """The inverse of :func:`_encode_record`: the fields in order, lists back to tuples."""
-    fields[_TOPICS] = tuple(fields[_TOPICS])
-    fields[_RELATED] = tuple(map(RelatedRef._make, fields[_RELATED]))
-    fields[_URL_KEYS] = tuple(fields[_URL_KEYS])
-    return ArticleRecord._make(fields)
+def _decode_record(path: str, raw: str) -> ArticleRecord | None:
+    """The stored record of the file now at ``path``, None, or _MALFORMED."""
+    if raw == "null":
+        return None
+    try:
+        fields = json.loads(raw)
+        if type(fields) is not dict:
+            raise _Malformed
+        record: ArticleRecord = _decoder(ArticleRecord)({**fields, "path": path})
+    except (_Malformed, ValueError, TypeError, RecursionError):
+        return _MALFORMED  # type: ignore[no-any-return]
+    return record
 
 
-#: Positions of the tuple fields in an encoded record.
-_TOPICS, _RELATED, _URL_KEYS = 11, 14, 15
+def _decode_positions(raw: str) -> dict[str, Span] | None:
+    try:
+        positions: dict[str, Span] = _decoder(dict[str, Span])(json.loads(raw))
+    except (_Malformed, ValueError, TypeError, RecursionError):
+        return None
+    return positions

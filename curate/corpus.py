@@ -106,6 +106,7 @@ class Site:
     #: The run's settings, for the rules that read one (the quality threshold, --now).
     settings: Settings | None = field(default=None, compare=False, repr=False)
     _asset_cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    _asset_reads: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def has_taxonomy(self) -> bool:
@@ -138,11 +139,23 @@ class Site:
     def asset_exists(self, relative: str) -> bool:
         if self.root is None:
             return True
+        self._asset_reads.append(relative)
         known = self._asset_cache.get(relative)
         if known is None:
             known = (self.root / relative).is_file()
             self._asset_cache[relative] = known
         return known
+
+    def take_asset_reads(self) -> tuple[tuple[str, bool], ...]:
+        """The files looked up since the last call, and whether each exists.
+
+        A cached result that read them holds only while each answer is the same.
+        """
+        reads = tuple(
+            (relative, self._asset_cache[relative]) for relative in dict.fromkeys(self._asset_reads)
+        )
+        self._asset_reads.clear()
+        return reads
 
 
 class _DataFile(NamedTuple):

@@ -1,22 +1,28 @@
 """The checking pipeline: find files, check each (in parallel when it pays), then the corpus.
 
-``run_checks`` is what ``curate validate`` and ``curate lint`` call. Per-file work
-(parse, schema, article rules, index record) happens in :func:`check_file`, in a
-process pool for large runs; its results are plain frozen values, which the
-cache stores. Cross-article rules run afterwards on the index of the whole site.
+:func:`run` is the one entry the commands call: ``run(paths, settings, lint=...,
+online=...) -> RunResult``. Per-file work (parse, schema, article rules, index
+record) happens in :class:`_Checker`, in a process pool for large runs; its results
+are plain frozen values, which the cache stores. Cross-article rules run afterwards
+on the index of the site; the online checks last. Whether a finding is reported is
+decided by one :class:`~curate.policy.Policy`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import fnmatch
+import hashlib
 import os
+import signal
+import stat
+import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from curate.cache import CacheUnavailable, Provenance, Store, cache_factory, digest_bytes
 from curate.corpus import (
     ArticleRecord,
     CorpusIndex,
@@ -26,36 +32,33 @@ from curate.corpus import (
     post_name,
 )
 from curate.loading import (
-    NO_SUPPRESSIONS,
-    Suppressions,
+    MAX_FILE_BYTES,
+    LoadResult,
     collect_paths,
     iter_article_files,
     load_file,
+    load_text,
     locate_file,
 )
-from curate.model import Article, Diagnostic, Severity
-from curate.rules import Finding, Rule, Selection, lend_fixes
+from curate.model import Article, Diagnostic, FileReport, Severity, Span
+from curate.policy import Policy, relative_to_root
+from curate.rules import POST_NAME, RELATED_TARGET, URL, Finding, Rule, lend_fixes
 from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
 if TYPE_CHECKING:
     from curate.config import Settings
+    from curate.links import CollectedLinks, LinkReport
+    from curate.online import LinkResult
+
+__all__ = ["PARALLEL_THRESHOLD", "FileReport", "RunResult", "prepare", "run", "run_checks"]
 
 #: Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
 
-
-@dataclass(frozen=True, slots=True)
-class FileReport:
-    """The result of checking one file: what the cache stores and the index reads."""
-
-    path: str
-    diagnostics: tuple[Diagnostic, ...]
-    record: ArticleRecord | None
-    suppressions: Suppressions = NO_SUPPRESSIONS
-    #: False for a file only indexed for cross-article rules: its diagnostics are unknown.
-    complete: bool = True
-    #: Positions already resolved for cross-article findings, by :func:`position_key`.
-    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+#: A cache opener: ``(site, fingerprint) -> Store``, raising CacheUnavailable.
+CacheFactory = Callable[[Site, str], Store]
+#: ``link_progress(total)`` gives a context with a callback per checked URL.
+LinkProgress = Callable[[int], AbstractContextManager[Callable[["LinkResult"], None]]]
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,8 @@ class CheckOptions:
 
     schema: dict[str, Any]
     site: Site
-    selection: Selection
+    policy: Policy
     lint: bool
-    settings: Settings
     #: Build index records (lint, rank, stats); a plain validate needs none.
     records: bool = True
 
@@ -82,44 +84,17 @@ class RunResult:
     index: CorpusIndex | None = None
     cache_hits: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Said once to the user on stderr (e.g. why the run is not cached).
+    warnings: list[str] = field(default_factory=list)
+    #: The online checks, when asked for.
+    links: LinkReport | None = None
+    collected: CollectedLinks | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity is severity)
 
 
-class ReportCache(Protocol):
-    """Per-file results kept between runs (see :mod:`curate.cache`)."""
-
-    def lookup(
-        self,
-        paths: Sequence[str],
-        *,
-        records: bool = True,
-        lazy: bool = False,
-        reported: Collection[str] | None = None,
-    ) -> dict[str, FileReport]: ...
-
-    def store(self, reports: Sequence[FileReport]) -> None: ...
-
-    def store_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None: ...
-
-    def decode_records(self, reports: Sequence[FileReport]) -> list[FileReport]: ...
-
-    def mentioning(self, paths: Sequence[str], needles: Iterable[str]) -> list[str]: ...
-
-    def state(self, reported: Sequence[str], indexed: Sequence[str]) -> str | None: ...
-
-    def get_memo(self, state: str) -> tuple[int, list[Diagnostic], list[FileReport]] | None: ...
-
-    def put_memo(
-        self,
-        state: str,
-        clock_ns: int,
-        diagnostics: Sequence[Diagnostic],
-        clocked: Sequence[FileReport],
-    ) -> None: ...
-
-    def close(self) -> None: ...
+Checked = tuple[FileReport, Provenance]
 
 
 class _Checker:
@@ -129,48 +104,86 @@ class _Checker:
         self.options = options
         self.validator = ArticleValidator(options.schema)
         self.rules: list[Rule] = (
-            [r for r in options.selection.rules() if r.check is not None] if options.lint else []
+            [r for r in options.policy.rules() if r.check is not None] if options.lint else []
         )
+        options.site.take_asset_reads()  # those of loading the site belong to no file
 
-    def check(self, path: str) -> FileReport:
-        loaded = load_file(path)
+    def check(self, path: str) -> Checked:
+        loaded, digest = _load(path)
         diagnostics = list(loaded.diagnostics)
         article = loaded.article
         if article is None:
-            return FileReport(path, tuple(diagnostics), None)
+            return FileReport(path, tuple(diagnostics), None), Provenance(digest)
+        site = self.options.site
         schema_errors = list(self.validator.validate(article))
         diagnostics.extend(schema_errors)
         # One finding per value: rules say nothing more about a value the schema rejected.
-        rejected = {d.pointer for d in schema_errors if self.options.selection.enabled(d.code)}
+        rejected = self.options.policy.rejected_by_schema(schema_errors)
         lent: list[Finding] = []
         for rule in self.rules:
-            assert rule.check is not None
-            try:
-                findings = list(rule.check(article, self.options.site))
-            except Exception as error:  # a rule bug must not hide the other findings
-                findings = [Finding((), f"internal error in rule {rule.code}: {error!r}")]
+            check = rule.check
+            assert check is not None
+            findings = _guarded(rule, lambda: check(article, site))  # noqa: B023
             lent.extend(f for f in findings if f.pointer in rejected)
             diagnostics.extend(
-                to_diagnostic(article, rule, f) for f in findings if f.pointer not in rejected
+                to_diagnostic(article, rule, finding)
+                for finding in findings
+                if finding.pointer not in rejected
             )
         if lent:
             diagnostics = lend_fixes(diagnostics, lent)
-        suppressions = article.suppressions or NO_SUPPRESSIONS
-        kept = tuple(d for d in diagnostics if not suppressions.suppresses(d))
+        suppressions = article.suppressions
+        kept = tuple(
+            d for d in diagnostics if suppressions is None or not suppressions.suppresses(d)
+        )
         record = (
             ArticleRecord.from_article(article, valid=not schema_errors)
             if self.options.records
             else None
         )
-        return FileReport(path, kept, record, suppressions)
+        report = FileReport(path, kept, record, suppressions or None)
+        return report, Provenance(digest, site.take_asset_reads())
 
-    def index(self, path: str) -> FileReport:
-        loaded = load_file(path)
+    def index(self, path: str) -> Checked:
+        loaded, digest = _load(path)
         if loaded.article is None:
-            return FileReport(path, (), None, complete=False)
+            return FileReport(path, (), None, complete=False), Provenance(digest)
         valid = self.validator.is_valid(loaded.article.data)
         record = ArticleRecord.from_article(loaded.article, valid=valid)
-        return FileReport(path, (), record, complete=False)
+        return FileReport(path, (), record, complete=False), Provenance(digest)
+
+    def run(self, job: tuple[str, bool]) -> Checked:
+        path, full = job
+        return self.check(path) if full else self.index(path)
+
+
+def _guarded(rule: Rule, check: Callable[[], Iterator[Finding]]) -> list[Finding]:
+    """A rule's findings; a bug in the rule is a finding, never the end of the run."""
+    try:
+        return list(check())
+    except Exception as error:
+        return [Finding((), f"internal error in rule {rule.code}: {error!r}")]
+
+
+def _load(path: str) -> tuple[LoadResult, str | None]:
+    """Parse ``path``, with the hash of exactly the bytes parsed (None: not cacheable).
+
+    Anything but a readable regular file of a sane size is left to :func:`load_file`,
+    which says what is wrong with it.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return load_file(path), None
+    with open(descriptor, "rb") as handle:
+        try:
+            regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+            raw = handle.read(MAX_FILE_BYTES + 1) if regular else b""
+        except OSError:
+            regular = False
+    if not regular or len(raw) > MAX_FILE_BYTES:
+        return load_file(path), None
+    return load_text(path, raw), digest_bytes(raw)
 
 
 def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
@@ -194,37 +207,86 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
     )
 
 
+# -- the process pool ------------------------------------------------------------------
+
 _WORKER: _Checker | None = None
 
 
-def _init_worker(options: CheckOptions) -> None:
+def _init_worker(options: CheckOptions, parent: int) -> None:
     global _WORKER
+    # Ctrl-C is the parent's to handle: it stops the pool; a worker only stops with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
     _WORKER = _Checker(options)
 
 
-def _work(job: tuple[str, bool]) -> FileReport:
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the parent process ends, even by ``kill -9``."""
+    if hasattr(os, "getppid"):
+        try:  # Linux: the kernel sends the signal the moment the parent dies
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:  # everywhere else (and if the parent died before prctl)
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="curate-parent-watch", daemon=True).start()
+
+
+def _work(job: tuple[str, bool]) -> Checked:
     assert _WORKER is not None
-    path, full = job
-    return _WORKER.check(path) if full else _WORKER.index(path)
+    return _WORKER.run(job)
 
 
-def _run_jobs(jobs: list[tuple[str, bool]], options: CheckOptions) -> list[FileReport]:
-    workers = options.settings.jobs or (os.cpu_count() or 1)
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+def _run_jobs(
+    jobs: Sequence[tuple[str, bool]], options: CheckOptions, workers: int, threshold: int
+) -> list[Checked]:
+    if not jobs:
+        return []
+    if workers <= 1 or len(jobs) < threshold:
         checker = _Checker(options)
-        return [checker.check(path) if full else checker.index(path) for path, full in jobs]
+        return [checker.run(job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     chunk = max(16, len(jobs) // (workers * 8))
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context(method),
         initializer=_init_worker,
-        initargs=(options,),
-    ) as pool:
-        return list(pool.map(_work, jobs, chunksize=chunk))
+        initargs=(options, os.getpid()),
+    )
+    try:
+        results = list(pool.map(_work, jobs, chunksize=chunk))
+    except BaseException:
+        # Ctrl-C or a failure: stop now, not after the queued chunks.
+        _stop(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _stop(pool: Any) -> None:
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.kill()
+    for process in workers:
+        process.join(timeout=5)
+
+
+def _workers(settings: Settings) -> int:
+    return settings.jobs or (os.cpu_count() or 1)
+
+
+# -- the run ---------------------------------------------------------------------------
 
 
 def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str], list[Diagnostic]]:
@@ -234,22 +296,74 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str],
     site = load_site(root, settings)
     files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root)
     if settings.include:
-        files = [f for f in files if _matches_any(f, settings.include, root)]
+        import fnmatch
+
+        base = None if root is None else str(root.resolve())
+        files = [
+            f
+            for f in files
+            if any(fnmatch.fnmatch(relative_to_root(f, base), p) for p in settings.include)
+        ]
     return site, files, missing
 
 
-def _matches_any(path: str, patterns: Iterable[str], root: Path | None) -> bool:
-    text = _relative(path, root)
-    return any(fnmatch.fnmatch(text, pattern) for pattern in patterns)
+def run(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    lint: bool,
+    online: bool = False,
+    need_records: bool = False,
+    link_progress: LinkProgress | None = None,
+    parallel_threshold: int | None = None,
+) -> RunResult:
+    """Check ``paths`` (files and folders) as ``settings`` say: the one core entry.
+
+    ``lint`` adds the rules to the schema; ``online`` the HTTP checks of the
+    articles' links (``curate lint --online``). The cache is used unless the
+    settings say ``cache = false``. ``need_records`` asks for every report's index
+    record (rank, stats); otherwise a warm lint may leave them undecoded.
+    """
+    result = run_checks(
+        paths,
+        settings,
+        lint=lint,
+        cache_factory=cache_factory(settings),
+        need_records=need_records,
+        parallel_threshold=parallel_threshold,
+    )
+    if online:
+        _run_online(result, settings, link_progress)
+    return result
 
 
-def _relative(path: Path | str, root: Path | None) -> str:
-    text = os.path.abspath(path)
-    if root is not None:
-        base = str(root.resolve())
-        if text.startswith(base + os.sep):
-            return Path(text[len(base) + 1 :]).as_posix()
-    return Path(os.path.relpath(text)).as_posix()
+def _run_online(result: RunResult, settings: Settings, progress: LinkProgress | None) -> None:
+    from curate.links import check_collected, collect_links, online_options, open_link_cache
+
+    options = online_options(settings)
+    collected = collect_links(result.files, result.site, settings)
+    cache = open_link_cache(settings, result.site)
+    try:
+        if progress is None:
+            report = check_collected(
+                collected, options, cache=cache, max_cache_age=settings.max_cache_age
+            )
+        else:
+            with progress(len(collected.targets)) as advance:
+                report = check_collected(
+                    collected,
+                    options,
+                    cache=cache,
+                    max_cache_age=settings.max_cache_age,
+                    on_result=advance,
+                )
+    finally:
+        if cache is not None:
+            cache.close()
+    result.collected = collected
+    result.links = report
+    result.diagnostics = sorted([*result.diagnostics, *report.diagnostics], key=Diagnostic.sort_key)
+    result.extra["notes"] = (*result.extra.get("notes", ()), report.note())
 
 
 def run_checks(
@@ -257,20 +371,22 @@ def run_checks(
     settings: Settings,
     *,
     lint: bool,
-    cache_factory: Callable[[Site, str], ReportCache | None] | None = None,
+    cache_factory: CacheFactory | None = None,
     need_records: bool = True,
+    parallel_threshold: int | None = None,
 ) -> RunResult:
     """Check ``paths`` (files and folders) and return every diagnostic, sorted.
 
-    With ``need_records=False`` (and ``lint=False``) the reports may come without
-    their index records, which makes a warm validate cheaper.
+    The offline part of :func:`run`, with the cache given by the caller. With
+    ``need_records=False`` the reports may come without their index records,
+    which makes a warm validate or lint cheaper.
     """
     schema = load_schema(settings.schema)
     site, files, missing = prepare(paths, settings)
-    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    policy = Policy.from_settings(settings, site.root)
     with_records = need_records or lint
-    options = CheckOptions(schema, site, selection, lint, settings, with_records)
-    corpus_rules = [r for r in selection.rules() if r.check_corpus is not None] if lint else []
+    options = CheckOptions(schema, site, policy, lint, with_records)
+    corpus_rules = [r for r in policy.rules() if r.check_corpus is not None] if lint else []
 
     reported = files
     index_only: list[str] = []
@@ -288,21 +404,31 @@ def run_checks(
     fingerprint = (
         f"{schema_fingerprint(schema)}|{settings.fingerprint()}|lint={lint}|records={with_records}"
     )
-    cache = cache_factory(site, fingerprint) if cache_factory else None
-    jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
+    warnings: list[str] = []
+    cache: Store | None = None
+    if cache_factory is not None:
+        try:
+            cache = cache_factory(site, fingerprint)
+        except CacheUnavailable as error:
+            if str(error):
+                warnings.append(f"running without the cache: {error}")
     # Lint output needs no records; cross-article rules do, unless remembered findings serve.
-    lazy = lint and not need_records
+    lazy = lint and not need_records and cache is not None
+    threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
+    stage = _Stage(options, cache, _workers(settings), threshold)
     try:
+        jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
         cached = (
-            cache.lookup(
+            cache.get(
                 [p for p, _ in jobs],
                 records=with_records,
                 lazy=lazy,
                 reported=set(reported) if index_only else None,
             )
-            if cache
+            if cache is not None
             else {}
         )
+        stage.by_path.update(cached)
         todo = [
             (path, full)
             for path, full in jobs
@@ -312,35 +438,36 @@ def run_checks(
             # A schema with cached results was checked by the run that stored them
             # (the cache is keyed by the schema): only a first run pays jsonschema's import.
             check_schema(schema)
-        fresh = _run_jobs(todo, options) if todo else []
-        if cache is not None and fresh:
-            cache.store(fresh)
-        by_path = {r.path: r for r in cached.values()}
-        by_path.update({r.path: r for r in fresh})
+        stage.check(todo)
 
-        reports = [by_path[p] for p in reported]
+        index = None
+        corpus_found: list[Diagnostic] = []
+        if lint:
+            corpus_found, index = stage.corpus(
+                reported, index_only, corpus_rules, settings, unchanged=not todo, lazy=lazy
+            )
+        reports = [stage.by_path[p] for p in reported]
         diagnostics = list(missing)
         for report in reports:
             diagnostics.extend(report.diagnostics)
-
-        index = None
-        if lint:
-            found, index = _corpus_stage(
-                reported, index_only, by_path, site, corpus_rules, settings, cache, lazy, not todo
-            )
-            diagnostics.extend(found)
-            if covers_site:
-                diagnostics.extend(site.problems)
+        diagnostics.extend(corpus_found)
+        if lint and covers_site:
+            diagnostics.extend(site.problems)
     finally:
         if cache is not None:
+            warnings.extend(cache.warnings)
             cache.close()
-    diagnostics = [
-        d
-        for d in diagnostics
-        if selection.enabled(d.code) and not ignored_for_file(d, settings, site.root)
-    ]
+    diagnostics = [d for d in diagnostics if policy.reports(d)]
     diagnostics.sort(key=Diagnostic.sort_key)
-    return RunResult(diagnostics, reported, reports, site, index, cache_hits=len(cached))
+    return RunResult(
+        diagnostics,
+        reported,
+        reports,
+        site,
+        index,
+        cache_hits=len(cached),
+        warnings=list(dict.fromkeys(warnings)),
+    )
 
 
 def _contains(path: Path, root: Path) -> bool:
@@ -357,81 +484,133 @@ def _clock_ns(settings: Settings) -> int:
     return time.time_ns()
 
 
-def _corpus_stage(
-    reported: Sequence[str],
-    index_only: Sequence[str],
-    by_path: dict[str, FileReport],
-    site: Site,
-    rules: Sequence[Rule],
-    settings: Settings,
-    cache: ReportCache | None,
-    lazy: bool,
-    unchanged: bool,
-) -> tuple[list[Diagnostic], CorpusIndex | None]:
-    """Cross-article findings: remembered ones while no file changed, else from the index.
+class _Stage:
+    """The reports of one run, completed from the cache or by checking."""
 
-    Remembered findings serve only a run in which every file's cached result held
-    (``unchanged``: same stat signature, and same content where that was in doubt),
-    over the same files, at the same or a later clock. The rules that read the clock
-    run again on the articles they fired on: their findings only disappear as time passes.
-    """
-    clock = _clock_ns(settings)
-    state = cache.state(reported, index_only) if cache is not None and lazy else None
-    if state is not None and unchanged:
-        assert cache is not None
-        memo = cache.get_memo(state)
-        if memo is not None and clock >= memo[0]:
-            remembered, rerun = memo[1], memo[2]
-            clock_rules = [rule for rule in rules if rule.clock]
-            again = _corpus_diagnostics(rerun, CorpusIndex(()), site, clock_rules)
-            return [*remembered, *again], None
-    indexed = index_only
-    if lazy and cache is not None:
-        decoded = cache.decode_records([by_path[p] for p in reported])
-        by_path.update((report.path, report) for report in decoded)
-        if len(reported) < len(index_only):
-            indexed = _related_to(reported, index_only, by_path, cache)
-        decoded = cache.decode_records([by_path[p] for p in indexed])
-        by_path.update((report.path, report) for report in decoded)
-    reports = [by_path[p] for p in reported]
-    records = (by_path[p].record for p in (*reported, *indexed))
-    index = CorpusIndex(r for r in records if r is not None)
-    clocked: list[FileReport] = []
-    found = _corpus_diagnostics(reports, index, site, rules, cache, clocked)
-    if state is not None:
-        assert cache is not None
-        clock_codes = {rule.code for rule in rules if rule.clock}
-        kept = [d for d in found if d.code not in clock_codes]
-        cache.put_memo(state, clock, kept, clocked)
-    return found, index
+    def __init__(
+        self, options: CheckOptions, cache: Store | None, workers: int, threshold: int
+    ) -> None:
+        self.options = options
+        self.cache = cache
+        self.workers = workers
+        self.threshold = threshold
+        self.by_path: dict[str, FileReport] = {}
+
+    def check(self, jobs: Sequence[tuple[str, bool]]) -> None:
+        fresh = _run_jobs(jobs, self.options, self.workers, self.threshold)
+        if self.cache is not None and fresh:
+            self.cache.put(fresh)
+        self.by_path.update((report.path, report) for report, _ in fresh)
+
+    def decode(self, paths: Sequence[str], full: set[str]) -> None:
+        """Decode the records of ``paths`` held back by a lazy lookup; check bad rows again."""
+        if self.cache is None:
+            return
+        decoded, failed = self.cache.records([self.by_path[p] for p in paths])
+        self.by_path.update((report.path, report) for report in decoded)
+        self.check([(path, path in full) for path in failed])
+
+    def corpus(
+        self,
+        reported: Sequence[str],
+        index_only: Sequence[str],
+        rules: Sequence[Rule],
+        settings: Settings,
+        *,
+        unchanged: bool,
+        lazy: bool,
+    ) -> tuple[list[Diagnostic], CorpusIndex | None]:
+        """Cross-article findings: remembered ones while no file changed, else from the index.
+
+        Remembered findings serve only a run in which every file's cached result held
+        (``unchanged``: same stat signature, and same content where that was in doubt),
+        of the same shape (the same files, typed the same way, from the same folder),
+        at the same or a later clock. The rules that read the clock run again on the
+        articles they fired on: their findings only disappear as time passes.
+        """
+        cache = self.cache
+        site = self.options.site
+        clock = _clock_ns(settings)
+        site.take_asset_reads()
+        shape = state = None
+        if cache is not None and lazy:
+            state = cache.state(reported, index_only)
+            shape = _shape(reported)
+        if cache is not None and state is not None and shape is not None and unchanged:
+            memo = cache.get_memo(shape, state)
+            if memo is not None and clock >= memo[0]:
+                remembered, rerun = memo[1], memo[2]
+                clock_rules = [rule for rule in rules if rule.clock]
+                again = _corpus_diagnostics(rerun, CorpusIndex(()), site, clock_rules, cache)
+                return [*remembered, *again], None
+        indexed: Sequence[str] = index_only
+        if lazy:
+            self.decode(reported, set(reported))
+            if len(reported) < len(index_only):
+                assert cache is not None
+                indexed = _related_to(reported, index_only, self.by_path, cache, rules)
+            self.decode(indexed, set())
+        reports = [self.by_path[p] for p in reported]
+        records = (self.by_path[p].record for p in (*reported, *indexed))
+        index = CorpusIndex(r for r in records if r is not None)
+        clocked: list[FileReport] = []
+        found = _corpus_diagnostics(reports, index, site, rules, cache, clocked)
+        if state is not None and shape is not None and not site.take_asset_reads():
+            assert cache is not None
+            clock_codes = {rule.code for rule in rules if rule.clock}
+            kept = [d for d in found if d.code not in clock_codes]
+            cache.put_memo(shape, state, clock, kept, clocked)
+        return found, index
+
+
+def _shape(reported: Sequence[str]) -> str:
+    """Which run this is: the files reported, as typed, and from where."""
+    digest = hashlib.blake2b(os.getcwd().encode(), digest_size=16)
+    for path in reported:
+        digest.update(f"\0{path}".encode())
+    return digest.hexdigest()
 
 
 def _related_to(
     reported: Sequence[str],
     index_only: Sequence[str],
     by_path: Mapping[str, FileReport],
-    cache: ReportCache,
+    cache: Store,
+    rules: Sequence[Rule],
 ) -> list[str]:
     """The site's other articles that the reported ones can meet in cross-article rules.
 
-    Those rules look articles up only by URL (RL*, DU001) or by post name (DU002), so
-    linting a few files of a large site (pre-commit) decodes only the articles that
-    share a URL or a post name with them, not the whole index.
+    Derived from what each rule declares it looks up (``Rule.looks_up``): linting a
+    few files of a large site (pre-commit) then decodes only the articles that share
+    a URL, a related link or a post name with them. A rule that declares nothing
+    gets the whole index.
     """
+    lookups: set[str] = set()
+    for rule in rules:
+        if rule.looks_up is None:
+            return list(index_only)
+        lookups |= rule.looks_up
     needles: set[str] = set()
     for path in reported:
         record = by_path[path].record
-        if record is not None:
+        if record is None:
+            continue
+        if URL in lookups:
             needles.update(record.url_keys)
+        if RELATED_TARGET in lookups:
             needles.update(ref.key for ref in record.related if ref.key)
-    slugs = {name[1] for name in map(post_name, reported) if name is not None}
+    slugs = (
+        {name[1] for name in map(post_name, reported) if name is not None}
+        if POST_NAME in lookups
+        else set()
+    )
     hits = set(cache.mentioning(index_only, needles))
     return [
         path
         for path in index_only
         if path in hits
         or by_path[path].record is not None  # checked in this run: already at hand
-        or ((name := post_name(path)) is not None and name[1] in slugs)
+        or (slugs and (name := post_name(path)) is not None and name[1] in slugs)
     ]
 
 
@@ -446,7 +625,7 @@ def _corpus_diagnostics(
     index: CorpusIndex,
     site: Site,
     rules: Sequence[Rule],
-    cache: ReportCache | None = None,
+    cache: Store | None = None,
     clocked: list[FileReport] | None = None,
 ) -> list[Diagnostic]:
     """Run cross-article rules on the index.
@@ -456,59 +635,56 @@ def _corpus_diagnostics(
     reports on which a clock rule fired are added to ``clocked``.
     """
     diagnostics: list[Diagnostic] = []
-    learned: dict[str, dict[str, tuple[int, int]]] = {}
-    fired: list[FileReport] = []
+    learned: dict[str, dict[str, Span]] = {}
     for report in reports:
-        if report.record is None:
+        record = report.record
+        if record is None:
             continue
+        known = cache.positions(report.path) if cache is not None else {}
         article: Article | None = None  # parsed for positions at most once, then dropped
+        fired = False
         for rule in rules:
-            assert rule.check_corpus is not None
-            findings = list(rule.check_corpus(report.record, index, site))
-            if rule.clock and findings and (not fired or fired[-1] is not report):
-                fired.append(report)
+            check = rule.check_corpus
+            assert check is not None
+            findings = _guarded(rule, lambda: check(record, index, site))  # noqa: B023
+            fired = fired or (rule.clock and bool(findings))
             for finding in findings:
                 key = position_key(finding)
-                known = report.positions.get(key)
-                if known is None:
+                position = known.get(key)
+                if position is None:
                     if article is None:
                         article = Article(report.path, {}, locate_file(report.path))
                     diagnostic = to_diagnostic(article, rule, finding)
-                    learned.setdefault(report.path, dict(report.positions))[key] = (
+                    learned.setdefault(report.path, dict(known))[key] = (
                         diagnostic.line,
                         diagnostic.column,
+                        diagnostic.end_line,
+                        diagnostic.end_column,
                     )
                 else:
                     diagnostic = Diagnostic(
                         report.path,
-                        known[0],
-                        known[1],
+                        position[0],
+                        position[1],
                         rule.code,
                         rule.severity,
                         finding.message,
                         rule.name,
                         finding.pointer,
-                        fix=finding.fix,
+                        position[2],
+                        position[3],
+                        finding.fix,
                     )
-                if not report.suppressions.suppresses(diagnostic):
+                suppressions = report.suppressions
+                if suppressions is None or not suppressions.suppresses(diagnostic):
                     diagnostics.append(diagnostic)
+        if fired and clocked is not None:
+            clocked.append(report)
     if cache is not None and learned:
-        cache.store_positions(learned)
-    if clocked is not None:
-        clocked.extend(
-            dataclasses.replace(report, positions=learned.get(report.path, report.positions))
-            for report in fired
-        )
+        cache.put_positions(learned)
     return diagnostics
 
 
 def ignored_for_file(diagnostic: Diagnostic, settings: Settings, root: Path | None) -> bool:
-    if not settings.per_file_ignores:
-        return False
-    relative = _relative(diagnostic.path, root)
-    for pattern, codes in settings.per_file_ignores:
-        if fnmatch.fnmatch(relative, pattern) and any(
-            code.upper() == "ALL" or diagnostic.code.startswith(code) for code in codes
-        ):
-            return True
-    return False
+    """``per-file-ignores`` turns the diagnostic's code off for its file."""
+    return Policy.from_settings(settings, root).ignored_for_file(diagnostic.path, diagnostic.code)

@@ -503,14 +503,14 @@ def text_checker(settings: Settings, site: Site, index: CorpusIndex | None) -> T
     Cross-article rules use ``index`` (the site as it was before the fixes).
     """
     from curate.corpus import ArticleRecord
-    from curate.engine import ignored_for_file, to_diagnostic
-    from curate.loading import NO_SUPPRESSIONS
-    from curate.rules import Finding, Selection, lend_fixes
+    from curate.engine import to_diagnostic
+    from curate.policy import Policy
+    from curate.rules import Finding, lend_fixes
     from curate.schema import ArticleValidator, load_schema
 
-    selection = Selection(settings.select, settings.ignore, settings.extend_select)
+    policy = Policy.from_settings(settings, site.root)
     validator = ArticleValidator(load_schema(settings.schema))
-    rules = selection.rules()
+    rules = policy.rules()
 
     def check(path: str, text: str) -> list[Diagnostic] | None:
         loaded = load_text(path, text.encode("utf-8"))
@@ -520,7 +520,7 @@ def text_checker(settings: Settings, site: Site, index: CorpusIndex | None) -> T
         diagnostics = list(loaded.diagnostics)
         schema_errors = list(validator.validate(article))
         diagnostics.extend(schema_errors)
-        rejected = {d.pointer for d in schema_errors if selection.enabled(d.code)}
+        rejected = policy.rejected_by_schema(schema_errors)
         record = ArticleRecord.from_article(article, valid=not schema_errors)
         lent: list[Finding] = []
         for rule in rules:
@@ -534,14 +534,7 @@ def text_checker(settings: Settings, site: Site, index: CorpusIndex | None) -> T
                 continue
             diagnostics.extend(to_diagnostic(article, rule, f) for f in findings)
         diagnostics = lend_fixes(diagnostics, lent)
-        suppressions = article.suppressions or NO_SUPPRESSIONS
-        return [
-            d
-            for d in diagnostics
-            if selection.enabled(d.code)
-            and not suppressions.suppresses(d)
-            and not ignored_for_file(d, settings, site.root)
-        ]
+        return [d for d in diagnostics if policy.reports(d, article.suppressions)]
 
     return check
 
@@ -632,14 +625,11 @@ def fix_paths(
     *,
     unsafe: bool = False,
     write: bool = True,
-    cache_factory: Any = None,
 ) -> FixRun:
     """Fix the files of ``targets`` that have applicable fixes; write them unless told not to."""
-    from curate.engine import run_checks
+    from curate import engine
 
-    result = run_checks(
-        targets, settings, lint=True, cache_factory=cache_factory, need_records=True
-    )
+    result = engine.run(targets, settings, lint=True, need_records=True)
     check = text_checker(settings, result.site, result.index)
     paths = sorted(
         {d.path for d in result.diagnostics if d.fix is not None and d.fix.applies(unsafe)}

@@ -156,12 +156,12 @@ def collect_links(
     with is deselected, suppressed by a ``# curate: ignore`` comment or ignored for the
     file (per-file-ignores): there is nothing to say about it, so nothing to request.
     """
-    from curate.engine import ignored_for_file
+    from curate.policy import Policy
 
     codes = enabled_codes(settings) if settings is not None else ONLINE_CODES
     if not codes:
         return CollectedLinks(())
-    rules = all_rules()
+    policy = Policy.from_settings(settings, site.root) if settings is not None else Policy()
     occurrences: list[LinkOccurrence] = []
     unreadable: list[Diagnostic] = []
     for path in paths:
@@ -172,23 +172,9 @@ def collect_links(
             continue
         suppressions = article.suppressions
         for occurrence in link_occurrences(article, site):
-            kept = []
-            for code in codes:
-                probe = Diagnostic(
-                    occurrence.path,
-                    occurrence.line,
-                    occurrence.column,
-                    code,
-                    rules[code].severity,
-                    "",
-                )
-                if suppressions is not None and suppressions.suppresses(probe):
-                    continue
-                if settings is not None and ignored_for_file(probe, settings, site.root):
-                    continue
-                kept.append(code)
+            kept = policy.reported_codes(occurrence.path, occurrence.line, codes, suppressions)
             if kept:
-                occurrences.append(dataclasses.replace(occurrence, codes=frozenset(kept)))
+                occurrences.append(dataclasses.replace(occurrence, codes=kept))
     return CollectedLinks(tuple(occurrences), tuple(unreadable))
 
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from curate.corpus import ArticleRecord
+    from curate.loading import Suppressions
 
 #: A path into the front matter, e.g. ``("related", 0, "webUrl")``.
 Pointer = tuple[str | int, ...]
+#: Where a value is written: line, column, end line, end column (as in Diagnostic).
+Span = tuple[int, int, int, int]
 
 
 class Severity(str, enum.Enum):
@@ -104,27 +110,6 @@ class Fix(NamedTuple):
     def applies(self, unsafe: bool) -> bool:
         return unsafe or self.applicability is Applicability.SAFE
 
-    def encode(self) -> list[Any]:
-        """A JSON-able list (for the cache); :meth:`decode` is its inverse."""
-        return [
-            self.title,
-            self.applicability.value,
-            [[c.kind.value, list(c.pointer), c.value] for c in self.changes],
-        ]
-
-    @classmethod
-    def decode(cls, fields: list[Any] | None) -> Fix | None:
-        if fields is None:
-            return None
-        title, applicability, changes = fields
-        return cls(
-            title,
-            Applicability(applicability),
-            tuple(
-                Change(ChangeKind(kind), tuple(pointer), value) for kind, pointer, value in changes
-            ),
-        )
-
 
 class Diagnostic(NamedTuple):
     """One finding about one file, with a stable code and a readable message.
@@ -195,3 +180,16 @@ class Article:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """The result of checking one file: its diagnostics and its index record."""
+
+    path: str
+    diagnostics: tuple[Diagnostic, ...]
+    record: ArticleRecord | None
+    #: The file's ``# curate: ignore`` comments (the corpus stage applies them too).
+    suppressions: Suppressions | None = None
+    #: False for a file only indexed for cross-article rules: its diagnostics are unknown.
+    complete: bool = True

@@ -41,7 +41,7 @@ from curate.model import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, Topic
-    from curate.engine import FileReport
+    from curate.model import FileReport
 
 SortKey = Literal["score", "quality", "heat", "date"]
 MatchMode = Literal["any", "all"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -46,7 +47,9 @@ def test_no_cache_gives_identical_results(site: Path, capsys: pytest.CaptureFixt
         main(["lint", str(site), "--format", "json", *extra])
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0] == outputs[1] == outputs[2]
-    assert not (site / ".curate_cache" / DB_NAME).exists() or outputs[0]
+    assert outputs[0], "the example site has findings to compare"
+    assert main(["cache", "info", str(site)]) == 0
+    assert "7 file results" in capsys.readouterr().out, "the cached runs stored every file"
 
 
 def test_edit_in_the_same_second_with_the_same_size_is_seen(site: Path) -> None:
@@ -204,3 +207,169 @@ def test_a_changed_file_is_not_served_remembered_findings(site: Path) -> None:
     assert rebuilt
     assert any(code == "RL001" for name, _, code, _ in after if "ibm" in name)
     assert after == uncached(site)
+
+
+def lint_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[list[object], str]:
+    code = main(["lint", "--format", "json", *args])
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured.err
+    assert "Traceback" not in captured.err
+    return json.loads(captured.out), captured.err
+
+
+def test_cache_commands_use_the_cache_dir_of_the_config_file(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (site / "curate.toml").write_text('cache-dir = "elsewhere"\n')
+    monkeypatch.chdir(site)
+    lint_json(capsys, ".")
+    assert (site / "elsewhere" / DB_NAME).exists()
+    assert not (site / ".curate_cache").exists()
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "elsewhere" in out and "7 file results" in out
+    assert main(["cache", "clear"]) == 0
+    assert "cleared" in capsys.readouterr().out
+    assert not (site / "elsewhere" / DB_NAME).exists()
+
+
+def test_a_path_typed_another_way_is_served_from_the_cache(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(site)
+    config = Settings()
+    run_checks([Path(".")], config, lint=True, cache_factory=cache_factory(config))
+    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    result = run_checks([path.resolve()], config, lint=True, cache_factory=cache_factory(config))
+    assert result.cache_hits == 7  # the file given, and the six others indexed for it
+    assert main(["cache", "info"]) == 0
+    assert "7 file results" in capsys.readouterr().out  # no row twice
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("record", "{not json"),
+        ("record", '{"title": 5}'),
+        ("record", "[" * 100_000 + "]" * 100_000),
+        ("diagnostics", "[[1, 2, 3], null]"),
+        ("diagnostics", '[[{"line": "x"}], null]'),
+        ("diagnostics", "[" * 100_000 + "]" * 100_000),
+        ("depends", "[[1]]"),
+        ("positions", '{"v:title": "x"}'),
+    ],
+    ids=[
+        "corrupt-record",
+        "record-of-another-shape",
+        "deep-record",
+        "diagnostics-of-another-shape",
+        "diagnostic-field-of-another-type",
+        "deep-diagnostics",
+        "depends-of-another-shape",
+        "positions-of-another-shape",
+    ],
+)
+def test_a_row_that_does_not_decode_is_a_miss(
+    site: Path, capsys: pytest.CaptureFixture[str], column: str, value: str
+) -> None:
+    expected, _ = lint_json(capsys, str(site), "--no-cache")
+    assert lint_json(capsys, str(site))[0] == expected
+    database = sqlite3.connect(site / ".curate_cache" / DB_NAME)
+    with database:
+        database.execute(f"UPDATE files SET {column} = ?", (value,))
+        database.execute("DELETE FROM memo")
+    database.close()
+    for _ in range(2):  # recomputed, then stored again
+        assert lint_json(capsys, str(site))[0] == expected
+    _, hits = run(site)
+    assert hits == 7
+
+
+def test_an_image_outside_assets_deleted_after_a_clean_run(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    text = path.read_text()
+    path.write_text(text.replace("\nimages:\n", "\nimages:\n  - url: /ai/pictures/lab.png\n", 1))
+    picture = site / "pictures" / "lab.png"
+    picture.parent.mkdir()
+    picture.write_bytes(b"png")
+    clean, _ = lint_json(capsys, str(site))
+    assert not any("lab.png" in json.dumps(d) for d in clean)
+    picture.unlink()
+    found, _ = lint_json(capsys, str(site))
+    assert found == lint_json(capsys, str(site), "--no-cache")[0]
+    assert any("IM006" in json.dumps(d) and "lab.png" in json.dumps(d) for d in found)
+    picture.write_bytes(b"png")
+    assert lint_json(capsys, str(site))[0] == clean
+
+
+def test_an_edit_while_the_file_is_checked_is_seen_next_time(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same size, same mtime, within the same second: the bytes parsed are what is hashed."""
+    from curate import engine
+
+    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    before = os.stat(path)
+    load = engine._load
+
+    def load_then_edit(name: str) -> object:
+        loaded = load(name)
+        if Path(name).name == path.name:  # the user saves while curate is reading
+            path.write_text(path.read_text().replace("quality: 88", "quality: xx"))
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        return loaded
+
+    monkeypatch.setattr(engine, "_load", load_then_edit)
+    first, _ = run(site)
+    assert ("2021-07-05-ibm-opens-an-ai-ethics-lab.md", 9, "SC002") not in first
+    monkeypatch.setattr(engine, "_load", load)
+    assert os.stat(path).st_size == before.st_size
+    found, hits = run(site)
+    assert ("2021-07-05-ibm-opens-an-ai-ethics-lab.md", 9, "SC002") in found
+    assert hits == 6
+
+
+@pytest.mark.parametrize("primed", [True, False], ids=["warm", "first-run"])
+def test_a_write_locked_cache_runs_uncached_and_says_so(
+    site: Path, capsys: pytest.CaptureFixture[str], primed: bool
+) -> None:
+    expected, _ = lint_json(capsys, str(site), "--no-cache")
+    if primed:
+        lint_json(capsys, str(site))
+        (site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md").touch()
+    else:
+        (site / ".curate_cache").mkdir()
+    holder = sqlite3.connect(site / ".curate_cache" / DB_NAME, isolation_level=None)
+    try:
+        holder.execute("PRAGMA journal_mode=WAL")
+        holder.execute("CREATE TABLE IF NOT EXISTS other (x)")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("INSERT INTO other VALUES (1)")
+        found, err = lint_json(capsys, str(site))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert found == expected
+    assert "locked by another process" in err and "not cached" in err
+
+
+def test_a_cache_dir_that_is_a_file_says_why_the_run_is_uncached(
+    site: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    expected, _ = lint_json(capsys, str(site), "--no-cache")
+    found, err = lint_json(capsys, str(site), "--cache-dir", str(blocker))
+    assert found == expected
+    assert "running without the cache" in err and "is not a folder" in err
+
+
+def test_the_process_pool_gives_what_one_process_gives(site: Path) -> None:
+    def reports(jobs: int) -> tuple[object, ...]:
+        config = Settings(cache=False, jobs=jobs)
+        result = run_checks([site], config, lint=True, parallel_threshold=1)
+        return tuple(result.diagnostics), tuple(result.reports)
+
+    assert reports(2) == reports(1)

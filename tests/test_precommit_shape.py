@@ -1,73 +1,217 @@
-"""Linting a few files of a site (pre-commit) with a warm cache gives what an uncached run gives.
+"""A warm cache never changes a result: cached runs against ``--no-cache``, from the registry.
 
-Such a run decodes only the cached articles that share a URL or a post name with the
-files given; this checks that nothing a cross-article rule needs is left out.
+A generated site goes through edits, renames, deletions, unpublishing, an image
+deletion and a configuration change. After each, ``curate lint --format json`` of
+the whole site and of a few files (the pre-commit shape, typed as absolute paths
+after a ``lint .``) must print exactly what an uncached run prints, warm runs
+included. The few files are chosen from the registry: for every corpus rule, a file
+it reports. Every corpus rule registered today or later must fire at least once
+along the way, or the comparison would prove nothing about it.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
+import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from curate.cache import cache_factory
+from curate import rules as registry
+from curate.cli import main
 from curate.config import Settings
+from curate.corpus import ArticleRecord, CorpusIndex, Site
 from curate.engine import run_checks
+from curate.model import Severity
+from curate.rules import Finding, Rule, all_rules
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+#: The clock of every run: DT002's message says how far ahead a date is.
+NOW = "2026-01-01T00:00:00Z"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = importlib.util.spec_from_file_location("shape_generate", BENCHMARKS / "generate.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     root = tmp_path_factory.mktemp("shape") / "site"
-    module.generate_site(root, 300, seed=7)
+    module.generate_site(root, 200, seed=7)
     del sys.modules[spec.name]
-    yield root
+    return root
 
 
-def lint(paths: list[Path], *, cached: bool) -> list[tuple[str, int, int, str, str]]:
-    settings = Settings(cache=cached)
-    result = run_checks(
-        paths,
-        settings,
-        lint=True,
-        cache_factory=cache_factory(settings) if cached else None,
-        need_records=False,
-    )
-    return [(d.path, d.line, d.column, d.code, d.message) for d in result.diagnostics]
+@pytest.fixture
+def site(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "site"
+    shutil.copytree(generated, root)
+    monkeypatch.chdir(root)
+    return root
 
 
-def cross_article_files(site: Path) -> list[Path]:
-    """Files with findings of cross-article rules (RL001, RL006, DU001, DU002)."""
-    found = lint([site], cached=False)
-    codes = {"RL001", "RL006", "DU001", "DU002"}
-    names = sorted({path for path, _, _, code, _ in found if code in codes})
-    assert len(names) >= 4, "the generated site should have cross-article findings"
-    return [Path(name) for name in names[:6]]
+def lint_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
+    code = main(["lint", "--format", "json", "--now", NOW, *args])
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured.err
+    assert "Traceback" not in captured.err
+    found: list[dict[str, Any]] = json.loads(captured.out)
+    return found
 
 
-def test_few_files_of_a_warm_site_match_an_uncached_run(site: Path) -> None:
-    lint([site], cached=True)  # warm the cache for every file
-    files = cross_article_files(site)
-    for path in files:
-        assert lint([path], cached=True) == lint([path], cached=False)
-    assert lint(files, cached=True) == lint(files, cached=False)
+def corpus_codes() -> set[str]:
+    return {code for code, rule in all_rules().items() if rule.check_corpus is not None}
 
 
-def test_a_changed_file_in_a_warm_site(site: Path) -> None:
-    lint([site], cached=True)
-    [path, *_] = cross_article_files(site)
+def compare(capsys: pytest.CaptureFixture[str], site: Path, seen: set[str]) -> None:
+    """Whole site, then a few files as pre-commit passes them: cached == uncached, twice."""
+    expected = lint_json(capsys, ".", "--no-cache")
+    assert lint_json(capsys, ".") == expected
+    assert lint_json(capsys, ".") == expected  # warm: remembered cross-article findings
+    codes = corpus_codes()
+    seen.update(d["code"] for d in expected if d["code"] in codes)
+    chosen: dict[str, str] = {}
+    for finding in expected:
+        if finding["code"] in codes and finding["path"].endswith(".md"):
+            chosen.setdefault(finding["code"], finding["path"])
+    files = sorted({str(site / path) for path in chosen.values()})
+    if not files:
+        return
+    expected = lint_json(capsys, *files, "--no-cache")
+    assert lint_json(capsys, *files) == expected
+    assert lint_json(capsys, *files) == expected
+    for path in files[:2]:  # one file at a time, as an editor saves
+        assert lint_json(capsys, path) == lint_json(capsys, path, "--no-cache")
+
+
+def records(site: Path) -> tuple[list[ArticleRecord], CorpusIndex]:
+    result = run_checks([site], Settings(cache=False), lint=True)
+    assert result.index is not None
+    return list(result.index.records), result.index
+
+
+def related_pair(site: Path) -> tuple[Path, Path]:
+    """An article and the site's article its first internal related entry links to."""
+    found, index = records(site)
+    for record in found:
+        for ref in record.related:
+            targets = [t for t in index.find_key(ref.key or "") if t.path != record.path]
+            if len(targets) == 1 and targets[0].published is not False:
+                return Path(record.path), Path(targets[0].path)
+    raise AssertionError("the generated site has no internal related link")
+
+
+def edit(path: Path, pattern: str, replacement: str) -> None:
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("title: ", "title: Changed ", 1), encoding="utf-8")
-    try:
-        assert lint([path], cached=True) == lint([path], cached=False)
-    finally:
-        path.write_text(text, encoding="utf-8")
+    changed, count = re.subn(pattern, replacement, text, count=1, flags=re.MULTILINE)
+    assert count == 1, f"{pattern!r} not in {path}"
+    path.write_text(changed, encoding="utf-8")
+
+
+def test_cached_runs_match_uncached_runs_through_a_site_history(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: set[str] = set()
+    posts = sorted((site / "_news").glob("*.md"))
+    compare(capsys, site, seen)
+
+    # Edits: a related target's title changes (RL006), one article takes another's URL (DU001).
+    source, target = related_pair(site)
+    edit(target, r"^title: .*$", 'title: "A title changed since it was linked"')
+    url = re.search(r"^webUrl: (.*)$", posts[5].read_text(encoding="utf-8"), re.MULTILINE)
+    assert url is not None
+    edit(posts[6], r"^webUrl: .*$", f"webUrl: {url[1]}")
+    edit(posts[7], r"^publishedDateTime: .*$", "publishedDateTime: 2199-01-01T00:00:00Z")
+    compare(capsys, site, seen)
+
+    # A rename: a second file with the slug of another (DU002).
+    slug = posts[8].name[len("2021-01-01-") :]
+    posts[9].rename(posts[9].with_name(f"2030-01-01-{slug}"))
+    compare(capsys, site, seen)
+
+    # Unpublishing the target of a related link (RL001), then deleting it.
+    edit(target, r"^published: .*$|^title:", "published: false\ntitle:")
+    compare(capsys, site, seen)
+    target.unlink()
+    compare(capsys, site, seen)
+
+    # A picture outside assets/ is removed after a clean run (IM006).
+    (site / "images").mkdir()
+    (site / "images" / "local.png").write_bytes(b"png")
+    edit(source, r"^images:\n", "images:\n  - url: /ai/images/local.png\n")
+    compare(capsys, site, seen)
+    (site / "images" / "local.png").unlink()
+    compare(capsys, site, seen)
+
+    # A configuration change: the site's baseurl.
+    edit(site / "_config.yml", r"^baseurl: .*$", 'baseurl: "/news"')
+    compare(capsys, site, seen)
+
+    missing = corpus_codes() - seen
+    assert not missing, f"no scenario makes {sorted(missing)} fire: extend this test"
+
+
+def _probe(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:
+    unpublished = sum(1 for other in index.records if other.published is False)
+    yield Finding(("title",), f"the index holds {len(index)} articles, {unpublished} unpublished")
+
+
+@pytest.fixture
+def probe(monkeypatch: pytest.MonkeyPatch) -> Rule:
+    rule = Rule(
+        "ZZ901",
+        "probe-whole-index",
+        Severity.INFO,
+        "the index holds ...",
+        "A test rule that reads the whole index and declares no lookup.",
+        "It proves that the warm pre-filter is off for a rule that declares nothing.",
+        "",
+        "",
+        check_corpus=_probe,
+    )
+    all_rules()
+    monkeypatch.setitem(registry._REGISTRY, rule.code, rule)
+    return rule
+
+
+def test_a_rule_that_declares_no_lookup_sees_the_whole_index(
+    site: Path, capsys: pytest.CaptureFixture[str], probe: Rule
+) -> None:
+    assert probe.looks_up is None
+    lint_json(capsys, ".")
+    [path, *_] = sorted((site / "_news").glob("*.md"))
+    expected = lint_json(capsys, str(path), "--no-cache", "--select", probe.code)
+    [finding] = expected
+    assert finding["message"].startswith(f"the index holds {len(records(site)[0])} articles")
+    assert lint_json(capsys, str(path), "--select", probe.code) == expected
+    assert lint_json(capsys, str(path)) == lint_json(capsys, str(path), "--no-cache")
+
+
+def test_declared_lookups_are_known() -> None:
+    for rule in all_rules().values():
+        if rule.check_corpus is not None and rule.looks_up is not None:
+            assert rule.looks_up <= registry.LOOKUPS, rule.code
+
+
+def test_paths_typed_differently_share_the_cache(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings()
+    from curate.cache import cache_factory
+
+    run_checks([Path(".")], settings, lint=True, cache_factory=cache_factory(settings))
+    [path, *_] = sorted((site / "_news").glob("*.md"))
+    result = run_checks(
+        [Path(os.path.abspath(path))], settings, lint=True, cache_factory=cache_factory(settings)
+    )
+    articles = len(list(site.glob("_news/*.md")))
+    assert result.cache_hits == articles  # the file given, and every other for the index
+    assert main(["cache", "info"]) == 0
+    assert f"{articles} file results" in capsys.readouterr().out

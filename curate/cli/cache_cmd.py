@@ -23,35 +23,48 @@ Where = Annotated[
 ]
 
 
-def _directory(where: Path | None, cache_dir: Path | None) -> Path:
-    from curate.cache import CACHE_DIR_NAME
-    from curate.corpus import find_site_root
+def _directory(
+    where: Path | None, cache_dir: Path | None, root: Path | None, config: Path | None
+) -> Path:
+    """The cache ``curate lint`` would use: the same settings, the same site root."""
+    from curate.cache import cache_directory
+    from curate.config import resolve_settings
+    from curate.corpus import Site, find_site_root
 
-    if cache_dir is not None:
-        return cache_dir
-    start = where or Path.cwd()
-    root = find_site_root(start) if start.exists() else None
-    return (root or (start if start.is_dir() else start.parent)) / CACHE_DIR_NAME
+    settings = resolve_settings({"cache_dir": cache_dir, "root": root}, config=config)
+    start = where or settings.root or Path.cwd()
+    site_root = settings.root or (find_site_root(start) if start.exists() else None)
+    return cache_directory(settings, Site(site_root))
 
 
 @cache_app.command()
-def clear(where: Where = None, cache_dir: options.CacheDir = None) -> None:
+def clear(
+    where: Where = None,
+    cache_dir: options.CacheDir = None,
+    root: options.Root = None,
+    config: options.Config = None,
+) -> None:
     """Delete the cache: the next run checks every file again."""
     from curate.cache import clear as clear_cache
 
     with handle_errors():
-        directory = _directory(where, cache_dir)
+        directory = _directory(where, cache_dir, root, config)
         removed = clear_cache(directory)
         typer.echo(f"cleared {directory}" if removed else f"no cache in {directory}")
 
 
 @cache_app.command()
-def info(where: Where = None, cache_dir: options.CacheDir = None) -> None:
+def info(
+    where: Where = None,
+    cache_dir: options.CacheDir = None,
+    root: options.Root = None,
+    config: options.Config = None,
+) -> None:
     """Show where the cache is and how much it holds."""
     from curate.cache import describe
 
     with handle_errors():
-        directory = _directory(where, cache_dir)
+        directory = _directory(where, cache_dir, root, config)
         typer.echo(describe(directory))
 
 

@@ -51,6 +51,8 @@ def run_and_report(
     result: RunResult = run_checks(
         targets, settings, lint=lint, cache_factory=cache_factory(settings), need_records=False
     )
+    for message in result.warnings:
+        warn(message)
     diagnostics = result.diagnostics
     notes = tuple(result.extra.get("notes", ()))
     if online:

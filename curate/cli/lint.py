@@ -157,14 +157,11 @@ def lint(
 
 
 def _fix_run(paths: list[Path] | None, settings: Settings, *, unsafe: bool, write: bool) -> FixRun:
-    from curate.cache import cache_factory
     from curate.cli.check import warn
     from curate.fixing import fix_paths
 
     targets = list(paths) if paths else [settings.root or Path.cwd()]
-    run = fix_paths(
-        targets, settings, unsafe=unsafe, write=write, cache_factory=cache_factory(settings)
-    )
+    run = fix_paths(targets, settings, unsafe=unsafe, write=write)
     for d, reason in run.dropped:
         warn(f"{d.path}:{d.line}:{d.column}: {d.code} not fixed: {reason}")
     for path, reason in run.not_written:

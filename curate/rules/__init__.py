@@ -81,6 +81,15 @@ def lend_fixes(diagnostics: list[Diagnostic], findings: Iterable[Finding]) -> li
     ]
 
 
+#: What a corpus rule may look up in the site's index (``Rule.looks_up``): the
+#: articles that share one of the record's own URLs (``url_keys``) ...
+URL = "url"
+#: ... the articles a ``related`` entry of the record links to (``RelatedRef.key``) ...
+RELATED_TARGET = "related-target"
+#: ... the articles whose post name has the record's slug (``2021-06-30-<slug>.md``).
+POST_NAME = "post-name"
+LOOKUPS = frozenset({URL, RELATED_TARGET, POST_NAME})
+
 ArticleCheck = Callable[["Article", "Site"], Iterator[Finding]]
 CorpusCheck = Callable[["ArticleRecord", "CorpusIndex", "Site"], Iterator[Finding]]
 
@@ -110,6 +119,11 @@ class Rule:
     def fixable(self) -> Applicability | None:
         return self.autofix.applicability if self.autofix is not None else None
 
+    #: For a corpus rule, what it looks up in the index (a subset of ``LOOKUPS``);
+    #: a warm run of a few files then indexes only the articles those lookups can
+    #: reach. None: anything, so the whole index is built (the safe default).
+    looks_up: frozenset[str] | None = None
+
     @property
     def doc(self) -> CodeDoc:
         return CodeDoc(
@@ -125,6 +139,8 @@ _REGISTRY: dict[str, Rule] = {}
 
 
 def register(rule: Rule) -> Rule:
+    if rule.looks_up is not None and not rule.looks_up <= LOOKUPS:
+        raise ValueError(f"rule {rule.code} looks up {sorted(rule.looks_up - LOOKUPS)}")
     if rule.code in _REGISTRY or any(r.name == rule.name for r in _REGISTRY.values()):
         raise ValueError(f"rule {rule.code} {rule.name} is registered twice")
     _REGISTRY[rule.code] = rule
@@ -144,6 +160,7 @@ def rule(
     corpus: bool = False,
     clock: bool = False,
     autofix: AutoFix | None = None,
+    looks_up: Iterable[str] | None = None,
 ) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
     """Register the decorated function as the check of a rule."""
 
@@ -162,6 +179,7 @@ def rule(
                 check_corpus=function if corpus else None,
                 clock=clock,
                 autofix=autofix,
+                looks_up=None if looks_up is None else frozenset(looks_up),
             )
         )
         return function

@@ -120,6 +120,7 @@ def _ahead(delta: timedelta) -> str:
     example="publishedDateTime: 2201-06-30T12:00:00Z",
     fix="Correct publishedDateTime. Use --now to check against another date.",
     corpus=True,
+    looks_up=(),
     clock=True,
 )
 def published_in_future(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from curate.corpus import display_path, post_name
 from curate.model import Severity
-from curate.rules import Finding, rule
+from curate.rules import POST_NAME, URL, Finding, rule
 from curate.rules._common import message
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def _files(records: list[ArticleRecord]) -> str:
     'webUrl: "https://example.com/story"',
     fix="Keep one of the files (usually the older) and delete the other.",
     corpus=True,
+    looks_up=(URL,),
 )
 def duplicate_article_url(
     record: ArticleRecord, index: CorpusIndex, site: Site
@@ -97,6 +98,7 @@ def _by_slug(index: CorpusIndex) -> dict[str, list[ArticleRecord]]:
     "_posts/2021-03-06-ai-finds-drugs-for-alzheimers.md",
     fix="Delete the later copy, or retitle and rename one if they are different stories.",
     corpus=True,
+    looks_up=(POST_NAME,),
 )
 def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:
     _by_slug(index)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from curate.corpus import display_path, normalize_url, parse_timestamp
 from curate.model import Applicability, Pointer, Severity
-from curate.rules import AutoFix, Finding, remove_item, replace_value, rule
+from curate.rules import RELATED_TARGET, AutoFix, Finding, remove_item, replace_value, rule
 from curate.rules._common import (
     LINK_KEYS,
     URL_KEYS,
@@ -51,6 +51,7 @@ def _targets(ref: RelatedRef, record: ArticleRecord, index: CorpusIndex) -> list
         "the related entry is removed. Unsafe: the editor may rather publish the target "
         "article or link to another one, and the entry is lost.",
     ),
+    looks_up=(RELATED_TARGET,),
 )
 def related_link_unpublished(
     record: ArticleRecord, index: CorpusIndex, site: Site
@@ -267,6 +268,7 @@ def _drift(
         "the linked article's current value is copied into the related entry. Safe: the entry "
         "is a copy of that article's metadata, and the site's own article is the source.",
     ),
+    looks_up=(RELATED_TARGET,),
 )
 def related_metadata_drift(
     record: ArticleRecord, index: CorpusIndex, site: Site
