@@ -286,6 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also time cold validate/lint on 100,000 articles (one run)",
     )
     large.add_argument("--skip-100k", dest="with_100k", action="store_false", help="(default)")
+    parser.add_argument(
+        "--with-links", action="store_true", help="also curate links against lychee (links.py)"
+    )
     args = parser.parse_args(argv)
     if args.articles < 1 or args.runs < 1:
         parser.error("--articles and --runs must be at least 1")
@@ -315,6 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
             report += ["", *table(large_rows)]
         report_failures(large_rows)
+    if args.with_links:
+        from links import report as links_report
+
+        report += ["", "## curate links against lychee", "", *links_report(runs=args.runs)]
     text = "\n".join(report) + "\n"
     print(text, end="")
     if args.output:

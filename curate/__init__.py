@@ -18,6 +18,7 @@ _EXPORTS = {
     "Location": "curate.model",
     "Severity": "curate.model",
     "Settings": "curate.config",
+    "UsageError": "curate.errors",
     "resolve_settings": "curate.config",
     "load_file": "curate.loading",
     "load_text": "curate.loading",

@@ -1,14 +1,18 @@
 """One typed Settings object: command line over configuration file over defaults.
 
-The file is ``curate.toml`` (top-level keys) or ``[tool.curate]`` in
-``pyproject.toml``, whichever is found first walking up from the current
-directory, or the file given with ``--config``. Keys are kebab-case, as in Ruff.
+The file is ``curate.toml`` (top-level keys, or the same ``[tool.curate]`` table as
+in pyproject) or ``[tool.curate]`` in ``pyproject.toml``, whichever is found first
+walking up from the current directory, or the file given with ``--config``. Keys are
+kebab-case, as in Ruff; a command-line option has the name of its key (``--jobs``).
+Every value is checked here, from the file and from the command line alike.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,13 +20,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from curate.errors import UsageError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """The configuration cannot be used; the message says which key and why."""
 
 
@@ -57,6 +63,12 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def clock(self) -> datetime:
+        """The run's clock: ``--now`` when given, else the current time."""
+        from curate.timeparse import current_time
+
+        return self.now if self.now is not None else current_time()
 
     def fingerprint(self) -> str:
         """What, in these settings, changes the result of checking a file."""
@@ -94,9 +106,39 @@ _FILE_KEYS: dict[str, tuple[str, str]] = {
     "concurrency": ("concurrency", "integer"),
     "per-host": ("per_host", "integer"),
     "timeout": ("timeout", "number"),
-    "max-cache-age": ("max_cache_age", "number of seconds"),
+    "max-cache-age": ("max_cache_age", "number of seconds or a duration such as 1d"),
 }
 CONFIG_KEYS = tuple(_FILE_KEYS)
+_KEY_OF_FIELD = {name: key for key, (name, _) in _FILE_KEYS.items()}
+
+#: The most worker processes --jobs asks for; more are lowered to the CPU count anyway.
+MAX_JOBS = 1024
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+def _check_value(name: str, value: Any) -> str | None:
+    """Why the value of Settings field ``name`` cannot be used, or None."""
+    if isinstance(value, Path) and "\0" in str(value):
+        return f"{str(value)!r} is not a path: it holds a NUL character"
+    if name == "jobs" and not 0 <= value <= MAX_JOBS:
+        return f"give 0 (one worker per CPU core) to {MAX_JOBS} worker processes, not {value}"
+    if name in ("concurrency", "per_host") and not 1 <= value <= 10_000:
+        return f"give 1 to 10000 requests, not {value}"
+    if name == "timeout" and not (math.isfinite(value) and 0 < value <= 86400):
+        return f"the time-out must be more than 0 seconds and at most 86400, not {value:g}"
+    if name == "max_cache_age" and not (math.isfinite(value) and value >= 0):
+        return f"the age must be 0 seconds or more, not {value:g}"
+    if name == "user_agent" and not (value and value.isascii() and value.isprintable()):
+        return (
+            f"{value!r} cannot be sent as a User-Agent header: give printable ASCII "
+            "characters, without line breaks"
+        )
+    if name == "root" and not value.is_dir():
+        return f"{value} is not a folder" if value.exists() else f"{value} does not exist"
+    return None
 
 
 def find_config(start: Path) -> Path | None:
@@ -120,17 +162,36 @@ def _has_tool_section(pyproject: Path) -> bool:
 
 
 def read_config(path: Path) -> dict[str, Any]:
+    """The curate table of a config file: pyproject's [tool.curate], or curate.toml's keys.
+
+    curate.toml may hold its keys at the top level or, as pasted from a pyproject,
+    under [tool.curate]; not both.
+    """
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
     except OSError as error:
-        raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+        raise ConfigError(f"cannot read config {path}: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"config {path} is not valid TOML: {error}") from None
-    table: Any = document
-    if path.name == "pyproject.toml":
-        table = document.get("tool", {}).get("curate", {})
-    return dict(table) if isinstance(table, dict) else {}
+    if path.name == "pyproject.toml" or set(document) == {"tool"}:
+        return _tool_table(document, path)
+    if "tool" in document:
+        raise ConfigError(
+            f"{path}: unknown key 'tool': write the settings at the top level of "
+            "curate.toml or under [tool.curate], not both"
+        )
+    return dict(document)
+
+
+def _tool_table(document: dict[str, Any], path: Path) -> dict[str, Any]:
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, got {tool!r}")
+    table = tool.get("curate", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.curate] must be a table of settings, got {table!r}")
+    return dict(table)
 
 
 def settings_from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
@@ -144,15 +205,19 @@ def settings_from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: unknown key '{key}'{hint}")
         name, kind = _FILE_KEYS[key]
         fields[name] = _convert(key, value, kind, base, path)
+        problem = _check_value(name, fields[name])
+        if problem is not None:
+            raise ConfigError(f"{path}: '{key}': {problem}")
     return fields
 
 
 def _convert(key: str, value: Any, kind: str, base: Path, path: Path) -> Any:
     def wrong() -> ConfigError:
-        return ConfigError(f"{path}: '{key}' must be a {kind}, got {value!r}")
+        article = "an" if kind[0] in "aeiou" else "a"
+        return ConfigError(f"{path}: '{key}' must be {article} {kind}, got {value!r}")
 
     if kind == "path":
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\0" in value:
             raise wrong()
         return (base / value).resolve()
     if kind.startswith("list of"):
@@ -181,6 +246,13 @@ def _convert(key: str, value: Any, kind: str, base: Path, path: Path) -> Any:
             raise wrong()
         return value
     if kind.startswith("number"):
+        if isinstance(value, str) and "duration" in kind:
+            from curate.timeparse import parse_duration
+
+            try:
+                return parse_duration(value, bare_seconds=True, allow_zero=True).total_seconds()
+            except UsageError as error:
+                raise ConfigError(f"{path}: '{key}': {error}") from None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise wrong()
         return float(value)
@@ -193,6 +265,8 @@ def resolve_settings(
     overrides: Mapping[str, Any], *, config: Path | None = None, cwd: Path | None = None
 ) -> Settings:
     """Settings from the command line (``overrides``, None meaning unset) over the file."""
+    if config is not None and "\0" in str(config):
+        raise ConfigError(f"--config: {str(config)!r} is not a path: it holds a NUL character")
     config_path = config or find_config(cwd or Path.cwd())
     values: dict[str, Any] = {}
     if config_path is not None:
@@ -200,5 +274,13 @@ def resolve_settings(
             raise ConfigError(f"config file {config} does not exist")
         values = settings_from_file(read_config(config_path), config_path)
         values["config_path"] = config_path
-    values.update({key: value for key, value in overrides.items() if value is not None})
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        problem = _check_value(name, value)
+        if problem is not None:
+            raise ConfigError(f"--{_KEY_OF_FIELD.get(name, name).replace('_', '-')}: {problem}")
+        values[name] = value
+    if values.get("jobs"):
+        values["jobs"] = min(values["jobs"], cpu_count())
     return Settings(**values)

@@ -31,6 +31,7 @@ from curate.corpus import (
     load_site,
     post_name,
 )
+from curate.globs import Globs
 from curate.loading import (
     MAX_FILE_BYTES,
     LoadResult,
@@ -296,14 +297,9 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str],
     site = load_site(root, settings)
     files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root)
     if settings.include:
-        import fnmatch
-
         base = None if root is None else str(root.resolve())
-        files = [
-            f
-            for f in files
-            if any(fnmatch.fnmatch(relative_to_root(f, base), p) for p in settings.include)
-        ]
+        included = Globs(settings.include)
+        files = [f for f in files if included.matches(relative_to_root(f, base))]
     return site, files, missing
 
 
@@ -436,7 +432,7 @@ def run_checks(
         ]
         if todo and not cached:
             # A schema with cached results was checked by the run that stored them
-            # (the cache is keyed by the schema): only a first run pays jsonschema's import.
+            # (the cache is keyed by the schema): only a first run pays for the check.
             check_schema(schema)
         stage.check(todo)
 
@@ -479,9 +475,7 @@ def _contains(path: Path, root: Path) -> bool:
 
 
 def _clock_ns(settings: Settings) -> int:
-    if settings.now is not None:
-        return int(settings.now.timestamp() * 1_000_000_000)
-    return time.time_ns()
+    return int(settings.clock().timestamp() * 1_000_000_000)
 
 
 class _Stage:

@@ -23,6 +23,7 @@ written, is not requested at all.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,18 @@ from typing import TYPE_CHECKING, Any
 
 from curate.loading import load_file
 from curate.model import Article, Diagnostic, Pointer
-from curate.online import IMAGE, PAGE, LinkCache, LinkResult, OnlineOptions, Outcome, check_links
+from curate.online import (
+    IMAGE,
+    NETWORK_UNAVAILABLE,
+    PAGE,
+    LinkCache,
+    LinkResult,
+    OnlineOptions,
+    OnlineOptionsError,
+    Outcome,
+    Resolve,
+    check_links,
+)
 from curate.rules import Selection, all_rules
 from curate.rules._common import images, related_entries, text
 from curate.rules.online import ONLINE_CODES
@@ -104,24 +116,37 @@ class LinkReport:
     #: Results taken from the cache instead of the network.
     from_cache: int = 0
 
+    @property
+    def not_checked(self) -> int:
+        """URLs not checked because the network is unavailable (see curate.online)."""
+        return sum(1 for result in self.results.values() if _network_unavailable(result))
+
     def note(self) -> str:
         """One line for the summary: how many URLs, and how many were requested."""
         total = len(self.results)
         if not total:
             return "no URLs to check online"
-        excluded = refused = 0
+        excluded = refused = offline = 0
         for result in self.results.values():
-            if result.outcome is Outcome.SKIPPED:
+            if _network_unavailable(result):
+                offline += 1
+            elif result.outcome is Outcome.SKIPPED:
                 if _was_refused(result):
                     refused += 1
                 else:
                     excluded += 1
-        requested = total - self.from_cache - excluded - refused
+        requested = total - self.from_cache - excluded - refused - offline
         parts = [f"{requested} requested", f"{self.from_cache} from the cache"]
         if excluded:
             parts.append(f"{excluded} excluded")
         if refused:
             parts.append(f"{refused} refused (not a public address)")
+        if offline:
+            # Said once, here, rather than as a finding per link.
+            links = "link" if offline == 1 else "links"
+            parts = [part for part in parts if not part.startswith("0 ")]
+            others = f" ({', '.join(parts)})" if parts else ""
+            return f"network unavailable: {offline} {links} not checked{others}"
         return f"{total} URL{'s' if total != 1 else ''} checked online: {', '.join(parts)}"
 
 
@@ -186,12 +211,15 @@ def check_collected(
     max_cache_age: float = 86400.0,
     on_result: Callable[[LinkResult], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    resolve: Resolve | None = None,
 ) -> LinkReport:
     """Check each distinct URL once; one diagnostic per place a failing URL is written.
 
     The diagnostics are sorted like the rest of curate's, whatever order the answers
     came in. ``on_result`` is called once per distinct URL (see
-    :func:`curate.online.check_links`, which also explains ``cache`` and ``transport``).
+    :func:`curate.online.check_links`, which also explains ``cache``, ``transport`` and
+    ``resolve``). URLs not checked because the network is unavailable get no diagnostic:
+    :attr:`LinkReport.not_checked` counts them and :meth:`LinkReport.note` says so.
     """
     counting = _CountingCache(cache) if cache is not None else None
     results = check_links(
@@ -201,6 +229,7 @@ def check_collected(
         max_cache_age=max_cache_age,
         on_result=on_result,
         transport=transport,
+        resolve=resolve,
     )
     diagnostics = []
     for occurrence in collected.occurrences:
@@ -209,6 +238,10 @@ def check_collected(
             diagnostics.append(diagnostic)
     diagnostics.sort(key=Diagnostic.sort_key)
     return LinkReport(tuple(diagnostics), results, counting.hits if counting is not None else 0)
+
+
+def _network_unavailable(result: LinkResult) -> bool:
+    return result.outcome is Outcome.SKIPPED and result.reason == NETWORK_UNAVAILABLE
 
 
 def _was_refused(result: LinkResult) -> bool:
@@ -242,19 +275,21 @@ def _diagnostic(occurrence: LinkOccurrence, result: LinkResult) -> Diagnostic | 
 
 
 def online_options(settings: Settings) -> OnlineOptions:
-    """The engine's options from the run's settings; ValueError names a bad setting."""
+    """The engine's options from the run's settings; OnlineOptionsError names a bad setting."""
     for pattern in settings.online_exclude:
         try:
             re.compile(pattern)
         except re.error as error:
-            raise ValueError(
+            raise OnlineOptionsError(
                 f"URL pattern {pattern!r} is not a valid regular expression: {error}"
             ) from None
     wrong = [status for status in settings.online_accept if not 100 <= status <= 999]
     if wrong:
-        raise ValueError(f"accepted status {wrong[0]} is not an HTTP status (100 to 999)")
-    if settings.timeout <= 0:
-        raise ValueError(f"the time-out must be more than 0 seconds, not {settings.timeout:g}")
+        raise OnlineOptionsError(f"accepted status {wrong[0]} is not an HTTP status (100 to 999)")
+    if not math.isfinite(settings.timeout) or settings.timeout <= 0:
+        raise OnlineOptionsError(
+            f"the time-out must be more than 0 seconds, not {settings.timeout:g}"
+        )
     extra: dict[str, Any] = {}
     if settings.user_agent:
         extra["user_agent"] = settings.user_agent

@@ -13,10 +13,9 @@ constructor of our own, so that:
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -24,6 +23,7 @@ from typing import Any, ClassVar, NamedTuple
 import yaml
 
 from curate.codes import LOAD_CODES
+from curate.globs import Globs
 from curate.model import (
     Applicability,
     Article,
@@ -555,7 +555,7 @@ def iter_article_files(
     Paths are plain strings: a site has tens of thousands, and this runs every time.
     """
     top = os.fspath(directory)
-    excluded = _exclusion(exclude)
+    excluded = Globs(exclude).matches
     prefix = ""
     if relative_to is not None:
         base = os.path.abspath(relative_to)
@@ -581,30 +581,14 @@ def iter_article_files(
                     name.startswith(".")
                     or name in SKIPPED_DIRS
                     or (site_root and not name.startswith("_"))
-                    or excluded(relative + name, name)
+                    or excluded(relative + name)
                 ):
                     continue
                 pending.append((entry.path, relative + name + "/"))
-            elif not site_root and is_article_name(name) and not excluded(relative + name, name):
+            elif not site_root and is_article_name(name) and not excluded(relative + name):
                 found.append(entry.path)
     found.sort()
     yield from found
-
-
-def _exclusion(patterns: Sequence[str]) -> Callable[[str, str], bool]:
-    """A test ``(relative path, name) -> excluded?`` compiled once from glob patterns."""
-    cleaned = [pattern.strip("/") for pattern in patterns if pattern.strip("/")]
-    if not cleaned:
-        return lambda relative, name: False
-    # A pattern matches the whole relative path, a folder prefix of it, or the name.
-    regex = re.compile(
-        "|".join(f"(?:{fnmatch.translate(pattern)[:-2]})(?:/.*)?\\Z" for pattern in cleaned)
-    )
-
-    def excluded(relative: str, name: str) -> bool:
-        return regex.match(relative) is not None or regex.match(name) is not None
-
-    return excluded
 
 
 def collect_paths(

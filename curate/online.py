@@ -1,8 +1,9 @@
 """Check over HTTP that linked pages and images still answer: the engine of the online checks.
 
 :func:`check_links` takes ``(url, kind)`` targets and returns one :class:`LinkResult` for
-each, whatever the network does: a failure is a result, never an exception. Callers stay
-synchronous; an event loop runs inside.
+each, whatever the network or a server does: a failure is a result, never an exception,
+and an unexpected error while checking one URL makes that URL unverified, not the run
+stop. Callers stay synchronous; an event loop runs inside.
 
 Outcomes:
 
@@ -15,33 +16,47 @@ Outcomes:
 ``unverified``
     The site would not say: 401, 403, 999; 429, 503 or 504 once retries are spent; time-outs,
     dropped connections and failing DNS once retries are spent; a redirect to a URL that is
-    not http(s). A warning, never an error.
+    not http(s); an untyped image body in an encoding that cannot be read. A warning, never
+    an error.
 ``skipped``
-    Not requested: not http(s), excluded by a pattern, or a host that resolves to a
-    loopback, private, link-local, reserved, multicast or cloud-metadata address.
+    Not requested: not http(s), excluded by a pattern, a host that resolves to a
+    loopback, private, link-local, reserved, multicast or cloud-metadata address, or no
+    network (below).
 
-Server errors split the way transport failures already do. A 502 (the gateway's origin
-refused or crashed) is a refused connection one hop further, so it is broken; a 504 (the
-origin did not answer in time) is a time-out one hop further, so it is unverified. A 503
-says by definition that the condition is temporary, and bot and DDoS protection (Cloudflare's
-challenge among others) answers with it, so it is unverified too. Any other 5xx that lasts
-through the retries, a 500 above all, means the page itself fails, so it is broken, as
-lychee reports it. Only results that are ok are cached, so every failure is checked again
-on the next run.
+A page is called broken only on what a GET gets, as a reader's browser would: HEAD comes
+first, because it reads no body, but any failing answer to it (404, 405, 500, ...) is
+asked again with GET, whose answer stands. Server errors split the way transport failures
+already do. A 502 (the gateway's origin refused or crashed) is a refused connection one hop
+further, so it is broken; a 504 (the origin did not answer in time) is a time-out one hop
+further, so it is unverified. A 503 says by definition that the condition is temporary,
+and bot and DDoS protection (Cloudflare's challenge among others) answers with it, so it
+is unverified too. Any other 5xx that lasts through the retries, a 500 above all, means
+the page itself fails, so it is broken, as lychee reports it. Only results that are ok are
+cached, so every failure is checked again on the next run.
+
+No network: when not one URL got an HTTP answer, curate asks :data:`NETWORK_PROBE`. If that
+does not answer either, the network is unavailable (an offline laptop, a CI runner without
+egress, where every name is "no such host"): the URLs that could not be resolved or
+connected to are skipped with :data:`NETWORK_UNAVAILABLE`, never called broken.
 
 Safety: a host is resolved before it is contacted, on every redirect hop, and refused if
-any of its addresses is not public. The default transport then connects to exactly the
-addresses that were checked, never to a second lookup's, so a DNS server cannot answer a
-public address to the check and a private one to the connection (DNS rebinding). TLS still
-verifies the certificate against the host name. A caller's own ``transport`` gets the
-check but not the pinning. Proxies from the environment are not used: a proxy would
-resolve the name itself and make the check meaningless.
+any of its addresses is not public (:func:`non_public_kind`, which also sees through the
+IPv6 forms that carry an IPv4 address). The default transport then connects to exactly
+the addresses that were checked, never to a second lookup's, so a DNS server cannot answer
+a public address to the check and a private one to the connection (DNS rebinding). TLS
+still verifies the certificate against the host name. A caller's own ``transport`` gets
+the check but not the pinning. Proxies from the environment are not used: a proxy would
+resolve the name itself and make the check meaningless. A server cannot make curate wait
+or grow: a ``Retry-After`` beyond ``max_retry_after`` (or not a number) is not waited for,
+and a body is read only to sniff an image, at most 64 KB off the wire and 512 bytes decoded
+however many layers of compression it claims (a "gzip, gzip" bomb stays a few KB).
 
-Cost: a HEAD reads no body, so the connection is kept for the next URL on that host. The
-GET sent when HEAD is refused reads the status and headers and then closes the
-connection. It reads body bytes only for an image whose Content-Type is missing or
-``application/octet-stream``, and then stops at 512 bytes (one network read, usually),
-which are matched against image signatures.
+Cost: a HEAD reads no body, so the connection is kept for the next URL on that host. A GET
+reads the status and headers and then closes the connection. It reads body bytes only for
+an image whose Content-Type is missing or ``application/octet-stream``, and then stops at
+512 bytes (one network read, usually), which are matched against image signatures. Each
+origin has its own small connection pool (:class:`_PinnedTransport`), which keeps the work
+per request event constant however many connections are open.
 """
 
 from __future__ import annotations
@@ -52,16 +67,27 @@ import contextlib
 import email.utils
 import enum
 import ipaddress
+import math
 import random
 import re
 import socket
 import ssl
+import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+import zlib
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timezone
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import httpcore
 import httpx
@@ -70,13 +96,18 @@ from curate.__about__ import __version__
 
 __all__ = [
     "IMAGE",
+    "NETWORK_UNAVAILABLE",
     "PAGE",
     "LinkCache",
     "LinkResult",
     "MemoryLinkCache",
     "OnlineOptions",
+    "OnlineOptionsError",
     "Outcome",
+    "Resolve",
     "check_links",
+    "non_public_kind",
+    "system_resolve",
 ]
 
 #: The kinds of target: a page must answer, an image must answer with an image.
@@ -87,7 +118,6 @@ _KINDS = frozenset({PAGE, IMAGE})
 _SCHEMES = frozenset({"http", "https"})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Servers that mishandle HEAD answer with these; a GET gets the real answer.
-_HEAD_REFUSED = frozenset({400, 403, 405, 501})
 # The site exists but will not tell a robot whether the page does; see the module docstring
 # for why 503 and 504 are here.
 _UNVERIFIED_STATUSES = frozenset({401, 403, 429, 503, 504, 999})
@@ -96,6 +126,11 @@ _PERMANENT_SERVER_ERRORS = frozenset({501, 505})
 # Content-Types that say nothing about the bytes; storage services serve images as these.
 _UNTYPED = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 _SNIFF_BYTES = 512
+# What a sniff reads off the wire at most, and what one layer of a compressed body may
+# expand to in one step: a body compressed twice over (gzip, gzip) expands a few KB to GBs.
+_RAW_BYTES = 64 * 1024
+_LAYER_BYTES = 64 * 1024
+_MAX_ENCODINGS = 4
 _IMAGE_SIGNATURES = (
     b"\x89PNG\r\n\x1a\n",
     b"\xff\xd8\xff",  # JPEG
@@ -108,6 +143,25 @@ _METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
 _NO_SUCH_HOST = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)})
+
+#: The reason given for each URL not checked because the network is unavailable.
+NETWORK_UNAVAILABLE = "not checked: network unavailable"
+#: Asked (HEAD) only when no URL got any answer, to tell an absent network from dead hosts:
+#: IANA keeps this name for examples, so it always answers where there is a network.
+NETWORK_PROBE = "http://example.com/"
+
+#: Looks a host name up: its addresses as strings, or ``socket.gaierror``. Run in a thread.
+Resolve = Callable[[str], Sequence[str]]
+
+
+def system_resolve(host: str) -> list[str]:
+    """The addresses of ``host`` from the system's resolver (getaddrinfo)."""
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+class OnlineOptionsError(ValueError):
+    """An online option that cannot work, e.g. ``timeout=nan``; the message names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +195,35 @@ class OnlineOptions:
 
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.per_host < 1:
-            raise ValueError("concurrency and per_host must be at least 1")
+            raise OnlineOptionsError("concurrency and per_host must be at least 1")
         if self.retries < 0 or self.max_redirects < 0:
-            raise ValueError("retries and max_redirects cannot be negative")
+            raise OnlineOptionsError("retries and max_redirects cannot be negative")
+        for name in ("connect_timeout", "timeout", "max_total_time"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                raise OnlineOptionsError(
+                    f"{name.replace('_', ' ')} must be a number of seconds above 0, not {value}"
+                )
+        for name in ("min_host_interval", "backoff", "max_retry_after"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise OnlineOptionsError(
+                    f"{name.replace('_', ' ')} must be a number of seconds, 0 or more, not {value}"
+                )
+        problem = user_agent_problem(self.user_agent)
+        if problem is not None:
+            raise OnlineOptionsError(f"user agent {self.user_agent!r} {problem}")
+
+
+def user_agent_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as a User-Agent header, or None when it can."""
+    if not value.strip():
+        return "is empty"
+    # A CR or LF would end the header and start another (header injection); httpx would
+    # also refuse non-ASCII text mid-run, after the offline checks.
+    if not all(" " <= character <= "~" or character == "\t" for character in value):
+        return "must be printable ASCII (no line breaks, control or non-ASCII characters)"
+    return None
 
 
 class Outcome(str, enum.Enum):
@@ -208,6 +288,7 @@ def check_links(
     max_cache_age: float = 86400.0,
     on_result: Callable[[LinkResult], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    resolve: Resolve | None = None,
 ) -> dict[tuple[str, str], LinkResult]:
     """Check every distinct ``(url, kind)`` target; ``kind`` is :data:`PAGE` or :data:`IMAGE`.
 
@@ -215,7 +296,12 @@ def check_links(
     ``on_result`` is called once per distinct target as its result is known, cached and
     skipped ones included. Ok results younger than ``max_cache_age`` seconds are taken from
     ``cache`` and fresh ok results are stored in it. ``transport`` replaces the network,
-    e.g. with an ``httpx.MockTransport``; it is closed at the end.
+    e.g. with an ``httpx.MockTransport``; it is closed at the end. ``resolve`` replaces the
+    system's name lookups (:func:`system_resolve`), e.g. with a fake DNS in tests.
+
+    When no URL got any answer and the network itself cannot be reached (see
+    :data:`NETWORK_PROBE`), the URLs that failed to connect or to resolve are not called
+    broken: each is skipped with the reason :data:`NETWORK_UNAVAILABLE`.
 
     Raises ``ValueError`` for an unknown kind and ``re.error`` for a bad exclude pattern.
     """
@@ -248,7 +334,7 @@ def check_links(
         record(target, result)
 
     if pending:
-        asyncio.run(_check_all(pending, options, transport, finish))
+        asyncio.run(_check_all(pending, options, transport, resolve or system_resolve, finish))
     return results
 
 
@@ -276,6 +362,7 @@ async def _check_all(
     pending: list[tuple[tuple[str, str], httpx.URL]],
     options: OnlineOptions,
     transport: httpx.AsyncBaseTransport | None,
+    resolve: Resolve,
     finish: Callable[[tuple[str, str], LinkResult], None],
 ) -> None:
     # Name lookups run in threads; the default pool (a handful) would make DNS the
@@ -283,16 +370,29 @@ async def _check_all(
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="curate-dns")
     )
-    resolver = _Resolver(allow_private=options.allow_private, timeout=options.connect_timeout)
+    resolver = _Resolver(
+        resolve, allow_private=options.allow_private, timeout=options.connect_timeout
+    )
     if transport is None:
-        transport = _PinnedTransport(resolver, options.concurrency)
+        transport = _PinnedTransport(
+            resolver,
+            per_host=options.per_host,
+            idle_origins=max(1, options.concurrency // options.per_host),
+        )
+    # Failures to reach a host, held back until something answers: if nothing does and the
+    # network is down, they were never the hosts' fault.
+    unreached: list[tuple[tuple[str, str], LinkResult]] = []
     async with transport:
         checker = _Checker(options, transport, resolver)
 
         async def check(
             target: tuple[str, str], url: httpx.URL
-        ) -> tuple[tuple[str, str], LinkResult]:
-            return target, await checker.check(target[0], url, target[1])
+        ) -> tuple[tuple[str, str], _Checked]:
+            try:
+                return target, await checker.check(target[0], url, target[1])
+            except Exception as exc:  # a bug must cost one URL its verdict, not the run
+                reason = f"internal error while checking: {type(exc).__name__}: {exc}"
+                return target, _Checked(_unchecked(target[0], Outcome.UNVERIFIED, reason), False)
 
         # Requests queue for slots in the order the checks start: grouped by host, a host's
         # requests follow one another and reuse its connections (see _Checker._slot).
@@ -300,7 +400,19 @@ async def _check_all(
         # Tasks start in the order they are created; as_completed would shuffle coroutines.
         tasks = [asyncio.create_task(check(target, url)) for target, url in by_host]
         for next_done in asyncio.as_completed(tasks):
-            finish(*await next_done)
+            target, checked = await next_done
+            if checked.unreached and not checker.answered:
+                unreached.append((target, checked.result))
+            else:
+                finish(target, checked.result)
+        offline = bool(unreached) and not checker.answered
+        if offline:
+            resolver.trust(httpx.URL(NETWORK_PROBE).host)
+            offline = not await _network_reachable(transport, options)
+    for target, result in unreached:
+        if offline:
+            result = _unchecked(result.url, Outcome.SKIPPED, NETWORK_UNAVAILABLE)
+        finish(target, result)
 
 
 class _Failure(NamedTuple):
@@ -309,6 +421,8 @@ class _Failure(NamedTuple):
     outcome: Outcome
     reason: str
     retryable: bool
+    #: The host was not reached at all (no address, no connection): maybe no network.
+    unreached: bool = False
 
 
 class _Response(NamedTuple):
@@ -334,6 +448,13 @@ class _Response(NamedTuple):
 _Answer = _Failure | _Response
 
 
+class _Checked(NamedTuple):
+    """A URL's result, and whether its host was never reached (see :class:`_Failure`)."""
+
+    result: LinkResult
+    unreached: bool
+
+
 class _Unreachable(Exception):
     """A host that must not or cannot be contacted; raised through httpx from a connect."""
 
@@ -347,13 +468,25 @@ class _Lookup(NamedTuple):
     failure: _Failure | None
 
 
+# Old spellings of IPv4 addresses that resolvers accept (inet_aton): 2130706433, 0x7f.1,
+# 0177.0.0.1, 127.1. Read here, whatever the resolver, so the guard sees the address.
+_LEGACY_IPV4 = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}", re.I)
+
+
 class _Resolver:
     """Looks each host up once per run and decides whether it may be contacted."""
 
-    def __init__(self, *, allow_private: bool, timeout: float) -> None:
+    def __init__(self, resolve: Resolve, *, allow_private: bool, timeout: float) -> None:
+        self._resolve_name = resolve
         self._allow_private = allow_private
         self._timeout = timeout
         self._lookups: dict[str, asyncio.Task[_Lookup]] = {}
+        self._trusted: set[str] = set()
+
+    def trust(self, host: str) -> None:
+        """Let ``host``, of curate's own choosing (the network probe), be at any address."""
+        self._trusted.add(host)
+        self._lookups.pop(host, None)
 
     async def addresses(self, host: str) -> tuple[str, ...]:
         """The checked addresses of ``host``; raises :class:`_Unreachable`."""
@@ -374,7 +507,7 @@ class _Resolver:
                 lookup = await asyncio.wait_for(asyncio.shield(task), self._timeout)
             except asyncio.TimeoutError:
                 reason = f"DNS lookup for {host} timed out"
-                return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True))
+                return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True, unreached=True))
         retryable = lookup.failure is not None and lookup.failure.retryable
         if retryable and self._lookups.get(host) is task:
             # Forgotten so that the retry asks again.
@@ -382,64 +515,180 @@ class _Resolver:
         return lookup
 
     async def _resolve(self, host: str) -> _Lookup:
-        try:
-            addresses: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
-        except ValueError:
+        address = _ip_literal(host)
+        if address is not None:
+            addresses: tuple[str, ...] = (address,)
+            named = ""
+        else:
+            loop = asyncio.get_running_loop()
             try:
-                infos = await asyncio.get_running_loop().getaddrinfo(
-                    host, None, type=socket.SOCK_STREAM
-                )
+                found = await loop.run_in_executor(None, self._resolve_name, host)
             except socket.gaierror as exc:
                 return _Lookup((), _dns_failure(host, exc))
             except UnicodeError:
                 return _Lookup((), _Failure(Outcome.BROKEN, f"invalid host name {host!r}", False))
-            addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+            except OSError as exc:
+                reason = f"DNS lookup failed for {host}: {exc.strerror or exc}"
+                return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True, unreached=True))
+            addresses = tuple(dict.fromkeys(found))
+            if not addresses:
+                reason = f"DNS lookup failed: no address for {host}"
+                return _Lookup((), _Failure(Outcome.BROKEN, reason, False, unreached=True))
             named = f"{host} resolves to "
-        else:
-            named = ""
-        if not self._allow_private:
-            # One non-public address refuses the host: a public site has no reason to
-            # publish one, and a caller's transport may connect to any of them.
-            for address in addresses:
-                kind = _non_public_kind(address)
-                if kind is not None:
-                    reason = f"refused: {named}{kind} address {address}"
-                    return _Lookup((), _Failure(Outcome.SKIPPED, reason, False))
+        # One non-public address refuses the host: a public site has no reason to publish
+        # one, and a caller's transport may connect to any of them. An address that is
+        # not one at all (a resolver's mistake) is never contacted either.
+        allowed = self._allow_private or host in self._trusted
+        for address in addresses:
+            kind = non_public_kind(address)
+            if kind == "invalid" or (kind is not None and not allowed):
+                reason = f"refused: {named}{kind} address {address}"
+                return _Lookup((), _Failure(Outcome.SKIPPED, reason, False))
         return _Lookup(addresses, None)
 
 
-def _non_public_kind(address: str) -> str | None:
-    """Why ``address`` must not be contacted, or None when it is a public address."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+def _ip_literal(host: str) -> str | None:
+    """The address a host written as an IP address stands for, in its usual spelling."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if _LEGACY_IPV4.fullmatch(host.rstrip(".")):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host.rstrip(".")))
+        except OSError:
+            return None
+    return None
+
+
+def _networks(
+    *entries: tuple[str, str],
+) -> tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...]:
+    return tuple((ipaddress.ip_network(network), kind) for network, kind in entries)
+
+
+# What is not on the public internet, from IANA's special-purpose address registries,
+# kept here so the verdict does not depend on the Python version's ipaddress tables.
+_NON_PUBLIC_IPV4 = _networks(
+    ("0.0.0.0/8", "reserved"),
+    ("10.0.0.0/8", "private"),
+    ("100.64.0.0/10", "private"),  # carrier-grade NAT
+    ("127.0.0.0/8", "loopback"),
+    ("169.254.0.0/16", "link-local"),
+    ("172.16.0.0/12", "private"),
+    ("192.0.0.0/24", "reserved"),  # IETF protocol assignments
+    ("192.0.2.0/24", "reserved"),
+    ("192.88.99.0/24", "reserved"),  # 6to4 relays
+    ("192.168.0.0/16", "private"),
+    ("198.18.0.0/15", "reserved"),
+    ("198.51.100.0/24", "reserved"),
+    ("203.0.113.0/24", "reserved"),
+    ("224.0.0.0/4", "multicast"),
+    ("240.0.0.0/4", "reserved"),
+)
+_NON_PUBLIC_IPV6 = _networks(
+    ("::/128", "reserved"),
+    ("::1/128", "loopback"),
+    ("64:ff9b:1::/48", "private"),  # local-use NAT64
+    ("100::/64", "reserved"),
+    ("2001::/23", "reserved"),  # IETF protocol assignments, Teredo among them
+    ("2001:db8::/32", "reserved"),
+    ("3fff::/20", "reserved"),
+    ("5f00::/16", "reserved"),
+    ("fc00::/7", "private"),
+    ("fe80::/10", "link-local"),
+    ("fec0::/10", "private"),  # site-local
+    ("ff00::/8", "multicast"),
+)
+_IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SIXTOFOUR = ipaddress.ip_network("2002::/16")
+# Deprecated forms no public site is reached by: IPv4-compatible (::a.b.c.d) and the
+# SIIT "IPv4-translated" (::ffff:0:a.b.c.d).
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+
+
+def non_public_kind(address: str) -> str | None:
+    """Why ``address`` must not be contacted, or None when it is a public address.
+
+    One of ``cloud metadata``, ``loopback``, ``link-local``, ``multicast``, ``private``,
+    ``reserved``, or ``invalid`` for text that is not an address. An IPv6 address that
+    carries an IPv4 one (IPv4-mapped, NAT64, 6to4, and the deprecated IPv4-compatible and
+    IPv4-translated forms) is judged by the IPv4 address it carries, so that
+    ``64:ff9b::10.0.0.1`` is as private as ``10.0.0.1``.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "invalid"
     if ip in _METADATA_ADDRESSES:
         return "cloud metadata"
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_multicast:
-        return "multicast"
-    if ip.is_private:
-        return "private"
-    if not ip.is_global:
-        return "reserved"
-    return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = ip.__class__(int(ip))  # without a %zone, which membership tests ignore anyway
+        embedded, deprecated = _embedded_ipv4(ip)
+        if embedded is not None:
+            kind = non_public_kind(str(embedded))
+            return kind if kind is not None or not deprecated else "reserved"
+        table = _NON_PUBLIC_IPV6
+    else:
+        table = _NON_PUBLIC_IPV4
+    for network, kind in table:
+        if ip in network:
+            return kind
+    return None if ip.is_global else "reserved"
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address | None, bool]:
+    """The IPv4 address ``ip`` carries, and whether its form is deprecated."""
+    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _IPV4_MAPPED or ip in _NAT64:
+        return low, False
+    if ip in _SIXTOFOUR:
+        return ip.sixtofour, False
+    if ip in _IPV4_TRANSLATED:
+        return low, True
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:
+        return low, True
+    return None, False
 
 
 def _dns_failure(host: str, exc: socket.gaierror) -> _Failure:
     if exc.errno in _NO_SUCH_HOST:
-        return _Failure(Outcome.BROKEN, f"DNS lookup failed: no such host {host}", False)
-    return _Failure(Outcome.UNVERIFIED, f"DNS lookup failed for {host}: {exc.strerror}", True)
+        reason = f"DNS lookup failed: no such host {host}"
+        return _Failure(Outcome.BROKEN, reason, False, unreached=True)
+    reason = f"DNS lookup failed for {host}: {exc.strerror}"
+    return _Failure(Outcome.UNVERIFIED, reason, True, unreached=True)
+
+
+async def _network_reachable(transport: httpx.AsyncBaseTransport, options: OnlineOptions) -> bool:
+    """Whether :data:`NETWORK_PROBE` answers anything over ``transport``."""
+    request = httpx.Request(
+        "HEAD",
+        NETWORK_PROBE,
+        headers={"User-Agent": options.user_agent},
+        extensions={"timeout": httpx.Timeout(options.connect_timeout).as_dict()},
+    )
+    try:
+        response = await asyncio.wait_for(
+            transport.handle_async_request(request), options.connect_timeout * 2
+        )
+        await response.aclose()
+    except Exception:  # whatever stops it, the network is not there for us
+        return False
+    return True
 
 
 class _PinnedBackend(httpcore.AsyncNetworkBackend):
-    """Connects to the addresses the resolver checked instead of looking the host up again."""
+    """Connects to the addresses the resolver checked instead of looking the host up again.
+
+    Over asyncio's own transports rather than httpcore's AnyIO backend: the checker spends
+    most of its CPU time per request in the network layer, and AnyIO's cancel scopes and
+    attribute lookups on every read cost more than the HTTP work itself.
+    """
 
     def __init__(self, resolver: _Resolver) -> None:
         self._resolver = resolver
-        self._backend = httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -452,27 +701,355 @@ class _PinnedBackend(httpcore.AsyncNetworkBackend):
         *fallbacks, last = await self._resolver.addresses(host)
         for address in fallbacks:
             with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
-                return await self._backend.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-        return await self._backend.connect_tcp(last, port, timeout, local_address, socket_options)
+                return await _Stream.connect(address, port, timeout, local_address, socket_options)
+        return await _Stream.connect(last, port, timeout, local_address, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
-class _PinnedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport over a :class:`_PinnedBackend`."""
+class _Connection(asyncio.Protocol):
+    """The bytes one TCP connection has received, and whether it can take more to send."""
 
-    def __init__(self, resolver: _Resolver, connections: int) -> None:
-        ssl_context = httpx.create_ssl_context()
-        super().__init__(verify=ssl_context)
-        # httpx has no public way to choose httpcore's network backend, so the pool it
-        # built is replaced by the same pool over ours.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=connections,
-            max_keepalive_connections=connections,
-            keepalive_expiry=5.0,
-            network_backend=_PinnedBackend(resolver),
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.ended = False
+        self.error: BaseException | None = None
+        self.paused = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self._wake()
+
+    def eof_received(self) -> None:
+        self.ended = True
+        self._wake()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.ended = True
+        self.error = exc
+        self.paused = False
+        self._wake()
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self._wake()
+
+    def waiter(self) -> asyncio.Future[None]:
+        """A future done at the next event: bytes in, end of stream, or room to write."""
+        self._waiter = asyncio.get_running_loop().create_future()
+        return self._waiter
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+class _Stream(httpcore.AsyncNetworkStream):
+    """An httpcore network stream over an asyncio transport and a :class:`_Connection`."""
+
+    def __init__(self, transport: asyncio.BaseTransport, connection: _Connection) -> None:
+        self._transport = transport
+        self._connection = connection
+
+    @classmethod
+    async def connect(
+        cls,
+        address: str,
+        port: int,
+        timeout: float | None,
+        local_address: str | None,
+        socket_options: Iterable[Any] | None,
+    ) -> _Stream:
+        loop = asyncio.get_running_loop()
+        local = (local_address, 0) if local_address else None
+        try:
+            transport, connection = await _within(
+                loop.create_connection(_Connection, address, port, local_addr=local), timeout
+            )
+        except asyncio.TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"connecting to {address} timed out") from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        sock = transport.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        return cls(transport, connection)
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        connection = self._connection
+        if not connection.buffer and not connection.ended:
+            await _wait(connection.waiter(), timeout, httpcore.ReadTimeout)
+        if connection.buffer:
+            data = bytes(connection.buffer[:max_bytes])
+            del connection.buffer[:max_bytes]
+            return data
+        if connection.error is not None:
+            error = connection.error
+            raise httpcore.ReadError(str(error) or type(error).__name__) from error
+        return b""
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        transport = self._transport
+        if transport.is_closing():
+            raise httpcore.WriteError("the connection is closed")
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(buffer)
+        while self._connection.paused:
+            await _wait(self._connection.waiter(), timeout, httpcore.WriteTimeout)
+
+    async def aclose(self) -> None:
+        self._transport.close()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        assert isinstance(self._transport, asyncio.WriteTransport)
+        try:
+            secured = await _within(
+                loop.start_tls(
+                    self._transport,
+                    self._connection,
+                    ssl_context,
+                    server_hostname=server_hostname,
+                    ssl_handshake_timeout=timeout,
+                ),
+                timeout,
+            )
+        except asyncio.TimeoutError as exc:
+            self._transport.close()
+            raise httpcore.ConnectTimeout("TLS handshake timed out") from exc
+        except (OSError, ssl.SSLError) as exc:
+            self._transport.close()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        if secured is None:
+            raise httpcore.ConnectError("the connection closed during the TLS handshake")
+        return _Stream(secured, self._connection)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            # An idle connection with bytes or an end waiting: the server closed it.
+            return bool(self._connection.buffer) or self._connection.ended
+        names = {
+            "ssl_object": "ssl_object",
+            "socket": "socket",
+            "client_addr": "sockname",
+            "server_addr": "peername",
+        }
+        return self._transport.get_extra_info(names[info]) if info in names else None
+
+
+async def _wait(
+    waiter: asyncio.Future[None], timeout: float | None, error: type[Exception]
+) -> None:
+    """Wait for ``waiter``; ``error`` after ``timeout`` seconds (a timer, not a task)."""
+    if timeout is None:
+        await waiter
+        return
+
+    def expire() -> None:
+        if not waiter.done():
+            waiter.set_exception(error(f"nothing within {timeout:g} s"))
+
+    timer = asyncio.get_running_loop().call_later(timeout, expire)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+
+
+_T = TypeVar("_T")
+
+
+async def _within(awaitable: Awaitable[_T], timeout: float | None) -> _T:
+    """``awaitable``'s result, or asyncio.TimeoutError after ``timeout`` seconds."""
+    if timeout is None:
+        return await awaitable
+    if sys.version_info >= (3, 11):
+        # A deadline on the current task: no task of its own, unlike wait_for before 3.12.
+        async with asyncio.timeout(timeout):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, timeout)
+
+
+# Most specific first: the first class an httpcore error is an instance of names its httpx twin.
+_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+)
+
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    """httpcore's errors as httpx's, the one vocabulary every transport speaks."""
+    try:
+        yield
+    except Exception as exc:
+        for core, mapped in _HTTPX_ERRORS:
+            if isinstance(exc, core):
+                raise mapped(str(exc) or type(exc).__name__) from exc
+        raise
+
+
+class _Lane:
+    """One connection to an origin, as an httpcore pool of one, and whether it is in use."""
+
+    def __init__(self, connection: httpcore.AsyncConnectionPool) -> None:
+        self.connection = connection
+        self.active = 0
+
+
+class _OriginPool:
+    """The lanes (connections) to one origin, and how many requests are using them."""
+
+    def __init__(self) -> None:
+        self.lanes: list[_Lane] = []
+        self.active = 0
+
+    async def aclose(self) -> None:
+        for lane in self.lanes:
+            await lane.connection.aclose()
+
+
+class _PinnedTransport(httpx.AsyncBaseTransport):
+    """HTTP over small httpcore pools per origin, connected through a :class:`_PinnedBackend`.
+
+    Each origin has up to ``per_host`` lanes, each an httpcore pool of one connection; a
+    request takes a free lane (the checker never sends more than ``per_host`` at once to a
+    host), reusing its kept-alive connection. Not one pool of every connection: httpcore
+    scans all the connections of a pool, some twice over, on each request event, so a big
+    pool costs CPU in proportion to the square of the connections open (a run at 128
+    connections was CPU-bound). The lanes of origins no request is using are kept for
+    ``idle_origins`` origins, the least recently used closed first, so idle connections
+    stay bounded on a site of many hosts.
+    """
+
+    def __init__(self, resolver: _Resolver, *, per_host: int, idle_origins: int) -> None:
+        # Made on the first https origin: loading the CA bundle costs 80 ms.
+        self._ssl_context: ssl.SSLContext | None = None
+        self._backend = _PinnedBackend(resolver)
+        self._per_host = per_host
+        self._idle_origins = idle_origins
+        # In order of last use, the least recent first.
+        self._pools: dict[tuple[bytes, bytes, int | None], _OriginPool] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        origin = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pools.pop(origin, None) or _OriginPool()
+        self._pools[origin] = pool
+        lane = self._lane(pool, https=url.scheme == "https")
+        pool.active += 1
+        lane.active += 1
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
         )
+        try:
+            with _as_httpx_errors():
+                response = await lane.connection.handle_async_request(core_request)
+        except BaseException:
+            await self._release(pool, lane)
+            raise
+        assert isinstance(response.stream, AsyncIterable)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream, lambda: self._release(pool, lane)),
+            extensions=response.extensions,
+        )
+
+    def _lane(self, pool: _OriginPool, *, https: bool) -> _Lane:
+        """A free lane of ``pool``, a new one while there are fewer than ``per_host``."""
+        for lane in pool.lanes:
+            if not lane.active:
+                return lane
+        if len(pool.lanes) >= self._per_host:
+            # Only a caller sending more than per_host at once gets here: queue in httpcore.
+            return min(pool.lanes, key=lambda lane: lane.active)
+        lane = _Lane(
+            httpcore.AsyncConnectionPool(
+                ssl_context=self._tls() if https else None,
+                max_connections=1,
+                keepalive_expiry=5.0,
+                network_backend=self._backend,
+            )
+        )
+        pool.lanes.append(lane)
+        return lane
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        return self._ssl_context
+
+    async def _release(self, pool: _OriginPool, lane: _Lane) -> None:
+        lane.active -= 1
+        pool.active -= 1
+        if pool.active:
+            return
+        idle = [origin for origin, kept in self._pools.items() if not kept.active]
+        for origin in idle[: max(0, len(idle) - self._idle_origins)]:
+            await self._pools.pop(origin).aclose()
+
+    async def aclose(self) -> None:
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            await pool.aclose()
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    """An httpcore body as httpx reads it; closing it gives its pool back the request."""
+
+    def __init__(
+        self, stream: AsyncIterable[bytes], release: Callable[[], Awaitable[None]]
+    ) -> None:
+        self._stream = stream
+        self._release: Callable[[], Awaitable[None]] | None = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors():
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        release, self._release = self._release, None
+        if release is None:
+            return
+        try:
+            closing = getattr(self._stream, "aclose", None)
+            if closing is not None:
+                with _as_httpx_errors():
+                    await closing()
+        finally:
+            await release()
 
 
 @dataclass
@@ -521,8 +1098,10 @@ class _Checker:
         self._loop = asyncio.get_running_loop()
         self._slots = asyncio.Semaphore(options.concurrency)
         self._hosts: dict[str, _HostLimits] = {}
+        #: Whether any request got an HTTP answer: the network works.
+        self.answered = False
 
-    async def check(self, url: str, parsed: httpx.URL, kind: str) -> LinkResult:
+    async def check(self, url: str, parsed: httpx.URL, kind: str) -> _Checked:
         progress = _Progress(self._loop.time())
         current = parsed
         # Reported as given until a redirect, not as httpx normalised it.
@@ -534,7 +1113,9 @@ class _Checker:
             visits[_without_fragment(current)] += 1
             answer = await self._hop(current, kind, progress)
             if isinstance(answer, _Failure):
-                return self._result(url, reached, progress, answer.outcome, answer.reason, None)
+                return self._result(
+                    url, reached, progress, answer.outcome, answer.reason, None, answer.unreached
+                )
             status = answer.status
             if status not in _REDIRECT_STATUSES or answer.location is None:
                 outcome, reason = self._verdict(answer, kind)
@@ -565,11 +1146,13 @@ class _Checker:
         outcome: Outcome,
         reason: str,
         status: int | None,
-    ) -> LinkResult:
+        unreached: bool = False,
+    ) -> _Checked:
         if progress.attempts > 1 and outcome is not Outcome.OK:
             reason = f"{reason} after {progress.attempts} attempts"
         elapsed = progress.spent(self._loop.time())
-        return LinkResult(url, outcome, status, reason, final_url, progress.attempts, elapsed)
+        result = LinkResult(url, outcome, status, reason, final_url, progress.attempts, elapsed)
+        return _Checked(result, unreached)
 
     def _verdict(self, answer: _Response, kind: str) -> tuple[Outcome, str]:
         if answer.is_success:
@@ -577,6 +1160,9 @@ class _Checker:
                 shown = (
                     f"Content-Type {answer.media_type}" if answer.media_type else "no Content-Type"
                 )
+                if answer.image is None:
+                    reason = f"{answer.status} with {shown} and a body that could not be read"
+                    return Outcome.UNVERIFIED, reason
                 return Outcome.BROKEN, f"{answer.status} but {shown}, not an image"
             return Outcome.OK, answer.label
         if answer.status in self._options.accept:
@@ -592,14 +1178,7 @@ class _Checker:
         method = "HEAD"
         while True:
             answer = await self._request(method, url, kind, progress)
-            if (
-                method == "HEAD"
-                and isinstance(answer, _Response)
-                and (
-                    answer.status in _HEAD_REFUSED
-                    or (kind == IMAGE and answer.is_success and answer.image is None)
-                )
-            ):
+            if method == "HEAD" and isinstance(answer, _Response) and self._ask_get(answer, kind):
                 method = "GET"
                 continue
             delay = self._retry_delay(answer, progress)
@@ -607,6 +1186,22 @@ class _Checker:
                 return answer
             progress.attempts += 1
             await asyncio.sleep(delay)
+
+    def _ask_get(self, head: _Response, kind: str) -> bool:
+        """Whether a HEAD answer needs a GET to be sure.
+
+        Every failure does: many servers answer HEAD wrongly (404, 405, 500) for pages a GET
+        gets, and a page is called broken only on what a reader's browser would get. So
+        does an image whose type only its bytes can tell. A redirect is followed with HEAD;
+        a 429 asks to wait, and the retry waits.
+        """
+        if head.is_success:
+            return kind == IMAGE and head.image is None
+        return not (
+            head.status in _REDIRECT_STATUSES
+            or head.status in self._options.accept
+            or head.status == 429
+        )
 
     def _retry_delay(self, answer: _Answer, progress: _Progress) -> float | None:
         """How long to wait before trying again, or None to let ``answer`` stand."""
@@ -637,6 +1232,7 @@ class _Checker:
         host = url.raw_host.decode("ascii")
         try:
             if not self._options.allow_private:
+                # Before the transport: a caller's own transport gets the check too.
                 await self._resolver.addresses(host)
             queued_since = self._loop.time()
             async with self._slot(host):
@@ -655,7 +1251,7 @@ class _Checker:
         except _Unreachable as exc:
             return exc.failure
         except httpx.ConnectTimeout:
-            return _Failure(Outcome.UNVERIFIED, "connection timed out", True)
+            return _Failure(Outcome.UNVERIFIED, "connection timed out", True, unreached=True)
         except httpx.TimeoutException:
             return _Failure(Outcome.UNVERIFIED, "timed out", True)
         except httpx.HTTPError as exc:
@@ -670,6 +1266,7 @@ class _Checker:
             self._cookies.set_cookie_header(request)
         response = await self._transport.handle_async_request(request)
         response.request = request
+        self.answered = True
         try:
             if "set-cookie" in response.headers:
                 self._cookies.extract_cookies(response)
@@ -678,11 +1275,12 @@ class _Checker:
             image: bool | None = media_type.startswith("image/")
             if method == "HEAD":
                 # Reading the (empty) body returns the connection to the pool.
-                await response.aread()
+                await _first_bytes(response, encodings="")
                 if media_type in _UNTYPED:
                     image = None
             elif kind == IMAGE and response.is_success and media_type in _UNTYPED:
-                image = _looks_like_image(await _first_bytes(response))
+                sniffed = await _first_bytes(response)
+                image = None if sniffed is None else _looks_like_image(sniffed)
             return _Response(
                 status=response.status_code,
                 phrase=response.reason_phrase,
@@ -759,12 +1357,11 @@ def _transport_failure(exc: httpx.HTTPError, host: str) -> _Failure:
         if isinstance(cause, ssl.SSLError):
             return _Failure(Outcome.BROKEN, f"TLS handshake failed: {cause.reason}", False)
         if isinstance(cause, ConnectionRefusedError):
-            return _Failure(Outcome.BROKEN, "connection refused", True)
+            return _Failure(Outcome.BROKEN, "connection refused", True, unreached=True)
     # Anything else (unreachable network, connection reset, malformed answer) may be on
     # our side or a robot filter's doing: the site did not say the page is gone.
-    return _Failure(
-        Outcome.UNVERIFIED, f"connection failed: {str(exc) or type(exc).__name__}", True
-    )
+    reason = f"connection failed: {str(exc) or type(exc).__name__}"
+    return _Failure(Outcome.UNVERIFIED, reason, True, unreached=isinstance(exc, httpx.ConnectError))
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -776,29 +1373,107 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+_DELAY_SECONDS = re.compile(r"[0-9]+")
+
+
 def _retry_after_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date)."""
+    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date); None if neither.
+
+    Only ASCII digits are delay-seconds (``str.isdigit`` takes ``²`` too, which ``float``
+    refuses); a number too long to wait for is infinite, so it is never waited for.
+    """
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DELAY_SECONDS.fullmatch(value):
+        return float(value) if len(value) <= 15 else math.inf
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - time.time())
 
 
-async def _first_bytes(response: httpx.Response) -> bytes:
+async def _first_bytes(response: httpx.Response, encodings: str | None = None) -> bytes | None:
+    """Up to the first 512 bytes of the body, decoded; None when it cannot be decoded.
+
+    Reads at most 64 KB off the wire and lets no layer of compression expand beyond
+    64 KB, whatever the body claims to be. ``encodings`` replaces the Content-Encoding.
+    """
+    if encodings is None:
+        encodings = response.headers.get("content-encoding", "")
+    decoder = _BoundedDecoder.for_encodings(encodings)
+    if decoder is None:
+        return None
+    # A caller's transport (httpx.MockTransport) may hand over a body already in memory.
+    chunks = [response.content] if response.is_stream_consumed else response.aiter_raw()
     data = b""
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if len(data) >= _SNIFF_BYTES:
-            break
+    read = 0
+    try:
+        async for chunk in _as_async(chunks):
+            read += len(chunk)
+            data += decoder.decode(chunk, _SNIFF_BYTES - len(data))
+            if len(data) >= _SNIFF_BYTES or read >= _RAW_BYTES:
+                break
+    except zlib.error:
+        return data or None
     return data[:_SNIFF_BYTES]
+
+
+async def _as_async(chunks: Iterable[bytes] | AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    if isinstance(chunks, AsyncIterable):
+        async for chunk in chunks:
+            yield chunk
+    else:
+        for chunk in chunks:
+            yield chunk
+
+
+class _BoundedDecoder:
+    """Undoes Content-Encodings (gzip, deflate) without letting any layer grow unbounded."""
+
+    def __init__(self, layers: list[Any]) -> None:
+        # zlib decompressors, outermost last; the last encoding applied is the first to undo.
+        self._layers = layers[::-1]
+        self._tails = [b""] * len(layers)
+
+    @classmethod
+    def for_encodings(cls, header: str) -> _BoundedDecoder | None:
+        names = [name.strip().lower() for name in header.split(",") if name.strip()]
+        names = [name for name in names if name != "identity"]
+        if len(names) > _MAX_ENCODINGS:
+            return None
+        layers: list[Any] = []
+        for name in names:
+            if name in ("gzip", "x-gzip"):
+                layers.append(zlib.decompressobj(zlib.MAX_WBITS | 16))
+            elif name == "deflate":
+                layers.append(None)  # chosen by the first bytes: see _deflate_wbits
+            else:
+                return None
+        return cls(layers)
+
+    def decode(self, chunk: bytes, wanted: int) -> bytes:
+        data = chunk
+        last = len(self._layers) - 1
+        for index, layer in enumerate(self._layers):
+            pending = self._tails[index] + data
+            if layer is None:
+                if len(pending) < 2:
+                    self._tails[index] = pending
+                    return b""
+                layer = self._layers[index] = zlib.decompressobj(_deflate_wbits(pending))
+            data = layer.decompress(pending, wanted if index == last else _LAYER_BYTES)
+            self._tails[index] = layer.unconsumed_tail
+        return data
+
+
+def _deflate_wbits(start: bytes) -> int:
+    """zlib's window bits for a deflate body: zlib-wrapped as the standard says, or raw."""
+    wrapped = start[0] & 0x0F == 8 and int.from_bytes(start[:2], "big") % 31 == 0
+    return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
 
 
 def _looks_like_image(data: bytes) -> bool:

@@ -10,12 +10,12 @@ schema already rejected at the same pointer.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from curate.globs import Globs
 from curate.model import Diagnostic, Pointer, Severity
 from curate.rules import Rule, Selection
 
@@ -61,7 +61,7 @@ class Policy:
             codes = tuple(
                 code
                 for pattern, listed in self._per_file_ignores
-                if fnmatch.fnmatch(relative, pattern)
+                if Globs((pattern,)).matches(relative)
                 for code in listed
             )
             self._ignored_codes[path] = codes

@@ -37,7 +37,12 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
 
 from curate.corpus import parse_timestamp
+from curate.errors import UsageError
 from curate.model import Diagnostic, Severity
+
+# The parsers of durations and moments live in curate.timeparse; kept importable here.
+from curate.timeparse import parse_duration as parse_duration
+from curate.timeparse import parse_moment as parse_moment
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, Topic
@@ -59,41 +64,10 @@ DEFAULT_HALF_LIFE = timedelta(hours=48)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _HOUR = timedelta(hours=1)
-_UNITS = {"m": timedelta(minutes=1), "h": _HOUR, "d": timedelta(days=1), "w": timedelta(weeks=1)}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _SEPARATORS = re.compile(r"[\s_-]+")
 
 
 # --- parsing the values editors type ----------------------------------------------------
-
-
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``12h``, ``7d`` or ``2w`` as a positive timedelta."""
-    found = _DURATION.match(text)
-    if not found or float(found[1]) <= 0:
-        raise ValueError(f"{text!r} is not a duration such as 30m, 12h, 7d or 2w")
-    return float(found[1]) * _UNITS[found[2].lower()]
-
-
-def parse_moment(text: str, now: datetime, *, end_of_day: bool = False) -> datetime:
-    """An ISO 8601 date or date-time, or an age before ``now`` such as ``7d``.
-
-    A bare date means the start of that day (UTC), or its very end with ``end_of_day``,
-    so ``--until 2024-02-29`` includes the 29th.
-    """
-    if _DURATION.match(text):
-        return now - parse_duration(text)
-    if _DATE_ONLY.match(text):
-        day = datetime.fromisoformat(text.strip()).replace(tzinfo=timezone.utc)
-        return day + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else day
-    moment = parse_timestamp(text)
-    if moment is None:
-        raise ValueError(
-            f"{text!r} is neither an ISO 8601 date (2024-02-01, 2024-02-01T12:00:00Z) "
-            "nor an age (30m, 12h, 7d, 2w)"
-        )
-    return moment
 
 
 @dataclass(frozen=True)
@@ -116,18 +90,21 @@ class Weights:
 
 
 def parse_weights(text: str) -> Weights:
-    """``quality=0.7,heat=0.3``; a weight left out is 0."""
+    """``quality=0.7,heat=0.3``; a weight left out is 0. Else a UsageError."""
     values = {"quality": 0.0, "heat": 0.0}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, equals, number = item.partition("=")
         key = name.strip().lower()
         if not equals or key not in values:
-            raise ValueError(f"{item!r}: weights are written quality=0.7,heat=0.3")
+            raise UsageError(f"{item!r}: weights are written quality=0.7,heat=0.3")
         try:
             values[key] = float(number)
         except ValueError:
-            raise ValueError(f"{item!r}: {number.strip()!r} is not a number") from None
-    return Weights(**values)
+            raise UsageError(f"{item!r}: {number.strip()!r} is not a number") from None
+    try:
+        return Weights(**values)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 # --- topics -------------------------------------------------------------------------------
@@ -147,7 +124,7 @@ class TopicQuery:
     keys: frozenset[str]
 
 
-class UnknownTopicError(ValueError):
+class UnknownTopicError(UsageError):
     """A ``--topic`` names no topic of the taxonomy nor of any article."""
 
     def __init__(self, query: str, suggestions: Sequence[str], known: Sequence[str]) -> None:

@@ -14,13 +14,14 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urldefrag, urljoin
+from urllib.parse import quote, unquote, urldefrag, urljoin, urlparse
 
 from curate.codes import LOAD_CODES
 from curate.model import Article, Diagnostic, Pointer, Severity
@@ -30,8 +31,9 @@ SCHEMA_NAME = "article.schema.json"
 #: A schema (or a file next to it) larger than this is not read: /dev/zero or a
 #: mistaken path must give an error, not fill the memory.
 MAX_SCHEMA_BYTES = 4 * 1024 * 1024
-#: How many JSON files next to a schema with external $refs are looked at.
+#: How many JSON files next to a schema with external $refs are looked at, and how many bytes.
 MAX_NEIGHBOURS = 200
+MAX_NEIGHBOUR_BYTES = 16 * 1024 * 1024
 
 _TYPE_WORDS = {
     "string": "text",
@@ -97,6 +99,8 @@ def bundled_schema_path() -> Path:
 
 def _read_json(path: Path) -> Any:
     try:
+        if stat.S_ISFIFO(os.stat(path).st_mode):
+            raise SchemaError(f"schema {path} is a pipe, not a file; not read")
         with open(path, "rb") as handle:
             raw = handle.read(MAX_SCHEMA_BYTES + 1)
     except OSError as error:
@@ -173,12 +177,18 @@ def _local_documents(schema: dict[str, Any], schema_path: Path) -> dict[str, Any
     root_id = _document_id(schema)
     found: dict[str, Any] = {}
     try:
-        names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".json"))
+        sizes = {
+            entry.name: entry.stat().st_size
+            for entry in os.scandir(folder)
+            if entry.name.endswith(".json") and entry.is_file()
+        }
     except OSError:
         return found
-    for name in names[:MAX_NEIGHBOURS]:
+    budget = MAX_NEIGHBOUR_BYTES
+    for name in sorted(sizes)[:MAX_NEIGHBOURS]:
         path = folder / name
-        if path == schema_path.resolve():
+        budget -= sizes[name]
+        if path == schema_path.resolve() or budget < 0:
             continue
         try:
             document = _read_json(path)
@@ -332,9 +342,12 @@ class ArticleValidator:
     def is_valid(self, data: Any) -> bool:
         try:
             return bool(self.compiled.is_valid(data))
-        except (ValueError, TypeError, OverflowError):
+        except _UNCHECKABLE:
             # Keys that are not text (YAML allows `2021: x`): judge the JSON form.
-            return bool(self.compiled.is_valid(_as_json(data)))
+            try:
+                return bool(self.compiled.is_valid(_as_json(data)))
+            except _UNCHECKABLE:
+                return False  # nested beyond what the engine follows: explained below
 
     def validate(self, article: Article) -> Iterator[Diagnostic]:
         """Diagnostics for every schema error of the article, positioned in its file."""
@@ -352,8 +365,13 @@ class ArticleValidator:
     def explain(self, article: Article) -> Iterator[Diagnostic]:
         try:
             raw = list(self.compiled.iter_errors(article.data))
-        except (ValueError, TypeError, OverflowError):
-            raw = list(self.compiled.iter_errors(_as_json(article.data)))
+        except _UNCHECKABLE:
+            try:
+                raw = list(self.compiled.iter_errors(_as_json(article.data)))
+            except _UNCHECKABLE as error:
+                message = f"the article cannot be checked against the schema: {error}"
+                yield _diagnostic(article, "SC005", (), message, located=False)
+                return
         failures = sorted((self._failure(error) for error in raw), key=_failure_order)
         reported: set[Pointer] = set()
         for failure in failures:
@@ -401,6 +419,9 @@ class ArticleValidator:
         return {}
 
 
+#: What jsonschema-rs raises for data it cannot take: keys that are not text, deep nesting.
+_UNCHECKABLE = (ValueError, TypeError, OverflowError, RecursionError)
+
 _DRAFTS = {
     "Draft4Validator": 4,
     "Draft6Validator": 6,
@@ -414,6 +435,13 @@ _ABSENT = re.compile(r"Resource '([^']*)' is not present in a registry")
 
 
 def _unresolvable(name: str, uri: str) -> str:
+    if uri.startswith("file:"):
+        path = Path(unquote(urlparse(uri).path))
+        if path.is_file():
+            try:
+                _read_json(path)
+            except SchemaError as error:
+                return f"{name} refers to {path}, which cannot be used: {error}"
     return (
         f"{name} refers to {uri}, which curate does not fetch (it never goes on the network): "
         "save that document as a JSON file next to the schema and refer to it by its file name "
@@ -591,6 +619,8 @@ def _message(failure: _Failure) -> str:
         expected = _FORMAT_WORDS.get(name, f"a valid {name}")
         reason = _url_problem(failure.instance, name.startswith("iri")) if "ri" in name else ""
         return f"{prefix}expected {expected}, got {got}{reason}"
+    if keyword == "falseSchema":
+        return f"{prefix}not allowed by the schema"
     if keyword == "minLength" and schema.get("minLength") == 1:
         return f"{prefix}must not be empty"
     if keyword == "pattern":

@@ -1,15 +1,18 @@
-"""A web for the online checks to talk to: a real server on loopback, or a fake one in memory.
+"""A web for the online checks to talk to: real servers on loopback, or a fake one in memory.
 
-:class:`WebServer` is a real HTTP server on 127.0.0.1 that answers each path as told and
-remembers every request. :func:`fake_web_diagnostics` runs the online checks of a site
-against :data:`FAKE_WEB`, an ``httpx.MockTransport`` with a fake DNS: no socket is opened,
-which suits the rule fixtures, whose URLs are fixed in files.
+:class:`Web` is the one HTTP server of the tests: on a loopback address, it answers each
+path as its routes say and remembers every request; :func:`serving` starts and stops
+one. :func:`fake_web_diagnostics` runs the online checks of a site against an
+``httpx.MockTransport`` with a fake DNS: no socket is opened, which suits the rule
+fixtures, whose URLs are fixed in files. :class:`FakeDNS` is a resolver to give
+:func:`curate.online.check_links`: no test looks a real name up.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,7 +20,6 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType
 from typing import Any, NamedTuple
-from unittest import mock
 
 import httpx
 
@@ -36,44 +38,141 @@ class Reply(NamedTuple):
     delay: float = 0.0
 
 
+class Asked(NamedTuple):
+    """A request as a route sees it."""
+
+    method: str
+    #: How many requests the path had before this one.
+    seen: int
+    cookie: str
+
+
+class Logged(NamedTuple):
+    method: str
+    path: str
+    user_agent: str
+    client_port: int
+
+
 PAGE_OK = Reply(200, body=b"<html>ok</html>")
 IMAGE_OK = Reply(200, {"Content-Type": "image/png"}, PNG)
 
+#: A route: a fixed reply, or one that depends on the request.
+Route = Reply | Callable[[Asked], Reply]
 
-class WebServer(ThreadingHTTPServer):
-    """Answers ``routes[path]`` (404 for any other path) and logs ``(method, path)``."""
+
+class Gauge:
+    """Counts requests in flight and remembers the most at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.current = 0
+        self.most = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.current += 1
+            self.most = max(self.most, self.current)
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self.current -= 1
+
+
+class Web(ThreadingHTTPServer):
+    """Answers ``routes[path]`` (404 for any other path) on ``address``, logging each request.
+
+    HTTP/1.1 with keep-alive, which the checker relies on and werkzeug's server (under
+    ``pytest-httpserver``) does not offer: it closes every connection. ``shared`` gauges
+    requests in flight across several servers.
+    """
 
     daemon_threads = True
+    request_queue_size = 64
 
-    def __init__(self, routes: Mapping[str, Reply]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(
+        self,
+        routes: Mapping[str, Route],
+        address: str = "127.0.0.1",
+        shared: Gauge | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__((address, 0), _Handler)
+        self.scheme = "http"
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
         self.routes = dict(routes)
         self.lock = threading.Lock()
-        self.log: list[tuple[str, str]] = []
+        self.log: list[Logged] = []
+        self.gauge = Gauge()
+        self.shared = shared or Gauge()
         self.stopping = threading.Event()
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.01,), daemon=True)
 
     @property
     def base(self) -> str:
         host, port = self.socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def requests(self, path: str | None = None) -> list[str]:
+        """The methods requested, of one path or of all, in order."""
+        with self.lock:
+            return [logged.method for logged in self.log if path in (None, logged.path)]
 
     def hits(self, path: str | None = None) -> int:
         """How many requests a path had, or all paths."""
-        with self.lock:
-            return sum(1 for _, logged in self.log if path in (None, logged))
+        return len(self.requests(path))
 
     def paths(self) -> set[str]:
         with self.lock:
-            return {path for _, path in self.log}
+            return {logged.path for logged in self.log}
+
+    @property
+    def user_agents(self) -> set[str]:
+        with self.lock:
+            return {logged.user_agent for logged in self.log}
+
+    @property
+    def client_ports(self) -> set[int]:
+        with self.lock:
+            return {logged.client_port for logged in self.log}
+
+    def reply(self, handler: _Handler, method: str) -> Reply:
+        path = handler.path.partition("?")[0]
+        with self.lock:
+            seen = sum(1 for logged in self.log if logged.path == path)
+            user_agent = handler.headers.get("User-Agent", "")
+            self.log.append(Logged(method, path, user_agent, handler.client_address[1]))
+        route = self.routes.get(path, Reply(404))
+        asked = Asked(method, seen, handler.headers.get("Cookie", ""))
+        reply = route(asked) if callable(route) else route
+        with self.gauge, self.shared:
+            self.stopping.wait(reply.delay)
+        return reply
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # The client closing a connection early (a GET cut short) is expected.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        # The client closing a connection early (a GET cut short, a time-out) or refusing
+        # the certificate is expected.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
             super().handle_error(request, client_address)
+
+    def start(self) -> Web:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+        self._thread.join()
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: WebServer
+    server: Web
     protocol_version = "HTTP/1.1"
 
     def do_HEAD(self) -> None:
@@ -83,11 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.answer("GET")
 
     def answer(self, method: str) -> None:
-        path = self.path.partition("?")[0]
-        with self.server.lock:
-            self.server.log.append((method, path))
-        reply = self.server.routes.get(path, Reply(404))
-        self.server.stopping.wait(reply.delay)
+        reply = self.server.reply(self, method)
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -101,17 +196,44 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(routes: Mapping[str, Reply]) -> Iterator[WebServer]:
-    server = WebServer(routes)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
+def serving(
+    routes: Mapping[str, Route],
+    address: str = "127.0.0.1",
+    shared: Gauge | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[Web]:
+    web = Web(routes, address, shared, tls).start()
     try:
-        yield server
+        yield web
     finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        web.stop()
+
+
+class FakeDNS:
+    """A resolver for :func:`curate.online.check_links`: each name's answers, in turn.
+
+    An answer is an address, or a ``socket.gaierror`` errno to fail with; the last answer
+    of a name repeats. A name it does not know fails as no such host. Lookups are logged.
+    """
+
+    def __init__(self, answers: Mapping[str, Sequence[str | int]] | None = None) -> None:
+        self.answers = {name: list(given) for name, given in (answers or {}).items()}
+        self.lookups: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, host: str) -> list[str]:
+        with self._lock:
+            self.lookups.append(host)
+            given = self.answers.get(host, [socket.EAI_NONAME])
+            answer = given.pop(0) if len(given) > 1 else given[0]
+        if isinstance(answer, int):
+            raise socket.gaierror(answer, "fake failure")
+        return [answer]
+
+
+def no_network(host: str) -> list[str]:
+    """A resolver on a machine without a network: every lookup fails."""
+    raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
 
 # --- the fake web of the rule fixtures -----------------------------------------------
@@ -134,22 +256,15 @@ def _fake_answer(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<html></html>")
 
 
-def _fake_getaddrinfo(real: Callable[..., Any]) -> Callable[..., Any]:
-    def getaddrinfo(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host not in FAKE_HOSTS:
-            if host.endswith(".test"):
-                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-            return real(host, port, *args, **kwargs)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (FAKE_HOSTS[host], 0))]
-
-    return getaddrinfo
-
-
 def fake_web_diagnostics(files: Sequence[str], site: Site, settings: Settings) -> list[Diagnostic]:
     """The online findings of ``files`` with the fake web: public and private hosts, no socket."""
     # No retries: the fake web answers the same every time.
     options = dataclasses.replace(online_options(settings.replace(allow_private=False)), retries=0)
     collected = collect_links(files, site, settings)
-    with mock.patch.object(socket, "getaddrinfo", _fake_getaddrinfo(socket.getaddrinfo)):
-        report = check_collected(collected, options, transport=httpx.MockTransport(_fake_answer))
+    report = check_collected(
+        collected,
+        options,
+        transport=httpx.MockTransport(_fake_answer),
+        resolve=FakeDNS({name: [address] for name, address in FAKE_HOSTS.items()}),
+    )
     return list(report.diagnostics)

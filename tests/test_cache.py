@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -373,3 +374,37 @@ def test_the_process_pool_gives_what_one_process_gives(site: Path) -> None:
         return tuple(result.diagnostics), tuple(result.reports)
 
     assert reports(2) == reports(1)
+
+
+def test_a_pre_commit_run_keeps_the_whole_site_memo(site: Path) -> None:
+    first, rebuilt = lint_run(site)
+    assert rebuilt
+    config = Settings()
+    path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    run_checks([path], config, lint=True, cache_factory=cache_factory(config), need_records=False)
+    again, rebuilt = lint_run(site)
+    assert not rebuilt, "the pre-commit run evicted the whole-site memo"
+    assert again == first
+
+
+def test_a_crashing_corpus_rule_is_a_finding_and_loses_nothing(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curate import rules
+    from curate.model import Severity
+
+    expected = uncached(site)
+
+    def crash(record: object, index: object, site: object) -> Iterator[rules.Finding]:
+        raise RuntimeError("boom")
+        yield
+
+    rules.all_rules()
+    broken = rules.Rule(
+        "ZZ904", "crashing-probe", Severity.ERROR, "", "", "", "", "", check_corpus=crash
+    )
+    monkeypatch.setitem(rules._REGISTRY, broken.code, broken)
+    found = uncached(site)
+    crashes = [f for f in found if f[2] == "ZZ904"]
+    assert crashes and all("internal error in rule ZZ904" in f[3] for f in crashes)
+    assert [f for f in found if f[2] != "ZZ904"] == expected

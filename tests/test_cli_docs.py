@@ -50,3 +50,11 @@ def test_quick_start_matches_ci() -> None:
     test_line = 'python -m pip install -e ".[test]" && python -m pytest'
     assert test_line in README
     assert test_line in ci.splitlines()
+
+
+def test_the_hooks_show_the_warnings_of_a_passing_run() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hooks and all(hook.get("verbose") is True for hook in hooks)
+    assert "verbose: true" in README

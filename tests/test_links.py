@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from curate import online
 from curate.cache import Store
 from curate.cli import main
 from curate.cli.check import parse_duration, parse_statuses
@@ -19,7 +20,7 @@ from curate.loading import load_file
 from curate.online import IMAGE, PAGE, LinkResult, Outcome
 from curate.reporting.progress import link_progress
 from tests.conftest import write_article
-from tests.httpserver_helpers import IMAGE_OK, PAGE_OK, Reply, WebServer, serving
+from tests.httpserver_helpers import IMAGE_OK, PAGE_OK, Reply, Web, no_network, serving
 
 ROUTES = {
     "/ok": PAGE_OK,
@@ -110,8 +111,16 @@ A = "_posts/2021-06-30-a.md"
 B = "_posts/2021-07-01-b.md"
 
 
+@pytest.fixture(autouse=True)
+def network_probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
+    """The network probe on loopback: no test reaches the internet when nothing answers."""
+    with serving({"/": Reply(200)}) as probe:
+        monkeypatch.setattr(online, "NETWORK_PROBE", probe.url("/"))
+        yield probe
+
+
 @pytest.fixture
-def server() -> Iterator[WebServer]:
+def server() -> Iterator[Web]:
     with serving(ROUTES) as started:
         yield started
 
@@ -124,7 +133,7 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def site(tmp_path: Path, server: WebServer) -> Path:
+def site(tmp_path: Path, server: Web) -> Path:
     """Two articles linking to the server; the site's own URL is on the server too."""
     root = tmp_path / "site"
     root.mkdir()
@@ -164,7 +173,7 @@ def position(path: Path, text: str) -> tuple[int, int]:
 
 
 def test_lint_online_reports_each_failure_at_its_value(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, findings, err = run_json(capsys, "lint", str(site), "--online", "--allow-private")
 
@@ -192,11 +201,11 @@ def test_lint_online_reports_each_failure_at_its_value(
 
 
 def test_each_url_is_requested_once_and_site_paths_never(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run_json(capsys, "lint", str(site), "--online", "--allow-private", "--no-cache")
 
-    assert server.hits("/missing") == 1, "two articles link to it: one request"
+    assert server.requests("/missing") == ["HEAD", "GET"], "two articles link to it: one check"
     assert server.hits("/photo.png") == 1
     assert server.paths() == {
         "/slow-gone",
@@ -210,7 +219,7 @@ def test_each_url_is_requested_once_and_site_paths_never(
     }
 
 
-def test_all_ok_is_clean(tmp_path: Path, server: WebServer) -> None:
+def test_all_ok_is_clean(tmp_path: Path, server: Web) -> None:
     root = tmp_path / "clean"
     root.mkdir()
     (root / "_config.yml").write_text("title: test\nurl: https://news.example.org\n")
@@ -222,7 +231,7 @@ def test_all_ok_is_clean(tmp_path: Path, server: WebServer) -> None:
 
 
 def test_unverified_fails_only_with_strict(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ignore_broken = ["--ignore", "WB001", "--allow-private", "--no-cache"]
     assert main(["links", str(site), *ignore_broken]) == 0
@@ -231,7 +240,7 @@ def test_unverified_fails_only_with_strict(
 
 
 def test_without_allow_private_loopback_is_refused_without_a_request(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, findings, _ = run_json(capsys, "links", str(site), "--no-cache")
 
@@ -246,7 +255,7 @@ def test_without_allow_private_loopback_is_refused_without_a_request(
 
 
 def test_output_order_does_not_depend_on_completion_order(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # /slow-gone is written first and answers last; one at a time, answers come in order.
     args = ["links", str(site), "--allow-private", "--no-cache"]
@@ -258,6 +267,30 @@ def test_output_order_does_not_depend_on_completion_order(
     assert [(f["path"], f["line"]) for f in parallel] == sorted(
         (f["path"], f["line"]) for f in parallel
     )
+
+
+def test_without_a_network_no_link_is_called_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The links of the sample are public names; the machine resolves none, not even the
+    # probe's: it is offline, and says so once instead of 10 broken links.
+    monkeypatch.setattr(online, "system_resolve", no_network)
+    monkeypatch.setattr(online, "NETWORK_PROBE", "http://example.com/")
+    root = tmp_path / "offline"
+    root.mkdir()
+    (root / "_config.yml").write_text("title: test\nurl: https://news.example.org\n")
+    write_article(root, A, STORY.format(base="https://elsewhere.example.net"))
+    write_article(root, B, OTHER.format(base="https://cdn.example.com"))
+
+    code = main(["links", str(root), "--no-cache"])
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert "WB00" not in out
+    assert out.count("network unavailable") == 1
+    assert "network unavailable: 12 links not checked\n" in out
+    _, findings, _ = run_json(capsys, "lint", str(root), "--online", "--no-cache")
+    assert web_findings(findings) == []
 
 
 # --- links -----------------------------------------------------------------------------
@@ -275,7 +308,7 @@ def test_links_reports_only_web_codes_and_unreadable_files(
 
 
 def test_exclude_url_skips_matching_urls(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, findings, _ = run_json(
         capsys,
@@ -289,7 +322,7 @@ def test_exclude_url_skips_matching_urls(
 
 
 def test_config_lists_and_command_line_add_up(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (site / "curate.toml").write_text('online-exclude = ["/missing$"]\nonline-accept = [403]\n')
     args = ["links", str(site), "--config", str(site / "curate.toml"), "--allow-private"]
@@ -313,7 +346,7 @@ def test_accept_makes_a_status_ok(site: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_suppressed_url_is_not_requested(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = site / B
     path.write_text(path.read_text().replace('/missing"', '/missing"  # curate: ignore[WB]'))
@@ -325,7 +358,7 @@ def test_suppressed_url_is_not_requested(
 
 
 def test_only_the_given_files_are_checked(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, findings, _ = run_json(
         capsys, "lint", str(site / B), "--online", "--allow-private", "--no-cache"
@@ -336,7 +369,7 @@ def test_only_the_given_files_are_checked(
 
 
 def test_no_web_code_selected_requests_nothing(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, findings, err = run_json(
         capsys, "lint", str(site), "--online", "--allow-private", "--select", "IM"
@@ -351,7 +384,7 @@ def test_no_web_code_selected_requests_nothing(
 
 
 def test_second_run_reuses_ok_results_and_checks_failures_again(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["lint", str(site), "--online", "--allow-private"]
     first = run_json(capsys, *args)
@@ -360,9 +393,9 @@ def test_second_run_reuses_ok_results_and_checks_failures_again(
 
     assert second[:2] == first[:2]
     assert server.hits("/ok") == server.hits("/photo.png") == 1, "ok results are reused"
-    assert server.hits("/missing") == 2, "failures are checked again"
+    assert server.hits("/missing") == 4, "failures are checked again (HEAD, then GET)"
     assert server.hits("/forbidden") == 4, "HEAD refused, then GET: twice"
-    assert server.hits() - requests == 5
+    assert server.hits() - requests == 7
 
     assert main([*args, "--max-cache-age", "0"]) == 1
     assert server.hits("/ok") == 2, "older than the maximum age"
@@ -384,7 +417,7 @@ def test_summary_says_what_came_from_the_cache(
 
 
 def test_results_of_private_hosts_are_not_reused_without_allow_private(
-    site: Path, server: WebServer, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     main(["links", str(site), "--allow-private"])
     requests = server.hits()
@@ -447,7 +480,7 @@ def test_store_keeps_results_of_private_hosts_for_runs_that_allow_them(tmp_path:
 # --- collecting ------------------------------------------------------------------------
 
 
-def test_which_urls_are_collected(site: Path, server: WebServer) -> None:
+def test_which_urls_are_collected(site: Path, server: Web) -> None:
     loaded = load_file(site / A)
     assert loaded.article is not None
 
@@ -500,16 +533,20 @@ def test_accept_forms() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--max-cache-age", "1w"], "is not a duration"),
+        (["--max-cache-age", "1y"], "is not a duration"),
         (["--accept", "ok"], "is not an HTTP status"),
         (["--accept", "42"], "is not an HTTP status"),
         (["--exclude-url", "("], "is not a valid regular expression"),
         (["--timeout", "0"], "time-out must be more than 0"),
         (["--concurrency", "0"], "0 is not in the range"),
+        (["--timeout", "nan"], "not nan"),
+        (["--timeout", "inf"], "not inf"),
+        (["--user-agent", "curate\r\nX-Injected: 1"], "must be printable ASCII"),
+        (["--user-agent", "curaté"], "must be printable ASCII"),
     ],
 )
 def test_bad_online_options_are_usage_errors(
-    site: Path, server: WebServer, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+    site: Path, server: Web, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["links", str(site), "--allow-private", *args]) == 2
     assert message in capsys.readouterr().err

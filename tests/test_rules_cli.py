@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from curate.cli import main
+from curate.cli.common import shown_path
 from curate.rules import all_codes
 from tests.conftest import FIXTURES, ROOT, write_article
 
@@ -391,7 +392,7 @@ def test_real_sample_reports_its_known_defects(
         "TX003": 5,
         "IM001": 29,
         "DU002": 4,
-        "SC003": 4,
+        "SC003": 2,  # the URL with curly quotes is an IRI, which the schema accepts
         "IM004": 1,
         "PB001": 12,
         "TX002": 79,
@@ -415,6 +416,7 @@ def test_real_sample_one_file_sees_the_site(
     name = "2021-03-06-artificial-intelligence-reveals-current-drugs-that-may-help-combat-"
     path = real_site / "_news" / f"{name}alzheimers-disease.md"
     _, findings = lint_json(capsys, str(path))
-    assert {str(f["path"]) for f in findings} == {str(path)}
+    # Printed relative to the current folder when inside it, as Ruff does.
+    assert {str(f["path"]) for f in findings} == {shown_path(str(path))}
     [slug] = [f for f in findings if f["code"] == "DU002"]
     assert "2021-03-04-artificial-intelligence-reveals" in str(slug["message"])

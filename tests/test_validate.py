@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -150,7 +151,9 @@ def test_github_format(capsys: pytest.CaptureFixture[str]) -> None:
     path = EXAMPLES / "_posts" / "2021-07-06-quality-written-as-a-word.md"
     assert main(["validate", str(path), "--no-cache", "--format", "github"]) == 1
     line = capsys.readouterr().out.strip()
-    assert line.startswith(f"::error file={path},line=8,col=10,title=SC002 wrong-type::quality")
+    assert line.startswith(
+        f"::error file={os.path.relpath(path)},line=8,col=10,title=SC002 wrong-type::quality"
+    )
 
 
 def test_table_output_is_plain_without_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,9 +174,9 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "not a usable JSON Schema" in capsys.readouterr().err
 
 
-def test_missing_path_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(tmp_path / "missing.md"), "--no-cache", "-f", "concise"]) == 1
-    assert "FM012" in capsys.readouterr().out
+def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "missing.md"), "--no-cache", "-f", "concise"]) == 2
+    assert "missing.md: no such file or directory" in capsys.readouterr().err
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -338,8 +341,16 @@ def test_local_refs_resolve_next_to_the_schema(
     assert [(d["code"], d["line"]) for d in found] == [("SC002", 2), ("SC002", 3), ("SC005", 4)]
 
 
-def test_remote_refs_are_never_fetched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    schema = {"properties": {"a": {"$ref": "http://127.0.0.1:9/never.json"}}}
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"properties": {"a": {"$ref": "http://127.0.0.1:9/never.json"}}},
+        {"$schema": "http://127.0.0.1:9/never.json", "type": "object"},
+    ],
+)
+def test_remote_refs_are_never_fetched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], schema: dict[str, object]
+) -> None:
     code, _, err = validate_with(tmp_path, schema, "---\na: 1\n---\n", capsys)
     assert code == 2
     assert "http://127.0.0.1:9/never.json" in err
@@ -406,3 +417,38 @@ def test_iri_format(value: object, iri: bool, reference: bool) -> None:
     from curate.schema import _is_iri, _is_iri_reference
 
     assert (_is_iri(value), _is_iri_reference(value)) == (iri, reference)
+
+
+def test_a_ref_to_a_broken_file_next_to_the_schema_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "defs.json").write_text("{not json", encoding="utf-8")
+    schema = {"properties": {"a": {"$ref": "defs.json"}}}
+    code, _, err = validate_with(tmp_path, schema, "---\na: 1\n---\n", capsys)
+    assert code == 2
+    assert f"refers to {tmp_path / 'defs.json'}, which cannot be used" in err
+    assert "not valid JSON" in err
+
+
+def test_a_false_schema_says_the_value_is_not_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schema = {"properties": {"draft": False}}
+    code, found, _ = validate_with(tmp_path, schema, "---\ndraft: true\n---\n", capsys)
+    assert (code, [(d["line"], d["message"]) for d in found]) == (
+        1,
+        [(2, "draft: not allowed by the schema")],
+    )
+
+
+def test_data_the_engine_cannot_follow_is_a_finding_not_a_crash() -> None:
+    text = ARTICLE.format(quality=1).replace('title: "A title"\n', "")
+    article = load_text("a.md", text.encode()).article
+    assert article is not None
+    deep: dict[str, object] = {}
+    article.data["extra"] = deep
+    for _ in range(2000):  # deeper than the loader lets through, as a library caller might
+        deep["a"] = deep = {}
+    [diagnostic] = ArticleValidator(load_schema()).validate(article)
+    assert diagnostic.code == "SC005"
+    assert diagnostic.message.startswith("the article cannot be checked against the schema")

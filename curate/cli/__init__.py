@@ -2,7 +2,7 @@
 
 Each command lives in its own module, parses its options into core values, calls
 one core function, renders the result and returns an exit code: 0 clean,
-1 findings, 2 usage or configuration error (or a crash).
+1 findings, 2 usage or configuration error (or a crash), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,14 +14,28 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Run curate with ``argv`` (default: the process arguments) and return its exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args in (["--version"], ["-V"]):
-        # Answered before importing Typer: a version check should cost nothing.
-        from curate.__about__ import __version__
+    try:
+        if args in (["--version"], ["-V"]):
+            # Answered before importing Typer: a version check should cost nothing.
+            from curate.__about__ import __version__
 
-        print(f"curate {__version__}")
-        return 0
-    from curate.cli.app import app
+            print(f"curate {__version__}")
+            return 0
+        from curate.cli.errors import guarded
 
+        return guarded(lambda: _run(args))
+    except KeyboardInterrupt:  # before the handler is in place: while importing it
+        return 130
+
+
+def _run(args: list[str]) -> int:
+    from curate.cli.app import build_app
+    from curate.errors import UsageError
+
+    if any("\0" in arg for arg in args):  # a process cannot get one; main([...]) can
+        raise UsageError("an argument holds a NUL character")
+
+    app = build_app(args)
     try:
         app(args=args, prog_name="curate")
     except SystemExit as exit_:

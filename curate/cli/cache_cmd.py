@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli import options
-from curate.cli.errors import handle_errors
+from curate.cli.common import CacheDir, Config, Root, shown_path
 
 cache_app = typer.Typer(
     help="Inspect or clear the cache curate keeps in <site root>/.curate_cache/.",
@@ -34,39 +33,37 @@ def _directory(
     settings = resolve_settings({"cache_dir": cache_dir, "root": root}, config=config)
     start = where or settings.root or Path.cwd()
     site_root = settings.root or (find_site_root(start) if start.exists() else None)
-    return cache_directory(settings, Site(site_root))
+    return Path(shown_path(str(cache_directory(settings, Site(site_root)))))
 
 
 @cache_app.command()
 def clear(
     where: Where = None,
-    cache_dir: options.CacheDir = None,
-    root: options.Root = None,
-    config: options.Config = None,
+    cache_dir: CacheDir = None,
+    root: Root = None,
+    config: Config = None,
 ) -> None:
     """Delete the cache: the next run checks every file again."""
     from curate.cache import clear as clear_cache
 
-    with handle_errors():
-        directory = _directory(where, cache_dir, root, config)
-        removed = clear_cache(directory)
-        typer.echo(f"cleared {directory}" if removed else f"no cache in {directory}")
+    directory = _directory(where, cache_dir, root, config)
+    removed = clear_cache(directory)
+    typer.echo(f"cleared {directory}" if removed else f"no cache in {directory}")
 
 
 @cache_app.command()
 def info(
     where: Where = None,
-    cache_dir: options.CacheDir = None,
-    root: options.Root = None,
-    config: options.Config = None,
+    cache_dir: CacheDir = None,
+    root: Root = None,
+    config: Config = None,
 ) -> None:
     """Show where the cache is and how much it holds."""
     from curate.cache import describe
 
-    with handle_errors():
-        directory = _directory(where, cache_dir, root, config)
-        typer.echo(describe(directory))
+    directory = _directory(where, cache_dir, root, config)
+    typer.echo(describe(directory))
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(cache_app, name="cache")
+    app.add_typer(cache_app, name="cache", short_help="Inspect or clear the cache.")

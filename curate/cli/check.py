@@ -1,129 +1,149 @@
-"""What validate, lint and links share: resolve settings, run the checks, report, exit code."""
+"""What validate, lint and links share: the code and online options, run, report, exit code."""
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from curate.cli.options import OutputFormat
+from curate.cli.common import OptionGroup, shown, targets, warn
 
 if TYPE_CHECKING:
     from curate.config import Settings
     from curate.corpus import Site
-    from curate.engine import RunResult
     from curate.links import CollectedLinks, LinkReport
     from curate.model import Diagnostic
 
 
-def resolve(overrides: dict[str, Any], config: Path | None) -> Settings:
-    from curate.config import resolve_settings
-
-    return resolve_settings(overrides, config=config)
-
-
-def run_and_report(
-    command: str,
-    paths: Sequence[Path] | None,
-    settings: Settings,
-    output: OutputFormat,
-    *,
-    lint: bool,
-    statistics: bool = False,
-) -> int:
-    from curate.cache import cache_factory
-    from curate.engine import run_checks
-    from curate.model import Diagnostic
-    from curate.reporting import REPORTERS, Summary
-
-    online = lint and settings.online
-    if online:
-        # Imported only here: httpx costs a plain lint 100 ms of start-up.
-        from curate.links import online_options
-
-        # A bad online option is a usage error before the offline checks, not after them.
-        online_options(settings)
-    targets = list(paths) if paths else [settings.root or Path.cwd()]
-    result: RunResult = run_checks(
-        targets, settings, lint=lint, cache_factory=cache_factory(settings), need_records=False
+def split_codes(values: list[str] | None) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    return tuple(
+        code.strip().upper() for value in values for code in value.split(",") if code.strip()
     )
-    for message in result.warnings:
-        warn(message)
-    diagnostics = result.diagnostics
-    notes = tuple(result.extra.get("notes", ()))
-    if online:
-        _, report = check_online(result.files, result.site, settings)
-        diagnostics = sorted([*diagnostics, *report.diagnostics], key=Diagnostic.sort_key)
-        notes += (report.note(),)
-    summary = Summary(command, len(result.files), statistics, notes)
-    REPORTERS[output.value](diagnostics, summary, sys.stdout)
-    if not result.files and not diagnostics:
-        warn(f"no article files found in {', '.join(map(str, targets))}")
-    return exit_code(diagnostics, settings, lint=lint)
 
 
-def exit_code(diagnostics: Sequence[Diagnostic], settings: Settings, *, lint: bool) -> int:
-    """1 when a finding fails the run: an error (lint), a warning too with --strict, or any."""
-    from curate.model import Severity
+@dataclass(frozen=True)
+class CodeOptions(OptionGroup):
+    """Which codes a run reports, as Ruff chooses them."""
 
-    failing = {Severity.ERROR} if lint else set(Severity)
-    if lint and settings.strict:
-        failing.add(Severity.WARNING)
-    return 1 if any(d.severity in failing for d in diagnostics) else 0
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="CODES",
+            help="Report only these codes or prefixes (e.g. RL,IM002), instead of the "
+            "config file's select; comma-separated or repeated.",
+            show_default=False,
+        ),
+    ] = None
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="CODES",
+            help="Never report these codes or prefixes, on top of the config file's ignore.",
+            show_default=False,
+        ),
+    ] = None
+    extend_select: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="CODES",
+            help="Report these codes or prefixes too, on top of what select chooses "
+            "(e.g. the info codes).",
+            show_default=False,
+        ),
+    ] = None
 
-
-def warn(message: str) -> None:
-    sys.stderr.write(f"curate: warning: {message}\n")
-
-
-def check_online(
-    files: Sequence[str], site: Site, settings: Settings
-) -> tuple[CollectedLinks, LinkReport]:
-    """Check the URLs of ``files`` over HTTP, with a progress bar on a terminal."""
-    from curate.links import (
-        check_collected,
-        collect_links,
-        enabled_codes,
-        online_options,
-        open_link_cache,
-    )
-    from curate.reporting.progress import link_progress
-
-    options = online_options(settings)
-    if not enabled_codes(settings):
-        warn("no online code (WB) is selected: no URL was checked")
-    collected = collect_links(files, site, settings)
-    cache = open_link_cache(settings, site)
-    try:
-        with link_progress(len(collected.targets)) as advance:
-            report = check_collected(
-                collected,
-                options,
-                cache=cache,
-                max_cache_age=settings.max_cache_age,
-                on_result=advance,
-            )
-    finally:
-        if cache is not None:
-            cache.close()
-    return collected, report
+    def overrides(self) -> dict[str, Any]:
+        return {
+            "select": split_codes(self.select),
+            "ignore": split_codes(self.ignore),
+            "extend_select": split_codes(self.extend_select),
+        }
 
 
-class OnlineArgs(NamedTuple):
-    """The online options as typed on the command line, before they meet the config file."""
+@dataclass(frozen=True)
+class OnlineOptions(OptionGroup):
+    """The options of the checks over HTTP, as typed, before they meet the config file."""
 
-    exclude_url: list[str] | None = None
-    accept: list[str] | None = None
-    max_cache_age: str | None = None
-    concurrency: int | None = None
-    per_host: int | None = None
-    timeout: float | None = None
-    user_agent: str | None = None
-    allow_private: bool = False
+    exclude_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude-url",
+            metavar="REGEX",
+            help="Do not request URLs matching this regular expression (searched anywhere in "
+            "the URL). Repeatable; added to online-exclude of the config file.",
+            show_default=False,
+        ),
+    ] = None
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            metavar="STATUS",
+            help="HTTP statuses that count as ok (e.g. 403,429), comma-separated or "
+            "repeated; added to online-accept of the config file.",
+            show_default=False,
+        ),
+    ] = None
+    max_cache_age: Annotated[
+        str | None,
+        typer.Option(
+            "--max-cache-age",
+            metavar="AGE",
+            help="Reuse ok results younger than this: seconds, or with a unit (90s, 30m, "
+            "12h, 1d, 1w). Failures are always checked again. Default 1d.",
+            show_default=False,
+        ),
+    ] = None
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            help="Requests in flight at once (default 32).",
+            show_default=False,
+        ),
+    ] = None
+    per_host: Annotated[
+        int | None,
+        typer.Option(
+            "--per-host",
+            min=1,
+            help="Requests in flight to one host at once (default 4).",
+            show_default=False,
+        ),
+    ] = None
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Time-out of one request, in seconds (default 15).",
+            show_default=False,
+        ),
+    ] = None
+    user_agent: Annotated[
+        str | None,
+        typer.Option(
+            "--user-agent",
+            help="User-Agent header of the requests, printable ASCII (default curate/VERSION).",
+            show_default=False,
+        ),
+    ] = None
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Also request hosts that resolve to loopback, private or link-local "
+            "addresses (an intranet site, a test server). Off by default: those are "
+            "reported as WB003.",
+        ),
+    ] = False
 
     def overrides(self) -> dict[str, Any]:
         """Settings that replace the config file's (None: not given)."""
@@ -144,35 +164,124 @@ class OnlineArgs(NamedTuple):
         )
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d*)?)\s*([smhd]?)", re.IGNORECASE)
-_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def parse_duration(value: str | None) -> float | None:
-    """Seconds from ``3600``, ``90s``, ``30m``, ``12h`` or ``1d``."""
+    """``--max-cache-age`` in seconds: ``3600``, ``90s``, ``30m``, ``12h``, ``1d``, ``1w``."""
+    from curate.errors import UsageError
+    from curate.timeparse import parse_duration as parse
+
     if value is None:
         return None
-    match = _DURATION.fullmatch(value.strip())
-    if match is None:
-        raise typer.BadParameter(
-            f"{value!r} is not a duration: give seconds (3600) or a number with s, m, h or d "
-            "(12h, 1d)",
-            param_hint="'--max-cache-age'",
-        )
-    return float(match[1]) * _SECONDS[match[2].lower()]
+    try:
+        return parse(value, bare_seconds=True, allow_zero=True).total_seconds()
+    except UsageError as error:
+        raise UsageError(f"--max-cache-age: {error}") from None
 
 
 def parse_statuses(values: list[str] | None) -> tuple[int, ...]:
     """HTTP statuses from ``--accept 403,429 --accept 999``."""
+    from curate.errors import UsageError
+
     statuses = []
     for value in values or ():
         for item in value.split(","):
             if not item.strip():
                 continue
             if not item.strip().isdigit() or not 100 <= int(item) <= 999:
-                raise typer.BadParameter(
-                    f"{item.strip()!r} is not an HTTP status (100 to 999)",
-                    param_hint="'--accept'",
-                )
+                raise UsageError(f"--accept: {item.strip()!r} is not an HTTP status (100 to 999)")
             statuses.append(int(item))
     return tuple(statuses)
+
+
+def check_codes(settings: Settings) -> None:
+    """Every code the settings name exists; else an UnknownCodeError with a suggestion."""
+    from curate.rules import check_codes as check
+
+    check((*settings.select, *settings.ignore, *settings.extend_select))
+    for _, codes in settings.per_file_ignores:
+        check(codes)
+
+
+def run_and_report(
+    command: str,
+    paths: Sequence[Path] | None,
+    settings: Settings,
+    output: str,
+    *,
+    lint: bool,
+    statistics: bool = False,
+) -> int:
+    """Resolve the targets, run the core, render the findings, return the exit code."""
+    from curate.engine import run
+    from curate.reporting import REPORTERS, Summary
+    from curate.reporting.progress import link_progress
+
+    online = lint and settings.online
+    if online:
+        check_online_settings(settings)
+    chosen = targets(paths, settings)
+    result = run(chosen, settings, lint=lint, online=online, link_progress=link_progress)
+    for message in result.warnings:
+        warn(message)
+    summary = Summary(command, len(result.files), statistics, tuple(result.extra.get("notes", ())))
+    REPORTERS[output](shown(result.diagnostics), summary, sys.stdout)
+    if not result.files and not result.diagnostics:
+        warn(f"no article files found in {', '.join(map(str, chosen))}")
+    return exit_code(result.diagnostics, settings, lint=lint)
+
+
+def exit_code(diagnostics: Sequence[Diagnostic], settings: Settings, *, lint: bool) -> int:
+    """1 when a finding fails the run: an error (lint), a warning too with --strict, or any."""
+    from curate.model import Severity
+
+    failing = {Severity.ERROR} if lint else set(Severity)
+    if lint and settings.strict:
+        failing.add(Severity.WARNING)
+    return 1 if any(d.severity in failing for d in diagnostics) else 0
+
+
+def online_options(settings: Settings) -> Any:
+    """The online engine's options; a setting it cannot use is a UsageError."""
+    # Imported only here: httpx costs a plain lint 100 ms of start-up.
+    from curate.errors import UsageError
+    from curate.links import online_options as options
+
+    try:
+        return options(settings)
+    except UsageError:
+        raise
+    except ValueError as error:  # links.online_options documents ValueError for a bad setting
+        raise UsageError(str(error)) from None
+
+
+def check_online_settings(settings: Settings) -> None:
+    """Usage errors before the offline checks, not after them; a word if no WB code is on."""
+    from curate.links import enabled_codes
+
+    online_options(settings)
+    if not enabled_codes(settings):
+        warn("no online code (WB) is selected: no URL was checked")
+
+
+def check_online(
+    files: Sequence[str], site: Site, settings: Settings
+) -> tuple[CollectedLinks, LinkReport]:
+    """Check the URLs of ``files`` over HTTP, with a progress bar on a terminal."""
+    from curate.links import check_collected, collect_links, open_link_cache
+    from curate.reporting.progress import link_progress
+
+    options = online_options(settings)
+    collected = collect_links(files, site, settings)
+    cache = open_link_cache(settings, site)
+    try:
+        with link_progress(len(collected.targets)) as advance:
+            report = check_collected(
+                collected,
+                options,
+                cache=cache,
+                max_cache_age=settings.max_cache_age,
+                on_result=advance,
+            )
+    finally:
+        if cache is not None:
+            cache.close()
+    return collected, report

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from curate.cli.errors import handle_errors
+from curate.cli.common import command, format_option
 
 if TYPE_CHECKING:
     from curate.codes import CodeDoc
 
 
-class RulesFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
+#: The writers of --format, by name.
+RULES_FORMATS = ("table", "json")
 
 
 def find_docs(query: str | None) -> tuple[list[CodeDoc], bool]:
@@ -41,6 +39,7 @@ def find_docs(query: str | None) -> tuple[list[CodeDoc], bool]:
     return matching, False
 
 
+@command
 def rules(
     code: Annotated[
         str | None,
@@ -49,11 +48,8 @@ def rules(
             show_default=False,
         ),
     ] = None,
-    output: Annotated[
-        RulesFormat,
-        typer.Option("--format", "-f", help="How to show the codes.", case_sensitive=False),
-    ] = RulesFormat.table,
-) -> None:
+    output: Annotated[str, format_option(RULES_FORMATS, "How to show the codes.")] = "table",
+) -> int:
     """List every code curate reports (file, schema and lint rules), or explain one.
 
     'curate rules RL001' shows what the rule flags, why it matters to the site,
@@ -62,17 +58,17 @@ def rules(
     from curate.reporting.rules import doc_dict, write_doc, write_json, write_table
     from curate.rules import all_rules
 
-    with handle_errors():
-        docs, single = find_docs(code)
-        templates = {c: rule.message for c, rule in all_rules().items()}
-        if output is RulesFormat.json:
-            documents = [doc_dict(doc, templates.get(doc.code)) for doc in docs]
-            write_json(documents[0] if single else documents, sys.stdout)
-        elif single:
-            write_doc(docs[0], templates.get(docs[0].code), sys.stdout)
-        else:
-            write_table(docs, sys.stdout)
+    docs, single = find_docs(code)
+    templates = {c: rule.message for c, rule in all_rules().items()}
+    if output == "json":
+        documents = [doc_dict(doc, templates.get(doc.code)) for doc in docs]
+        write_json(documents[0] if single else documents, sys.stdout)
+    elif single:
+        write_doc(docs[0], templates.get(docs[0].code), sys.stdout)
+    else:
+        write_table(docs, sys.stdout)
+    return 0
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(rules)
+    app.command(short_help="List the codes curate reports, or explain one.")(rules)

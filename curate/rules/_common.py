@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from curate.model import Pointer
 from curate.schema import describe_value, format_pointer
+from curate.timeparse import current_time
 
 if TYPE_CHECKING:
     from curate.corpus import Site
@@ -139,6 +140,4 @@ def quality_threshold(site: Site) -> int:
 def now(site: Site) -> datetime:
     """The run's clock: ``--now`` when given, else the current time."""
     settings = site.settings
-    if settings is not None and settings.now is not None:
-        return settings.now
-    return datetime.now(timezone.utc)
+    return settings.clock() if settings is not None else current_time()
