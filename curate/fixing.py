@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import itertools
 import os
 import re
@@ -61,7 +62,7 @@ def resolve(text: str, fix: Fix) -> tuple[Edit, ...] | None:
     None when a change cannot be written here: the value is gone, or written in a
     shape (a block scalar, a flow collection) this module does not edit.
     """
-    locator = Locator.from_text(text)
+    locator = _parse(text)
     if locator is None or _ODD_BREAKS.search(text, 0, _front_matter_end(text)):
         return None
     lines = text.split("\n")
@@ -73,6 +74,12 @@ def resolve(text: str, fix: Fix) -> tuple[Edit, ...] | None:
     if any(_overlap(a, b) for a, b in itertools.pairwise(edits)):
         return None
     return tuple(edits)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(text: str) -> Locator | None:
+    """The nodes of ``text``, parsed once for all the fixes of a file."""
+    return Locator.from_text(text)
 
 
 #: Characters YAML takes for line breaks besides LF: lines would be counted differently.
