@@ -147,7 +147,7 @@ def site_fingerprint(site: Site) -> str:
     if site.root is None:
         return "-"
     digest = hashlib.sha256()
-    digest.update(repr((site.url, site.baseurl, site.exclude, site.topics)).encode())
+    digest.update(site.identity().encode())
     digest.update(repr(sorted(site.organizations or ())).encode())
     return digest.hexdigest()[:16]
 
@@ -805,7 +805,11 @@ def _encode_report(report: FileReport) -> tuple[str, str]:
 
     Paths are left out: a file's findings are about the file, whatever its spelling.
     """
-    found = [{k: v for k, v in _plain(d).items() if k != "path"} for d in report.diagnostics]
+    # ...except where a finding is about another file (a front-matter default in _config.yml).
+    found = [
+        {k: v for k, v in _plain(d).items() if k != "path" or v != report.path}
+        for d in report.diagnostics
+    ]
     suppressions = report.suppressions if report.suppressions else None
     diagnostics = (
         _NO_DIAGNOSTICS
@@ -828,7 +832,7 @@ def _decode_report(path: str, diagnostics: str, record: str, complete: bool) -> 
             if type(rows) is not list:
                 raise _Malformed
             decode = _decoder(Diagnostic)
-            found = tuple(decode({**row, "path": path}) for row in rows)
+            found = tuple(decode({"path": path, **row}) for row in rows)
             suppressions = _decoder(Suppressions | None)(stored_suppressions)
     except (_Malformed, ValueError, TypeError, RecursionError):
         return None

@@ -45,6 +45,12 @@ class Settings:
     extend_select: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     published_quality_threshold: int = 70
+    #: The field PB001 compares with the threshold (the sample's sites publish by heat).
+    published_field: str = "heat"
+    #: The site's time zone for dates (overrides _config.yml's timezone).
+    timezone: str | None = None
+    #: Collection label or glob -> "article", "skip" or a schema file (see curate.jekyll).
+    collections: tuple[tuple[str, str], ...] = ()
     strict: bool = False
     now: datetime | None = None
     cache: bool = True
@@ -79,6 +85,9 @@ class Settings:
             self.extend_select,
             self.per_file_ignores,
             self.published_quality_threshold,
+            self.published_field,
+            self.timezone,
+            self.collections,
             self.exclude,
             self.include,
         )
@@ -96,6 +105,9 @@ _FILE_KEYS: dict[str, tuple[str, str]] = {
     "extend-select": ("extend_select", "list of codes"),
     "per-file-ignores": ("per_file_ignores", "table of glob = [codes]"),
     "published-quality-threshold": ("published_quality_threshold", "integer"),
+    "published-field": ("published_field", "string"),
+    "timezone": ("timezone", "string"),
+    "collections": ("collections", "table of collection = kind"),
     "strict": ("strict", "boolean"),
     "cache": ("cache", "boolean"),
     "cache-dir": ("cache_dir", "path"),
@@ -230,6 +242,21 @@ def _convert(key: str, value: Any, kind: str, base: Path, path: Path) -> Any:
         if not all(isinstance(item, str) for item in value):
             raise wrong()
         return tuple(value)
+    if kind == "table of collection = kind":
+        from curate.jekyll import KINDS
+
+        if not isinstance(value, dict) or not all(
+            item in KINDS or (isinstance(item, str) and item.endswith(".json"))
+            for item in value.values()
+        ):
+            raise ConfigError(
+                f"{path}: '{key}' must be a table of collection (or glob) = "
+                f"{' or '.join(repr(k) for k in KINDS)} or a schema file (*.json), got {value!r}"
+            )
+        return tuple(
+            (name, kind if kind in KINDS else str((base / kind).resolve()))
+            for name, kind in value.items()
+        )
     if kind.startswith("table"):
         if not isinstance(value, dict) or not all(
             isinstance(codes, list) and all(isinstance(code, str) for code in codes)

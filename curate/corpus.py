@@ -19,12 +19,15 @@ try:  # the C loader: a site has dozens of taxonomy files, read on every run
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+from curate.jekyll import JekyllConfig, apply_defaults, read_config, relocate
 from curate.model import Article, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from curate.config import Settings
 
 CONFIG_NAMES = ("_config.yml", "_config.yaml")
+#: Changes when what the index records, or how URLs are compared, changes.
+RECORD_VERSION = 2
 
 
 def find_site_root(start: Path) -> Path | None:
@@ -38,21 +41,44 @@ def find_site_root(start: Path) -> Path | None:
 
 
 _URL_PARTS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)?([^/?#]*)([^?#]*)(\?[^#]*)?")
+#: Query parameters that only say where a reader came from (newsletters, ads, shares).
+TRACKING_PARAMETER = re.compile(
+    r"(?:utm_[a-z_]*|_mc|mc_[ce]id|fbclid|gclid|dclid|gclsrc|msclkid|yclid|igshid|_ga|_gl|"
+    r"ocid|cmpid|icid|ncid|mkt_tok|sr_share|__twitter_impression|_hsenc|_hsmi|spm|"
+    r"ns_(?:source|mchannel|campaign|linkname|fee)|trk|trkcampaign)\Z",
+    re.IGNORECASE,
+)
+
+
+def _without_tracking(query: str) -> str:
+    kept = [
+        part
+        for part in query[1:].split("&")
+        if part and not TRACKING_PARAMETER.match(part.split("=", 1)[0])
+    ]
+    return "?" + "&".join(kept) if kept else ""
 
 
 def normalize_url(url: str) -> str:
-    """The identity of an article URL: scheme and host lower-cased, no trailing slash.
+    """The identity of an article URL: the same page whatever the link's cosmetics.
 
-    Also drops surrounding whitespace and the fragment. A regular expression rather
-    than urlsplit: it runs for every URL of every article of the site.
+    Scheme and host lower-cased, ``www.`` dropped, no trailing slash, no fragment,
+    no surrounding whitespace, and no tracking parameters (``utm_*``, ``_mc``...).
+    A regular expression rather than urlsplit: it runs for every URL of every
+    article of the site.
     """
     match = _URL_PARTS.match(url.strip())
     assert match is not None  # every part of the pattern is optional
     scheme, host, path, query = match.groups()
+    if query:
+        query = _without_tracking(query)
     if scheme is None:
         normal = (host + path).rstrip("/") + (query or "")
     else:
-        normal = scheme.lower() + host.lower() + path.rstrip("/") + (query or "")
+        host = host.lower()
+        if host.startswith("www."):
+            host = host[4:]
+        normal = scheme.lower() + host + path.rstrip("/") + (query or "")
     # The same string object when nothing changed: the index of a large site keeps
     # every URL, and most are already normal.
     return url if normal == url else normal
@@ -103,9 +129,16 @@ class Site:
     topics: tuple[Topic, ...] = ()
     organizations: frozenset[str] | None = None
     problems: tuple[Diagnostic, ...] = ()
+    #: What _config.yml tells Jekyll: collections, defaults, time zone, permalinks.
+    jekyll: JekyllConfig = field(default_factory=JekyllConfig)
+    #: The schemas (by file) of collections that curate's configuration maps to one.
+    schemas: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     #: The run's settings, for the rules that read one (the quality threshold, --now).
     settings: Settings | None = field(default=None, compare=False, repr=False)
     _asset_cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    _folder_kinds: dict[str, tuple[bool, bool]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     _asset_reads: list[str] = field(default_factory=list, compare=False, repr=False)
 
     @property
@@ -115,6 +148,69 @@ class Site:
     @property
     def topic_names(self) -> frozenset[str]:
         return frozenset(topic.name for topic in self.topics)
+
+    def identity(self) -> str:
+        """What of the site changes the result of checking a file (for the cache)."""
+        return repr(
+            (RECORD_VERSION, self.url, self.baseurl, self.exclude, self.topics, self.jekyll)
+        )
+
+    def is_article(self, relative: str) -> bool:
+        """Whether the file at ``relative`` (to the site root) is checked as an article."""
+        return self._kind(relative)[0]
+
+    def is_checked(self, relative: str) -> bool:
+        """Whether the file is checked: an article, or a document with a schema of its own."""
+        article, schema = self._kind(relative)
+        return article or schema
+
+    def _kind(self, relative: str) -> tuple[bool, bool]:
+        # Asked for every file of the site on every run: without globs in curate's
+        # `collections`, the answer depends on the folder only.
+        if self.jekyll.kinds:
+            place = self.jekyll.place(relative)
+            return place.article, place.schema is not None
+        folder = relative.rpartition("/")[0]
+        known = self._folder_kinds.get(folder)
+        if known is None:
+            place = self.jekyll.place(relative)
+            known = self._folder_kinds[folder] = (place.article, place.schema is not None)
+        return known
+
+    def schema_for(self, article: Article) -> str | None:
+        """The schema file of a document that is not an article but has a schema of its own."""
+        place = getattr(article, "place", None)
+        return place.schema if place is not None else None
+
+    def apply_defaults(self, article: Article) -> Article:
+        """The article as Jekyll renders it: front-matter defaults applied, URL computed."""
+        document = apply_defaults(article, self.jekyll, self.root, self.site_prefix())
+        provider = document.data.get("provider")
+        if isinstance(provider, dict) and provider.get("images") in (None, []):
+            logo = self.logo_of(_text(provider.get("domain")))
+            if logo is not None:
+                document = dataclasses.replace(document, logo=logo)
+        return document
+
+    def logo_of(self, domain: str | None) -> str | None:
+        """The URL of the site's logo file for a provider's domain, if the site has one."""
+        if not domain or self.root is None:
+            return None
+        relative = f"assets/images/organizations/{domain.strip().lower()}-50x50.jpg"
+        if not self.asset_exists(relative):
+            return None
+        prefix = self.site_prefix()
+        return f"{prefix}/{relative}" if prefix else f"/{relative}"
+
+    def relocate_defaults(
+        self, article: Article, diagnostics: Iterable[Diagnostic]
+    ) -> list[Diagnostic]:
+        """Findings about values the defaults gave, moved to _config.yml where they are set."""
+        return relocate(article, list(diagnostics), self.jekyll)
+
+    def page_url(self, path: str) -> str:
+        """The absolute URL of a page of the site from its URL path (``/2021/06/30/a/``)."""
+        return self.site_prefix() + path
 
     def site_prefix(self) -> str:
         """The absolute URL of the site's root, e.g. ``https://everyday-cc.github.io/ai``."""
@@ -258,6 +354,47 @@ def _taxonomy_problem(path: Path, complaint: str, line: int = 1) -> Diagnostic:
     )
 
 
+def _collection_schema(path: Path) -> Any:
+    """A collection's schema, checked now: an unusable one stops the run (exit 2)."""
+    from curate.schema import ArticleValidator, load_schema
+
+    schema = load_schema(path)
+    ArticleValidator(schema).compiled  # noqa: B018 - raises SchemaError if unusable
+    return schema
+
+
+def _config_problem(path: Path, complaint: str) -> Diagnostic:
+    return Diagnostic(
+        display_path(path),
+        1,
+        1,
+        "TX003",
+        Severity.WARNING,
+        f"site config {complaint}",
+        "taxonomy-file-malformed",
+    )
+
+
+ORGANIZATION_SUFFIXES = (".md", ".markdown", ".yml", ".yaml")
+
+
+def _organization_extensions(paths: Iterable[Path]) -> Iterator[Diagnostic]:
+    """TX005: an organization file without an extension, which the site does not read."""
+    for path in paths:
+        if path.name.startswith(".") or path.name.endswith(ORGANIZATION_SUFFIXES):
+            continue
+        yield Diagnostic(
+            display_path(path),
+            1,
+            1,
+            "TX005",
+            Severity.WARNING,
+            f"organization file {path.name} has no .md extension: the site does not read it "
+            f"as {path.name}.md",
+            "organization-file-extension-missing",
+        )
+
+
 def _organization_files(root: Path) -> list[Path] | None:
     folder = root / "_data" / "organizations"
     if not folder.is_dir():
@@ -269,7 +406,7 @@ def _organization_names(paths: Iterable[Path]) -> frozenset[str]:
     names = set()
     for path in paths:
         name = path.name
-        for suffix in (".md", ".markdown", ".yml", ".yaml"):
+        for suffix in ORGANIZATION_SUFFIXES:
             if name.endswith(suffix):
                 name = name[: -len(suffix)]
                 break
@@ -327,10 +464,12 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
     if root is None:
         return Site(None, settings=settings)
     config: dict[str, Any] = {}
+    config_path: Path | None = None
     problems: list[Diagnostic] = []
     for name in CONFIG_NAMES:
         path = root / name
         if path.is_file():
+            config_path = path
             loaded = _tolerant_yaml(path)
             if isinstance(loaded.data, dict):
                 config = loaded.data
@@ -347,6 +486,8 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
                     )
                 )
             break
+    jekyll, complaints = read_config(config, config_path, settings)
+    problems += (_config_problem(config_path or root, complaint) for complaint in complaints)
     topics, topic_problems, topic_files = _load_topics(root)
     organization_files = _organization_files(root)
     exclude = config.get("exclude")
@@ -362,7 +503,10 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
         if organization_files is None
         else _organization_names(organization_files),
         settings=settings,
+        jekyll=jekyll,
     )
+    for schema_path in jekyll.schemas():
+        site.schemas[schema_path] = _collection_schema(Path(schema_path))
     organization_data = [(path, _front_matter_yaml(path)) for path in organization_files or ()]
     problems += topic_problems
     problems += (
@@ -371,6 +515,7 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
         if loaded.complaint
     )
     problems += _missing_data_images(site, [*topic_files, *organization_data])
+    problems += _organization_extensions(organization_files or ())
     return dataclasses.replace(site, problems=tuple(problems))
 
 
@@ -412,6 +557,12 @@ class ArticleRecord(NamedTuple):
     #: The normalised URLs that identify the article (see :func:`normalize_url`).
     url_keys: tuple[str, ...] = ()
     valid: bool = True
+    #: The URL path the site renders the article at (``/2021/06/30/a/``); None if not rendered.
+    output_url: str | None = None
+    #: The provider has a logo (provider.images), or no provider at all.
+    provider_logo: bool = True
+    #: When it has none: the URL of the site's own logo file for its domain, if there is one.
+    site_logo: str | None = None
 
     @property
     def link(self) -> str | None:
@@ -425,7 +576,9 @@ class ArticleRecord(NamedTuple):
         topics = data.get("topics")
         images = data.get("images")
         related = data.get("related")
-        urls = (_text(data.get(key)) for key in ("webUrl", "originalUrl", "ampWebUrl"))
+        urls = [_text(data.get(key)) for key in ("webUrl", "originalUrl", "ampWebUrl")]
+        # The site's own page of the article is one of its URLs too (related links to it).
+        urls.append(getattr(article, "page", None))
         return cls(
             path=article.path,
             title=_text(data.get("title")),
@@ -446,6 +599,9 @@ class ArticleRecord(NamedTuple):
             related=tuple(_related_refs(related)) if isinstance(related, list) else (),
             url_keys=tuple(dict.fromkeys(normalize_url(u) for u in urls if u and u.strip())),
             valid=valid,
+            output_url=getattr(article, "url", None),
+            provider_logo=not provider or provider.get("images") not in (None, []),
+            site_logo=getattr(article, "logo", None),
         )
 
 

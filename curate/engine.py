@@ -104,6 +104,7 @@ class _Checker:
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
         self.validator = ArticleValidator(options.schema)
+        self.validators: dict[str, ArticleValidator] = {}
         self.rules: list[Rule] = (
             [r for r in options.policy.rules() if r.check is not None] if options.lint else []
         )
@@ -111,11 +112,20 @@ class _Checker:
 
     def check(self, path: str) -> Checked:
         loaded, digest = _load(path)
+        return self.check_loaded(path, loaded, digest)
+
+    def check_loaded(self, path: str, loaded: LoadResult, digest: str | None) -> Checked:
+        """Check a file already parsed (``curate lint --fix`` checks texts not yet written)."""
         diagnostics = list(loaded.diagnostics)
         article = loaded.article
         if article is None:
             return FileReport(path, tuple(diagnostics), None), Provenance(digest)
         site = self.options.site
+        article = site.apply_defaults(article)
+        own_schema = site.schema_for(article)
+        if own_schema is not None:  # a person, a course...: its schema, no article rules
+            diagnostics.extend(self._validator(own_schema).validate(article))
+            return _document_report(path, article, diagnostics, digest, site)
         schema_errors = list(self.validator.validate(article))
         diagnostics.extend(schema_errors)
         # One finding per value: rules say nothing more about a value the schema rejected.
@@ -133,6 +143,7 @@ class _Checker:
             )
         if lent:
             diagnostics = lend_fixes(diagnostics, lent)
+        diagnostics = site.relocate_defaults(article, diagnostics)
         suppressions = article.suppressions
         kept = tuple(
             d for d in diagnostics if suppressions is None or not suppressions.suppresses(d)
@@ -149,13 +160,34 @@ class _Checker:
         loaded, digest = _load(path)
         if loaded.article is None:
             return FileReport(path, (), None, complete=False), Provenance(digest)
-        valid = self.validator.is_valid(loaded.article.data)
-        record = ArticleRecord.from_article(loaded.article, valid=valid)
+        article = self.options.site.apply_defaults(loaded.article)
+        valid = self.validator.is_valid(article.data)
+        record = ArticleRecord.from_article(article, valid=valid)
         return FileReport(path, (), record, complete=False), Provenance(digest)
 
     def run(self, job: tuple[str, bool]) -> Checked:
         path, full = job
         return self.check(path) if full else self.index(path)
+
+    def _validator(self, schema: str) -> ArticleValidator:
+        validator = self.validators.get(schema)
+        if validator is None:
+            validator = self.validators[schema] = ArticleValidator(
+                self.options.site.schemas[schema]
+            )
+        return validator
+
+
+def _document_report(
+    path: str, article: Article, diagnostics: list[Diagnostic], digest: str | None, site: Site
+) -> Checked:
+    """The report of a document that is not an article: no index record."""
+    diagnostics = site.relocate_defaults(article, diagnostics)
+    suppressions = article.suppressions
+    kept = tuple(d for d in diagnostics if suppressions is None or not suppressions.suppresses(d))
+    return FileReport(path, kept, None, suppressions or None), Provenance(
+        digest, site.take_asset_reads()
+    )
 
 
 def _guarded(rule: Rule, check: Callable[[], Iterator[Finding]]) -> list[Finding]:
@@ -295,7 +327,7 @@ def prepare(paths: Sequence[Path], settings: Settings) -> tuple[Site, list[str],
     start = paths[0] if paths else Path.cwd()
     root = settings.root or (find_site_root(start) if start.exists() else None)
     site = load_site(root, settings)
-    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root)
+    files, missing = collect_paths(paths, (*settings.exclude, *site.exclude), root, site.is_checked)
     if settings.include:
         base = None if root is None else str(root.resolve())
         included = Globs(settings.include)
@@ -393,7 +425,7 @@ def run_checks(
         exclude = (*settings.exclude, *site.exclude)
         index_only = [
             path
-            for path in iter_article_files(site.root, exclude, site.root)
+            for path in iter_article_files(site.root, exclude, site.root, site.is_article)
             if os.path.abspath(path) not in wanted
         ]
 

@@ -505,43 +505,37 @@ def _gained(before: Sequence[Diagnostic], after: Sequence[Diagnostic]) -> str:
 
 
 def text_checker(settings: Settings, site: Site, index: CorpusIndex | None) -> TextChecker:
-    """Check a file's text with the selected rules, as :mod:`curate.engine` checks a file.
+    """Check a file's text as :mod:`curate.engine` checks the file, before it is written.
 
-    Cross-article rules use ``index`` (the site as it was before the fixes).
+    The per-file checks are the engine's own; cross-article rules use ``index`` (the
+    site as it was before the fixes).
     """
-    from curate.corpus import ArticleRecord
-    from curate.engine import to_diagnostic
+    from curate.engine import CheckOptions, _Checker, to_diagnostic
     from curate.policy import Policy
-    from curate.rules import Finding, lend_fixes
-    from curate.schema import ArticleValidator, load_schema
+    from curate.schema import load_schema
 
     policy = Policy.from_settings(settings, site.root)
-    validator = ArticleValidator(load_schema(settings.schema))
-    rules = policy.rules()
+    checker = _Checker(CheckOptions(load_schema(settings.schema), site, policy, lint=True))
+    corpus_rules = [rule for rule in policy.rules() if rule.check_corpus is not None]
 
     def check(path: str, text: str) -> list[Diagnostic] | None:
         loaded = load_text(path, text.encode("utf-8"))
-        article = loaded.article
-        if article is None:
+        if loaded.article is None:
             return None
-        diagnostics = list(loaded.diagnostics)
-        schema_errors = list(validator.validate(article))
-        diagnostics.extend(schema_errors)
-        rejected = policy.rejected_by_schema(schema_errors)
-        record = ArticleRecord.from_article(article, valid=not schema_errors)
-        lent: list[Finding] = []
-        for rule in rules:
-            if rule.check is not None:
-                findings = list(rule.check(article, site))
-                lent.extend(f for f in findings if f.pointer in rejected)
-                findings = [f for f in findings if f.pointer not in rejected]
-            elif rule.check_corpus is not None and index is not None:
-                findings = list(rule.check_corpus(record, index, site))
-            else:
-                continue
-            diagnostics.extend(to_diagnostic(article, rule, f) for f in findings)
-        diagnostics = lend_fixes(diagnostics, lent)
-        return [d for d in diagnostics if policy.reports(d, article.suppressions)]
+        report, _ = checker.check_loaded(path, loaded, None)
+        diagnostics = list(report.diagnostics)
+        record = report.record
+        if record is not None and index is not None and corpus_rules:
+            article = site.apply_defaults(loaded.article)
+            for rule in corpus_rules:
+                assert rule.check_corpus is not None
+                for finding in rule.check_corpus(record, index, site):
+                    diagnostic = to_diagnostic(article, rule, finding)
+                    if report.suppressions is None or not report.suppressions.suppresses(
+                        diagnostic
+                    ):
+                        diagnostics.append(diagnostic)
+        return [d for d in diagnostics if policy.reports(d) and d.path == path]
 
     return check
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -546,13 +546,18 @@ def is_article_name(name: str) -> bool:
 
 
 def iter_article_files(
-    directory: Path | str, exclude: Sequence[str] = (), relative_to: Path | str | None = None
+    directory: Path | str,
+    exclude: Sequence[str] = (),
+    relative_to: Path | str | None = None,
+    is_article: Callable[[str], bool] | None = None,
 ) -> Iterator[str]:
     """Article files under ``directory``, sorted, skipping what is never an article.
 
     ``exclude`` holds glob patterns (and Jekyll ``exclude:`` names) matched
     against paths relative to ``relative_to`` (the site root) and against names.
     Paths are plain strings: a site has tens of thousands, and this runs every time.
+    ``is_article`` tells, from a path relative to the site root, whether a file of a
+    collection is an article (see :meth:`curate.corpus.Site.is_article`).
     """
     top = os.fspath(directory)
     excluded = Globs(exclude).matches
@@ -585,18 +590,39 @@ def iter_article_files(
                 ):
                     continue
                 pending.append((entry.path, relative + name + "/"))
-            elif not site_root and is_article_name(name) and not excluded(relative + name):
+            elif (
+                not site_root
+                and is_article_name(name)
+                and not excluded(relative + name)
+                and (is_article is None or is_article(relative + name))
+            ):
                 found.append(entry.path)
     found.sort()
     yield from found
 
 
+def _not_an_article(
+    path: str, root: Path | str | None, is_article: Callable[[str], bool] | None
+) -> bool:
+    if is_article is None or root is None:
+        return False
+    absolute, base = os.path.abspath(path), os.path.abspath(root)
+    if not absolute.startswith(base + os.sep):
+        return False
+    return not is_article(absolute[len(base) + 1 :].replace(os.sep, "/"))
+
+
 def collect_paths(
-    paths: Sequence[Path | str], exclude: Sequence[str] = (), root: Path | str | None = None
+    paths: Sequence[Path | str],
+    exclude: Sequence[str] = (),
+    root: Path | str | None = None,
+    is_article: Callable[[str], bool] | None = None,
 ) -> tuple[list[str], list[Diagnostic]]:
     """Expand files and folders into article files; a missing path is a diagnostic.
 
-    A file named explicitly is always checked, whatever its name.
+    A file named explicitly is always checked, whatever its name, unless it is a
+    document of a collection of the site that holds no articles (``_people/...``):
+    pre-commit names every file a commit touches.
     """
     files: list[str] = []
     problems: list[Diagnostic] = []
@@ -604,9 +630,9 @@ def collect_paths(
     for path in paths:
         name = os.fspath(path)
         if os.path.isdir(name):
-            candidates: Iterable[str] = iter_article_files(name, exclude, root)
+            candidates: Iterable[str] = iter_article_files(name, exclude, root, is_article)
         elif os.path.isfile(name):
-            candidates = (name,)
+            candidates = () if _not_an_article(name, root, is_article) else (name,)
         else:
             problems.append(_file_diagnostic(name, "FM012", "no such file or directory"))
             continue

@@ -82,7 +82,7 @@ def test_ctrl_c_is_exit_130_without_a_traceback(
 
     monkeypatch.setattr("curate.engine.run_checks", interrupted)
     assert main(["rank", str(site), "--no-cache"]) == 130
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err == "curate: interrupted\n"
 
 
 def test_ctrl_c_while_importing_a_command_is_exit_130(
@@ -93,7 +93,7 @@ def test_ctrl_c_while_importing_a_command_is_exit_130(
 
     monkeypatch.setattr("curate.cli.app.build_app", interrupted)
     assert main(["lint", "--help"]) == 130
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err == "curate: interrupted\n"
 
 
 def _run(*args: str, stdout: int | None = None) -> subprocess.CompletedProcess[str]:

@@ -114,10 +114,10 @@ def changed_lines(before: str, after: str) -> set[int]:
 def test_fix_mends_the_fail_fixture_and_nothing_else(code: str, tmp_path: Path) -> None:
     site = tmp_path / "site"
     shutil.copytree(FIXTURES / "rules" / code / "fail", site)
-    unsafe = all_rules()[code].fixable is Applicability.UNSAFE
     before = lint(site, code)
     fixable = [d for d in with_edits(before) if d.fix is not None]
     assert fixable, f"the {code} fail fixture has no fixable finding"
+    unsafe = any(d.fix and d.fix.applicability is Applicability.UNSAFE for d in fixable)
     texts = {d.path: Path(d.path).read_text(encoding="utf-8") for d in fixable}
 
     run = fix_paths([site], settings(code), unsafe=unsafe)
@@ -153,7 +153,8 @@ def test_fix_mends_the_fail_fixture_and_nothing_else(code: str, tmp_path: Path) 
 
 def test_every_fixable_rule_has_a_fail_fixture_or_is_corpus_wide() -> None:
     fixable = {code for code, rule in all_rules().items() if rule.fixable is not None}
-    assert {"UR002", "UR003", "RL001", "RL005", "RL006", "TX001"} <= fixable
+    assert {"UR002", "UR003", "UR004", "RL001", "RL005", "RL006", "RL007", "TX001"} <= fixable
+    assert {"TI001", "TI002"} <= fixable
     assert fixable <= set(FIXABLE) | {"UR003"}  # UR003's fixture finding is reported as SC003
 
 

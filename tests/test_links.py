@@ -541,8 +541,8 @@ def test_accept_forms() -> None:
         (["--concurrency", "0"], "0 is not in the range"),
         (["--timeout", "nan"], "not nan"),
         (["--timeout", "inf"], "not inf"),
-        (["--user-agent", "curate\r\nX-Injected: 1"], "must be printable ASCII"),
-        (["--user-agent", "curaté"], "must be printable ASCII"),
+        (["--user-agent", "curate\r\nX-Injected: 1"], "give printable ASCII"),
+        (["--user-agent", "curaté"], "give printable ASCII"),
     ],
 )
 def test_bad_online_options_are_usage_errors(

@@ -131,12 +131,25 @@ def test_cached_runs_match_uncached_runs_through_a_site_history(
     edit(posts[7], r"^publishedDateTime: .*$", "publishedDateTime: 2199-01-01T00:00:00Z")
     compare(capsys, site, seen)
 
-    # A rename: a second file with the slug of another (DU002).
+    # A rename: a second file with the slug of another; a permalink without the date makes
+    # them one page (DU003), or a page waiting for the unpublished copy (DU002).
     slug = posts[8].name[len("2021-01-01-") :]
-    posts[9].rename(posts[9].with_name(f"2030-01-01-{slug}"))
+    renamed = posts[9].rename(posts[9].with_name(f"2030-01-01-{slug}"))
     compare(capsys, site, seen)
+    edit(site / "_config.yml", r"^permalink: .*$", "permalink: /:title/")
+    compare(capsys, site, seen)
+    edit(renamed, r"^published: .*$|^title:", "published: false\ntitle:")
+    compare(capsys, site, seen)
+    edit(site / "_config.yml", r"^permalink: .*$", "permalink: /:year/:month/:day/:title/")
 
-    # Unpublishing the target of a related link (RL001), then deleting it.
+    # A link to the target's page on this site; unpublishing the target makes it dead
+    # (RL001, and RL008 on the target), then deleting it.
+    [page] = [r.output_url for r in records(site)[0] if Path(r.path).name == target.name]
+    link = (
+        f'related:\n  - title: "Its page"\n    webUrl: "https://everyday-cc.github.io/ai{page}"\n'
+    )
+    edit(source, r"^related:\n", link)
+    compare(capsys, site, seen)
     edit(target, r"^published: .*$|^title:", "published: false\ntitle:")
     compare(capsys, site, seen)
     target.unlink()

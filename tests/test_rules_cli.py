@@ -27,7 +27,7 @@ title: "A story with problems"
 publishedDateTime: 2021-06-30T12:00:00Z
 webUrl: "https://example.com/a"
 type: article
-quality: 59
+heat: 59
 published: true
 provider:
   name: Example
@@ -161,22 +161,23 @@ def test_inline_suppression_of_a_cross_article_rule(
     path = seeds / SHENZHEN
     text = path.read_text(encoding="utf-8")
     url = '    webUrl: "https://syncedreview.com/2021/06/30/shenzhen-rolls-out-chinas-first-general-ai-regulation/"'
-    path.write_text(text.replace(url, url + "  # curate: ignore[RL001]"), encoding="utf-8")
+    path.write_text(text.replace(url, url + "  # curate: ignore[RL007]"), encoding="utf-8")
     _, findings = lint_json(capsys, str(seeds))
-    assert "RL001" not in codes_of(findings)
+    assert "RL007" not in codes_of(findings)
 
 
 def test_per_file_ignores_from_curate_toml(
     site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_article(site, "_archive/2021-06-30-b.md", ARTICLE.replace("/a", "/b"))
+    write_article(site, "_archive/_news/2021-06-30-b.md", ARTICLE.replace("/a", "/b"))
     config = tmp_path / "curate.toml"
     config.write_text('[per-file-ignores]\n"_archive/*" = ["IM", "PB001"]\n')
     _, findings = lint_json(capsys, str(site), "--config", str(config))
     archive = [f for f in findings if "_archive" in str(f["path"])]
     posts = [f for f in findings if "_posts" in str(f["path"])]
     assert codes_of(archive) == ["RL002"]
-    assert codes_of(posts) == ["IM001", "IM005", "PB001", "RL002"]
+    # IM005 is reported once per provider, at its first article: the ignored one in _archive.
+    assert codes_of(posts) == ["IM001", "PB001", "RL002"]
 
 
 def test_config_select_strict_and_threshold(
@@ -191,7 +192,7 @@ def test_config_select_strict_and_threshold(
     )
     assert code == 1
     assert [f["message"] for f in findings] == [
-        "published: true, but quality 59 is below the publishing threshold 60"
+        "published: true, but heat 59 is below the publishing threshold 60"
     ]
 
 
@@ -255,13 +256,13 @@ def test_table_shows_findings_and_summary(site: Path, capsys: pytest.CaptureFixt
 
 def test_seeds_as_posts(capsys: pytest.CaptureFixture[str]) -> None:
     code, findings = lint_json(capsys, str(SEEDS))
-    assert code == 1
+    assert code == 0  # warnings and infos only
     found = {(Path(str(f["path"])).name, f["line"], f["code"]) for f in findings}
     assert found == {
         (
             Path(SHENZHEN).name,
             line_of(SEEDS / SHENZHEN, 'webUrl: "https://syncedreview.com'),
-            "RL001",
+            "RL007",
         ),
         (Path(SYNCED).name, line_of(SEEDS / SYNCED, "provider:"), "IM005"),
     }
@@ -276,7 +277,7 @@ def test_examples_show_the_seed_findings(capsys: pytest.CaptureFixture[str]) -> 
     assert (
         Path(SHENZHEN).name,
         line_of(examples / SHENZHEN, 'webUrl: "https://syncedreview.com'),
-        "RL001",
+        "RL007",
     ) in found
     assert (Path(SYNCED).name, line_of(examples / SYNCED, "provider:"), "IM005") in found
 
@@ -286,9 +287,9 @@ def test_one_file_of_a_site_is_linted_against_the_whole_site(
 ) -> None:
     """What pre-commit does: the other articles are indexed, only the given file reported."""
     code, findings = lint_json(capsys, str(SEEDS / SHENZHEN))
-    assert code == 1
+    assert code == 0
     assert [(Path(str(f["path"])).name, f["code"]) for f in findings] == [
-        (Path(SHENZHEN).name, "RL001")
+        (Path(SHENZHEN).name, "RL007")
     ]
     code, findings = lint_json(capsys, str(SEEDS / SYNCED))
     assert [f["code"] for f in findings] == ["IM005"]
@@ -382,24 +383,29 @@ def test_real_sample_reports_its_known_defects(
     assert code == 1
     counts = Counter(str(f["code"]) for f in findings)
     assert not [f for f in findings if "internal error" in str(f["message"])]
-    # SOURCE.md: 20 missing images, 30 filename dates, 5 stray '---', 29 articles
-    # without images, the same slug on two dates twice, one ampWebUrl with a trailing
-    # space (its cdnAmpWebUrl, derived from it, has the same space: the schema reports
-    # both as SC003, which stands for url-whitespace too: one finding per value).
+    # SOURCE.md: 20 missing images, 5 stray '---', 29 articles without images, one
+    # ampWebUrl with a trailing space (its cdnAmpWebUrl, derived from it, has the same space:
+    # the schema reports both as SC003, which stands for url-whitespace too: one finding per
+    # value), and a URL with curly quotes (an IRI: the schema accepts it, UR004 warns).
+    # The 30 filename dates are all explained by UTC+8 (no timezone: is set); the slugs on
+    # two dates do not collide under the dated permalink; published follows heat >= 70
+    # except in three 2019 articles of _archive; two junk titles; theguardian.com without .md;
+    # 67 providers without an organization, 64 without a logo.
     assert counts == {
+        "SC003": 2,
+        "UR004": 2,
         "TX004": 20,
-        "DT001": 30,
         "TX003": 5,
         "IM001": 29,
-        "DU002": 4,
-        "SC003": 2,  # the URL with curly quotes is an IRI, which the schema accepts
         "IM004": 1,
-        "PB001": 12,
-        "TX002": 79,
-        "IM005": 73,
+        "PB001": 3,
+        "TI003": 2,
+        "TX005": 1,
+        "TX002": 67,
+        "IM005": 64,
     }
-    dates = [str(f["message"]) for f in findings if f["code"] == "DT001"]
-    assert all(" is 1 day after the date of publishedDateTime " in m for m in dates)
+    published = [str(f["path"]) for f in findings if f["code"] == "PB001"]
+    assert all("_archive" in path for path in published)
     [amp] = [f for f in findings if str(f["message"]).startswith("related[1].ampWebUrl:")]
     assert str(amp["message"]).endswith("(it has leading or trailing whitespace)")
     _, findings = lint_json(capsys, str(real_site), "--select", "UR003")
@@ -415,8 +421,8 @@ def test_real_sample_one_file_sees_the_site(
 ) -> None:
     name = "2021-03-06-artificial-intelligence-reveals-current-drugs-that-may-help-combat-"
     path = real_site / "_news" / f"{name}alzheimers-disease.md"
+    _, whole = lint_json(capsys, str(real_site))
     _, findings = lint_json(capsys, str(path))
     # Printed relative to the current folder when inside it, as Ruff does.
     assert {str(f["path"]) for f in findings} == {shown_path(str(path))}
-    [slug] = [f for f in findings if f["code"] == "DU002"]
-    assert "2021-03-04-artificial-intelligence-reveals" in str(slug["message"])
+    assert findings == [f for f in whole if f["path"] == shown_path(str(path))]

@@ -61,39 +61,60 @@ def messages(site: Path, code: str, now: datetime = NOW) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("name", "date", "expected"),
+    ("name", "date", "zone", "expected"),
     [
         (
             "2021-03-06-a.md",
             "2021-03-05T20:19:00Z",
+            "UTC",
             "the filename date 2021-03-06 is 1 day after the date of publishedDateTime "
-            "2021-03-05T20:19:00Z; it was already 2021-03-06 in time zones from UTC+03:41 "
-            "eastward",
+            "2021-03-05T20:19:00Z in the site's time zone UTC; the file name has the date of "
+            "time zones from UTC+03:41 eastward",
         ),
         (
             "2021-03-04-a.md",
             "2021-03-05T02:00:00Z",
+            "Europe/Paris",
             "the filename date 2021-03-04 is 1 day before the date of publishedDateTime "
-            "2021-03-05T02:00:00Z; it was still 2021-03-04 in time zones west of UTC-02:00",
+            "2021-03-05T02:00:00Z in the site's time zone Europe/Paris; the file name has the "
+            "date of time zones west of UTC-02:00",
         ),
+        ("2021-03-06-a.md", "2021-03-05T20:19:00Z", "Asia/Shanghai", None),
+        ("2021-03-06-a.md", "2021-03-05T20:19:00Z", None, None),
+        ("2021-03-04-a.md", "2021-03-05T02:00:00Z", None, None),
         (
             "2021-03-01-a.md",
             "2021-03-05T12:00:00Z",
+            None,
             "the filename date 2021-03-01 is 4 days before the date of publishedDateTime "
-            "2021-03-05T12:00:00Z",
+            "2021-03-05T12:00:00Z (UTC); no time zone explains it: it would take UTC-84:00",
         ),
         (
             "2021-03-06-a.md",
             "2021-03-05T08:00:00Z",
+            None,
             "the filename date 2021-03-06 is 1 day after the date of publishedDateTime "
-            "2021-03-05T08:00:00Z",
+            "2021-03-05T08:00:00Z (UTC); no time zone explains it: it would take UTC+16:00",
         ),
     ],
 )
-def test_filename_date_mismatch_says_by_how_much_and_where(
-    tmp_path: Path, name: str, date: str, expected: str
+def test_filename_date_mismatch_in_the_site_time_zone(
+    tmp_path: Path, name: str, date: str, zone: str | None, expected: str | None
 ) -> None:
-    assert messages(site_with(tmp_path, name=name, date=date), "DT001") == [expected]
+    """Jekyll dates files in the site's timezone; with none set, any real offset will do."""
+    site = site_with(tmp_path, name=name, date=date)
+    if zone is not None:
+        with (site / "_config.yml").open("a") as config:
+            config.write(f"timezone: {zone}\n")
+    assert messages(site, "DT001") == ([expected] if expected else [])
+
+
+def test_curate_timezone_setting_overrides_the_site(tmp_path: Path) -> None:
+    site = site_with(tmp_path, name="2021-03-06-a.md", date="2021-03-05T20:19:00Z")
+    settings = Settings(cache=False, now=NOW, select=("DT001",), timezone="UTC")
+    assert len(run_checks([site], settings, lint=True).diagnostics) == 1
+    settings = settings.replace(timezone="UTC+8")
+    assert run_checks([site], settings, lint=True).diagnostics == []
 
 
 def test_filename_date_compares_the_date_as_written(tmp_path: Path) -> None:
@@ -159,7 +180,8 @@ def test_no_taxonomy_no_topic_or_organization_findings(tmp_path: Path) -> None:
 def test_provider_logo_missing_points_at_an_existing_logo(tmp_path: Path) -> None:
     site = site_with(tmp_path, files=("assets/images/organizations/example.com-50x50.jpg",))
     assert messages(site, "IM005") == [
-        "provider example.com has no logo (no provider.images); the site has one: "
+        "provider example.com has no logo (no provider.images) in 1 of the site's articles "
+        "(reported at the first); the site has one: "
         "https://news.example.org/blog/assets/images/organizations/example.com-50x50.jpg"
     ]
 
@@ -237,9 +259,9 @@ def test_secured_problems(value: str, problem: str | None) -> None:
 
 
 def test_quality_threshold_comes_from_the_settings(tmp_path: Path) -> None:
-    site = site_with(tmp_path, extra="quality: 65\npublished: true\n")
+    site = site_with(tmp_path, extra="heat: 65\npublished: true\n")
     assert messages(site, "PB001") == [
-        "published: true, but quality 65 is below the publishing threshold 70"
+        "published: true, but heat 65 is below the publishing threshold 70"
     ]
     result = run_checks(
         [site],

@@ -7,6 +7,7 @@ one core function, renders the result and returns an exit code: 0 clean,
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return guarded(lambda: _run(args))
     except KeyboardInterrupt:  # before the handler is in place: while importing it
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write("curate: interrupted\n")
         return 130
 
 
@@ -40,5 +43,7 @@ def _run(args: list[str]) -> int:
         app(args=args, prog_name="curate")
     except SystemExit as exit_:
         code = exit_.code
+        if code == 130:  # Typer's answer to a Ctrl-C inside a command
+            raise KeyboardInterrupt from None
         return code if isinstance(code, int) else (0 if code is None else 2)
     return 0

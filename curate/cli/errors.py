@@ -4,7 +4,7 @@
   ``curate: error: ...`` line and exit 2.
 - Any other exception is a bug: one ``curate: internal error: ...`` line and exit 2;
   ``CURATE_DEBUG=1`` prints the traceback too.
-- Ctrl-C is exit 130, quietly (no traceback), wherever it strikes.
+- Ctrl-C is exit 130 with one ``curate: interrupted`` line (no traceback), wherever it strikes.
 - When the reader of the output goes away (``curate list | head``), the rest of the
   output is dropped and curate exits with the code it would have had, as the usual
   Unix tools do.
@@ -51,7 +51,8 @@ def guarded(run: Callable[[], int]) -> int:
     sys.stdout = cast(TextIO, quiet)
     try:
         return run()
-    except KeyboardInterrupt:  # the shell shows ^C; Typer, inside a command, says nothing too
+    except KeyboardInterrupt:
+        _say("curate: interrupted")
         return INTERRUPTED
     except Exception as error:
         if isinstance(error, _usage_errors()):

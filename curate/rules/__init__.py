@@ -222,6 +222,12 @@ NOT_FIXABLE = {
     "IM001": AutoFix(None, "curate cannot choose an article's picture."),
     "IM006": AutoFix(None, "a missing image file cannot be made up; add it or correct the path."),
     "TX004": AutoFix(None, "a missing image file cannot be made up; add it or correct the path."),
+    "TI003": AutoFix(None, "curate cannot know the real headline."),
+    "RL008": AutoFix(
+        None,
+        "the links to mend are in other articles, and a fix edits only the file it is about; "
+        "fix those articles' RL001 findings instead.",
+    ),
 }
 
 

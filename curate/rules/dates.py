@@ -49,21 +49,34 @@ def _offset(delta: timedelta) -> str:
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
 
 
-def _time_zone_hint(moment: datetime | None, named: date) -> str:
-    """Where on Earth the moment fell on the filename's date, when it is one day away."""
-    if moment is None:
+def _explaining_offsets(moment: datetime, named: date) -> tuple[timedelta, timedelta] | None:
+    """The range of UTC offsets at which ``moment`` fell on the date ``named``, if any."""
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    start = datetime(named.year, named.month, named.day)
+    # The local date is `named` when start <= utc + offset < start + 1 day.
+    low = max(start - utc, -_WEST_MOST)
+    high = min(start + timedelta(days=1) - utc, _EAST_MOST)
+    return (low, high) if low < high else None
+
+
+def _zone_hint(moment: datetime, named: date) -> str:
+    """Which time zones had the filename's date at that moment, if any did."""
+    offsets = _explaining_offsets(moment, named)
+    if offsets is None:
         return ""
-    utc = moment.astimezone(timezone.utc)
-    midnight = datetime(utc.year, utc.month, utc.day, tzinfo=timezone.utc)
-    if named == utc.date() + timedelta(days=1):
-        needed = midnight + timedelta(days=1) - utc
-        if needed <= _EAST_MOST:
-            return f"; it was already {named} in time zones from {_offset(needed)} eastward"
-    elif named == utc.date() - timedelta(days=1):
-        behind = utc - midnight
-        if behind < _WEST_MOST:
-            return f"; it was still {named} in time zones west of {_offset(-behind)}"
-    return ""
+    low, high = offsets
+    if high >= _EAST_MOST:
+        return f"; the file name has the date of time zones from {_offset(low)} eastward"
+    return f"; the file name has the date of time zones west of {_offset(high)}"
+
+
+def _needed_offset(moment: datetime, named: date) -> timedelta:
+    """The offset nearest to UTC at which ``moment`` fell on ``named`` (maybe not a real one)."""
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    start = datetime(named.year, named.month, named.day)
+    if utc < start:
+        return start - utc
+    return start + timedelta(days=1) - utc
 
 
 @rule(
@@ -71,21 +84,39 @@ def _time_zone_hint(moment: datetime | None, named: date) -> str:
     "filename-date-mismatch",
     Severity.WARNING,
     message="the filename date {named} is {days} {direction} the date of publishedDateTime "
-    "{published}{hint}",
-    summary="The YYYY-MM-DD- prefix of the file name is not the date of publishedDateTime.",
+    "{published}{where}{hint}",
+    summary="The YYYY-MM-DD- prefix of the file name is not the date of publishedDateTime, in "
+    "the site's time zone (or, with none set, in any real time zone).",
     why="Jekyll dates a post, and builds its URL, from the file name, while listings and feeds "
-    "show publishedDateTime: readers see two dates. An article published late in the UTC day "
-    "often got the next day's date from a time zone ahead of UTC.",
-    example="# _posts/2021-03-06-a-story.md\npublishedDateTime: 2021-03-05T20:19:00Z",
-    fix="Rename the file to the date of publishedDateTime (git mv), or correct "
-    "publishedDateTime if the file name is right.",
+    "show publishedDateTime: readers see two dates. Jekyll computes dates in the site's "
+    "'timezone:' (_config.yml, or 'timezone' in curate's configuration); with none set, curate "
+    "only reports a date that no UTC offset from -12:00 to +14:00 explains, since a site "
+    "dating its files in UTC+8 is right about its own dates.",
+    example="# _config.yml: timezone: America/New_York\n"
+    "# _posts/2021-03-06-a-story.md\npublishedDateTime: 2021-03-05T20:19:00Z",
+    fix="Rename the file to the date of publishedDateTime in the site's time zone (git mv), "
+    "correct publishedDateTime, or set the site's 'timezone:' to the one its files use.",
 )
 def filename_date_mismatch(article: Article, site: Site) -> Iterator[Finding]:
     named = filename_date(article.path)
     published = article.data.get("publishedDateTime")
     if named is None or not isinstance(published, str):
         return
-    written = _date(_WRITTEN_DATE.match(published))
+    moment = parse_timestamp(published)
+    zone = site.jekyll.time_zone()
+    if moment is None:
+        written = _date(_WRITTEN_DATE.match(published))
+        where, hint = "", ""
+    elif zone is not None:
+        written = moment.astimezone(zone).date()
+        where = f" in the site's time zone {site.jekyll.timezone}"
+        hint = _zone_hint(moment, named)
+    else:
+        if _explaining_offsets(moment, named) is not None:
+            return
+        written = moment.astimezone(timezone.utc).date()
+        where = " (UTC)"
+        hint = f"; no time zone explains it: it would take {_offset(_needed_offset(moment, named))}"
     if written is None or written == named:
         return
     difference = (named - written).days
@@ -97,7 +128,8 @@ def filename_date_mismatch(article: Article, site: Site) -> Iterator[Finding]:
             days=_days(difference),
             direction="after" if difference > 0 else "before",
             published=published.strip(),
-            hint=_time_zone_hint(parse_timestamp(published), named),
+            where=where,
+            hint=hint,
         ),
     )
 

@@ -6,9 +6,10 @@ import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from curate.corpus import display_path, post_name
+from curate.corpus import display_path
+from curate.jekyll import destination
 from curate.model import Severity
-from curate.rules import POST_NAME, URL, Finding, rule
+from curate.rules import URL, Finding, rule
 from curate.rules._common import message
 
 if TYPE_CHECKING:
@@ -28,12 +29,15 @@ def _files(records: list[ArticleRecord]) -> str:
     "DU001",
     "duplicate-article-url",
     Severity.WARNING,
-    message="{field} {url} is also the URL of {files}",
+    message="{field} {url} is also the URL of {files}{variant}",
     summary="Two files of the site are the same article: they share a webUrl, originalUrl or "
-    "ampWebUrl (compared without scheme/host case, a trailing slash or surrounding spaces).",
+    "ampWebUrl (compared without scheme/host case, www., a trailing slash, tracking "
+    "parameters such as utm_* or _mc, or surrounding spaces).",
     why="Readers see the same story twice in listings, and related links to it pick one of "
     "the copies at random.",
-    example="# _posts/2021-03-04-story.md and _posts/2021-03-06-story-again.md both have\n"
+    example="# _posts/2021-03-04-story.md has\n"
+    'webUrl: "https://www.example.com/story?_mc=NL_DR"\n'
+    "# and _posts/2021-03-06-story-again.md has\n"
     'webUrl: "https://example.com/story"',
     fix="Keep one of the files (usually the older) and delete the other.",
     corpus=True,
@@ -56,58 +60,113 @@ def duplicate_article_url(
         others = [other for other in index.find(url) if other.path not in named]
         if others:
             named.update(other.path for other in others)
+            written = {
+                (u or "").strip() for o in others for u in (o.web_url, o.original_url, o.amp_url)
+            }
+            variant = (
+                ""
+                if url.strip() in written
+                else " (the same page once www., tracking parameters such as utm_* or _mc, and "
+                "a trailing slash are ignored)"
+            )
             yield Finding(
-                (field,), message("DU001", field=field, url=url.strip(), files=_files(others))
+                (field,),
+                message(
+                    "DU001", field=field, url=url.strip(), files=_files(others), variant=variant
+                ),
             )
 
 
-#: The files of each slug, built once per index (the index lives for one run).
-_SLUGS: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[ArticleRecord]]] = (
+#: The records rendered at each output file, per index (the index lives for one run).
+_DESTINATIONS: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[ArticleRecord]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-#: The paths whose slug is shared, per index.
-_SHARED_PATHS: weakref.WeakKeyDictionary[CorpusIndex, set[str]] = weakref.WeakKeyDictionary()
-
-
-def _by_slug(index: CorpusIndex) -> dict[str, list[ArticleRecord]]:
-    """Slug -> the records of the slugs used more than once."""
-    slugs = _SLUGS.get(index)
-    if slugs is None:
+def _by_destination(index: CorpusIndex) -> dict[str, list[ArticleRecord]]:
+    """Output file -> the records rendered there, for the files shared by several."""
+    shared = _DESTINATIONS.get(index)
+    if shared is None:
         every: dict[str, list[ArticleRecord]] = {}
         for record in index.records:
-            name = post_name(record.path)
-            if name is not None:
-                every.setdefault(name[1], []).append(record)
-        slugs = {slug: records for slug, records in every.items() if len(records) > 1}
-        _SHARED_PATHS[index] = {record.path for records in slugs.values() for record in records}
-        _SLUGS[index] = slugs
-    return slugs
+            if record.output_url is not None:
+                every.setdefault(destination(record.output_url), []).append(record)
+        shared = {key: records for key, records in every.items() if len(records) > 1}
+        _DESTINATIONS[index] = shared
+    return shared
+
+
+def _sharing(record: ArticleRecord, index: CorpusIndex) -> list[ArticleRecord]:
+    """The other records rendered at the same output file as ``record``."""
+    if record.output_url is None:
+        return []
+    others = _by_destination(index).get(destination(record.output_url), [])
+    return sorted((o for o in others if o.path != record.path), key=lambda o: o.path)
+
+
+def _rendered(record: ArticleRecord) -> bool:
+    return record.published is not False
 
 
 @rule(
     "DU002",
     "duplicate-slug",
     Severity.WARNING,
-    message="the slug '{slug}' is also used by {files}: the same article posted twice?",
-    summary="Two post files have the same name after the date: the same slug on two dates.",
-    why="The slug comes from the title, so two files with one slug are usually the same story "
-    "posted again on another day, shown twice in listings.",
-    example="_posts/2021-03-04-ai-finds-drugs-for-alzheimers.md\n"
-    "_posts/2021-03-06-ai-finds-drugs-for-alzheimers.md",
-    fix="Delete the later copy, or retitle and rename one if they are different stories.",
+    message="{subject} rendered at {url}, like {files}{unpublished}: publishing {which} would "
+    "overwrite a page",
+    summary="An unpublished article has the same output URL as another article of the site "
+    "(under the site's permalinks), so publishing it would make them collide.",
+    why="Only the output URL decides whether two articles collide: with a permalink that "
+    "holds the date (/:year/:month/:day/:title/) the same slug on two dates is two pages, "
+    "and different stories often share a headline. Without the date in the permalink, an "
+    "unpublished copy is a collision waiting for its 'published: true'. (Two rendered "
+    "articles at one URL are output-url-collision, an error.)",
+    example="# _config.yml: permalink: /:title/\n"
+    "_posts/2021-03-04-ai-finds-drugs.md (published: true)\n"
+    "_posts/2021-03-06-ai-finds-drugs.md (published: false)",
+    fix="Delete the copy, or give it another slug (file name or 'slug:') before publishing it.",
     corpus=True,
-    looks_up=(POST_NAME,),
 )
 def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:
-    _by_slug(index)
-    if record.path not in _SHARED_PATHS[index]:
+    others = _sharing(record, index)
+    if not others or (_rendered(record) and sum(map(_rendered, others)) >= 1):
         return
-    name = post_name(record.path)
-    if name is None:
+    unpublished = not _rendered(record)
+    yield Finding(
+        (),
+        message(
+            "DU002",
+            subject="this unpublished article would be" if unpublished else "this article is",
+            url=record.output_url,
+            files=_files(others),
+            unpublished="" if unpublished else " (unpublished)",
+            which="it" if unpublished else "that one",
+        ),
+    )
+
+
+@rule(
+    "DU003",
+    "output-url-collision",
+    Severity.ERROR,
+    message="this article is rendered at {url}, and so is {files}: one page overwrites the other",
+    summary="Two published documents of the site have the same output URL (permalink).",
+    why="Jekyll writes both to the same file of _site, warns 'Conflict: destination is shared "
+    "by multiple files' and one of the two pages silently disappears. curate computes the "
+    "URL as Jekyll does: the front-matter, default, collection or site 'permalink' with "
+    ":year, :month, :day, :title, :slug, :categories, :path, :collection...",
+    example="# _config.yml: permalink: /:categories/:title/\n"
+    "_posts/2021-03-04-ai-finds-drugs.md and _posts/2021-03-06-ai-finds-drugs.md (category: "
+    "news) are both /news/ai-finds-drugs/",
+    fix="Delete one of the two if it is the same story; otherwise rename one file (or give "
+    "it a 'slug:' or 'permalink:') so that the URLs differ.",
+    corpus=True,
+)
+def output_url_collision(
+    record: ArticleRecord, index: CorpusIndex, site: Site
+) -> Iterator[Finding]:
+    if not _rendered(record):
         return
-    others = [other for other in _by_slug(index).get(name[1], []) if other.path != record.path]
+    others = [other for other in _sharing(record, index) if _rendered(other)]
     if others:
-        dated = sorted(others, key=lambda other: other.path)
-        yield Finding(("title",), message("DU002", slug=name[1], files=_files(dated)))
+        yield Finding((), message("DU003", url=record.output_url, files=_files(others)))

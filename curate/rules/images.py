@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from curate.model import Severity
 from curate.rules import Finding, rule
 from curate.rules._common import describe, images, integer, message, text, where
+from curate.rules.taxonomy import first_of_provider
 
 if TYPE_CHECKING:
-    from curate.corpus import Site
+    from curate.corpus import ArticleRecord, CorpusIndex, Site
     from curate.model import Article
 
 
@@ -115,37 +116,45 @@ def image_insecure_url(article: Article, site: Site) -> Iterator[Finding]:
             yield Finding(field, message("IM004", where=where(field), url=url))
 
 
-def _logo_hint(domain: str | None, site: Site) -> str:
-    if not domain or site.root is None:
+def _logo_hint(record: ArticleRecord) -> str:
+    logo = record.site_logo
+    if logo is None:
         return ""
-    relative = f"assets/images/organizations/{domain.lower()}-50x50.jpg"
-    if not site.asset_exists(relative):
-        return ""
-    prefix = site.site_prefix()
-    return f"; the site has one: {prefix}/{relative}" if prefix else f"; the site has /{relative}"
+    return f"; the site has one: {logo}" if "://" in logo else f"; the site has {logo}"
+
+
+def _no_logo(record: ArticleRecord) -> bool:
+    return not record.provider_logo
 
 
 @rule(
     "IM005",
     "provider-logo-missing",
     Severity.INFO,
-    message="provider {provider} has no logo (no provider.images){hint}",
-    summary="The article's provider has no 'images' (its logo).",
+    message="provider {provider} has no logo (no provider.images) in {count} of the site's "
+    "articles (reported at the first){hint}",
+    summary="A provider has no 'images' (its logo) in its articles (reported once per "
+    "provider, at its first article, with the count).",
     why="The site shows the publisher's logo beside its name; without one the article looks "
     "different from its neighbours in listings.",
     example="provider:\n  name: syncedreview\n  domain: syncedreview.com",
     fix="Add the logo under provider.images, usually "
     "/assets/images/organizations/<domain>-50x50.jpg (50 x 50), after adding the file.",
+    corpus=True,
 )
-def provider_logo_missing(article: Article, site: Site) -> Iterator[Finding]:
-    provider = article.data.get("provider")
-    if not isinstance(provider, dict) or provider.get("images") not in (None, []):
+def provider_logo_missing(
+    record: ArticleRecord, index: CorpusIndex, site: Site
+) -> Iterator[Finding]:
+    if record.provider_logo:
         return
-    domain = text(provider.get("domain"))
-    name = domain or text(provider.get("name")) or "(unnamed)"
+    count = first_of_provider(record, index, _no_logo)
+    if not count:
+        return
+    domain = record.provider_domain.strip() if record.provider_domain else None
+    name = domain or (record.provider_name or "").strip() or "(unnamed)"
     yield Finding(
         ("provider",),
-        message("IM005", provider=name, hint=_logo_hint(domain, site)),
+        message("IM005", provider=name, count=count, hint=_logo_hint(record)),
         at_key=True,
     )
 

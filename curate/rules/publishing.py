@@ -24,19 +24,27 @@ IV_BYTES = 16
     "PB001",
     "published-below-quality-threshold",
     Severity.WARNING,
-    message="published: true, but quality {quality} is below the publishing threshold {threshold}",
-    summary="An article is 'published: true' with a quality below the threshold (default 70; "
-    "--quality-threshold or published-quality-threshold in the configuration).",
-    why="The site publishes articles from the threshold up; a weaker one on the site is "
-    "usually a 'published' flag set by hand or a quality that was lowered later.",
-    example="quality: 59\npublished: true",
-    fix="Set 'published: false', or raise the quality if the article deserves it.",
+    message="published: true, but {field} {value} is below the publishing threshold {threshold}",
+    summary="An article is 'published: true' while the field the site publishes by (default "
+    "heat; 'published-field') is below the threshold (default 70; --quality-threshold or "
+    "'published-quality-threshold').",
+    why="The site publishes articles from the threshold up (the everyday-cc sites list "
+    "articles by heat, with 'minimum_heat'); a weaker one on the site is usually a "
+    "'published' flag set by hand or a value lowered later.",
+    example="heat: 59\npublished: true",
+    fix="Set 'published: false', or raise the value if the article deserves it. If the site "
+    "publishes by another field, set 'published-field' (e.g. quality) in curate's "
+    "configuration.",
 )
 def published_below_quality_threshold(article: Article, site: Site) -> Iterator[Finding]:
-    quality = integer(article.data.get("quality"))
+    field = site.settings.published_field if site.settings else "heat"
+    value = integer(article.data.get(field))
     threshold = quality_threshold(site)
-    if article.data.get("published") is True and quality is not None and quality < threshold:
-        yield Finding(("published",), message("PB001", quality=quality, threshold=threshold))
+    if article.data.get("published") is not True or value is None or value >= threshold:
+        return
+    if field == "heat" and value == -1:
+        return  # published-heat-unmeasured says it better
+    yield Finding(("published",), message("PB001", field=field, value=value, threshold=threshold))
 
 
 @rule(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from curate.corpus import display_path, normalize_url, parse_timestamp
 from curate.model import Applicability, Pointer, Severity
@@ -30,20 +31,33 @@ def _targets(ref: RelatedRef, record: ArticleRecord, index: CorpusIndex) -> list
     return [target for target in index.find_key(ref.key) if target.path != record.path]
 
 
+def page_key(record: ArticleRecord, site: Site) -> str | None:
+    """The normalised URL of the site's own page of ``record``, if the site has a URL."""
+    if record.output_url is None or not site.site_prefix():
+        return None
+    return normalize_url(site.page_url(record.output_url))
+
+
+def _is_page_of(ref: RelatedRef, target: ArticleRecord, site: Site) -> bool:
+    return ref.key is not None and ref.key == page_key(target, site)
+
+
 @rule(
     "RL001",
     "related-link-unpublished",
     Severity.ERROR,
-    message="{where} links to {url}, which is unpublished on this site "
+    message="{where} links to this site's page {url}, but that article is unpublished "
     "(published: false in {path}): a dead link",
-    summary="A related entry links to an article of this site that is 'published: false'.",
+    summary="A related entry of a published article links to one of this site's own pages "
+    "(its url, baseurl and permalink) whose article is 'published: false'.",
     why="The site does not build unpublished articles, so readers who follow the related link "
-    "land on a missing page.",
-    example="# _posts/2021-06-30-shenzhen-....md (published: true)\n"
+    "land on a missing page. (A related entry that links to the publisher's page of an "
+    "unpublished article works: that is related-recommends-unpublished, a warning.)",
+    example="# _config.yml: url: https://news.example.org, permalink: /:year/:month/:day/:title/\n"
     "related:\n"
     "  - title: Shenzhen Rolls Out China's First General AI Regulation\n"
-    '    webUrl: "https://syncedreview.com/2021/06/30/shenzhen-rolls-out-..."\n'
-    "# ...while _posts/2021-06-30-shenzhen-rolls-out-....md says: published: false",
+    '    webUrl: "https://news.example.org/2021/06/30/shenzhen-rolls-out/"\n'
+    "# ...while _posts/2021-06-30-shenzhen-rolls-out.md says: published: false",
     fix="Remove the related entry, link to another article, or publish the target article.",
     corpus=True,
     autofix=AutoFix(
@@ -56,8 +70,10 @@ def _targets(ref: RelatedRef, record: ArticleRecord, index: CorpusIndex) -> list
 def related_link_unpublished(
     record: ArticleRecord, index: CorpusIndex, site: Site
 ) -> Iterator[Finding]:
+    if record.published is False:
+        return  # an unpublished page shows no links
     for ref in record.related:
-        targets = _targets(ref, record, index)
+        targets = [t for t in _targets(ref, record, index) if _is_page_of(ref, t, site)]
         if targets and all(target.published is False for target in targets):
             yield Finding(
                 ("related", ref.position, "webUrl"),
@@ -71,6 +87,152 @@ def related_link_unpublished(
                     f"Remove related[{ref.position}] (it links to an unpublished article)",
                     Applicability.UNSAFE,
                     ("related", ref.position),
+                ),
+            )
+
+
+@rule(
+    "RL007",
+    "related-recommends-unpublished",
+    Severity.WARNING,
+    message="{where} recommends {title}, an article this site chose not to publish "
+    "(published: false in {path})",
+    summary="A related entry of a published article links to the publisher's page of an "
+    "article that this site has as 'published: false'.",
+    why="The link works (it goes to the publisher), but the site recommends a story its own "
+    "editors held back, often for its quality; readers of the site do not find it there.",
+    example="related:\n"
+    "  - title: Shenzhen Rolls Out China's First General AI Regulation\n"
+    '    webUrl: "https://syncedreview.com/2021/06/30/shenzhen-rolls-out/"\n'
+    "# ...and _posts/2021-06-30-shenzhen-rolls-out.md (that webUrl) says: published: false",
+    fix="Keep the entry if the recommendation is wanted; otherwise replace it with a "
+    "published article, or publish the article.",
+    corpus=True,
+    autofix=AutoFix(
+        Applicability.UNSAFE,
+        "the related entry is removed. Unsafe: the link works, and the editor may want the "
+        "recommendation.",
+    ),
+    looks_up=(RELATED_TARGET,),
+)
+def related_recommends_unpublished(
+    record: ArticleRecord, index: CorpusIndex, site: Site
+) -> Iterator[Finding]:
+    if record.published is False:
+        return
+    for ref in record.related:
+        targets = [t for t in _targets(ref, record, index) if not _is_page_of(ref, t, site)]
+        if targets and all(target.published is False for target in targets):
+            yield Finding(
+                ("related", ref.position, "webUrl"),
+                message(
+                    "RL007",
+                    where=f"related[{ref.position}]",
+                    title=describe(ref.title) if ref.title else ref.url,
+                    path=display_path(targets[0].path),
+                ),
+                fix=remove_item(
+                    f"Remove related[{ref.position}] (it recommends an unpublished article)",
+                    Applicability.UNSAFE,
+                    ("related", ref.position),
+                ),
+            )
+
+
+class _Link(NamedTuple):
+    record: ArticleRecord
+    ref: RelatedRef
+
+
+#: Page key -> the links of published articles to that page of the site, per index.
+_LINKS_TO_PAGES: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[_Link]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+#: Slug -> the links of published articles to pages of the site that no article has.
+_DANGLING: weakref.WeakKeyDictionary[CorpusIndex, dict[str, list[tuple[str, list[_Link]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _links_to_pages(index: CorpusIndex, site: Site) -> dict[str, list[_Link]]:
+    links = _LINKS_TO_PAGES.get(index)
+    if links is None:
+        prefix = normalize_url(site.site_prefix() + "/")
+        links = {}
+        for record in index.records:
+            if record.published is False:
+                continue
+            for ref in record.related:
+                if ref.key is not None and ref.key.startswith(prefix):
+                    links.setdefault(ref.key, []).append(_Link(record, ref))
+        _LINKS_TO_PAGES[index] = links
+        dangling: dict[str, list[tuple[str, list[_Link]]]] = {}
+        for key, linked in links.items():
+            if not index.find_key(key):
+                dangling.setdefault(_slug(key), []).append((key, linked))
+        _DANGLING[index] = dangling
+    return links
+
+
+def _linkers(links: list[_Link], record: ArticleRecord) -> str:
+    paths = sorted({display_path(link.record.path) for link in links if link.record != record})
+    more = len(paths) - 3
+    return ", ".join(paths[:3]) + (f" and {more} more" if more > 0 else "")
+
+
+def _slug(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html").lower()
+
+
+@rule(
+    "RL008",
+    "unpublished-article-still-linked",
+    Severity.ERROR,
+    message="{problem}: {files} still link to {url} in their related entries",
+    summary="An article that is unpublished, or whose page moved, is still linked to by "
+    "published articles' related entries (reported on the article itself).",
+    why="Linting the changed article alone (as pre-commit does) would otherwise pass, and the "
+    "commit that breaks the other articles' links goes through; reported here, it is stopped "
+    "where the change is made.",
+    example="# _posts/2021-06-30-shenzhen-rolls-out.md, edited to:\npublished: false\n"
+    "# ...while _posts/2021-07-01-b.md (published) has related: webUrl: "
+    "https://news.example.org/2021/06/30/shenzhen-rolls-out/",
+    fix="Remove or replace the related entries in the articles named, in the same commit, or "
+    "keep the article published (and at its URL).",
+    corpus=True,
+)
+def unpublished_article_still_linked(
+    record: ArticleRecord, index: CorpusIndex, site: Site
+) -> Iterator[Finding]:
+    key = page_key(record, site)
+    if key is None:
+        return
+    links = _links_to_pages(index, site)
+    if record.published is False:
+        linked = [link for link in links.get(key, ()) if link.record.path != record.path]
+        if linked:
+            yield Finding(
+                ("published",),
+                message(
+                    "RL008",
+                    problem="this article is unpublished",
+                    files=_linkers(linked, record),
+                    url=site.page_url(record.output_url or ""),
+                ),
+            )
+        return
+    for _old, linked in _DANGLING[index].get(_slug(key), ()):
+        others = [link for link in linked if link.record.path != record.path]
+        if others:
+            yield Finding(
+                (),
+                message(
+                    "RL008",
+                    problem=f"this article's page is now {site.page_url(record.output_url or '')}",
+                    files=_linkers(others, record),
+                    url=others[0].ref.url,
                 ),
             )
 
@@ -172,11 +334,12 @@ def related_link_to_self(article: Article, site: Site) -> Iterator[Finding]:
     "related-link-duplicate",
     Severity.WARNING,
     message="{where} links to the same article as related[{first}] ({url})",
-    summary="Two related entries of one article link to the same article.",
+    summary="Two related entries of one article link to the same article (URLs compared "
+    "without www., tracking parameters such as utm_* or _mc, or a trailing slash).",
     why="Readers see the same link twice under the article; one of the slots is wasted.",
     example="related:\n"
     '  - title: Story\n    webUrl: "https://example.com/story"\n'
-    '  - title: Story\n    webUrl: "https://EXAMPLE.com/story/"',
+    '  - title: Story\n    webUrl: "https://www.example.com/story/?utm_source=feed"',
     fix="Remove one of the two entries.",
     autofix=AutoFix(
         Applicability.SAFE,

@@ -9,15 +9,16 @@ ignored and documented like every other rule.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from curate.model import Applicability, Severity
 from curate.rules import AutoFix, Finding, Rule, register, replace_value, rule
-from curate.rules._common import entries, mapping, message, text
+from curate.rules._common import entries, message
 
 if TYPE_CHECKING:
-    from curate.corpus import Site
+    from curate.corpus import ArticleRecord, CorpusIndex, Site
     from curate.model import Article
 
 
@@ -86,29 +87,88 @@ def organization_key(domain: str) -> str:
     return key[4:] if key.startswith("www.") else key
 
 
+def provider_key(domain: str | None, name: str | None) -> str | None:
+    """How articles of one provider are grouped: its domain without www., else its name."""
+    if domain and domain.strip():
+        return organization_key(domain)
+    return name.strip().lower() if name and name.strip() else None
+
+
+def first_of_provider(
+    record: ArticleRecord, index: CorpusIndex, wanted: Callable[[ArticleRecord], bool]
+) -> int:
+    """How many of the index's ``wanted`` records share ``record``'s provider, if ``record``
+    is the first of them by path; 0 otherwise (the finding is reported once per provider)."""
+    groups = _PROVIDER_GROUPS.setdefault(index, {}).get(wanted)
+    if groups is None:
+        groups = {}
+        for other in index.records:
+            key = provider_key(other.provider_domain, other.provider_name)
+            if key is not None and wanted(other):
+                groups.setdefault(key, []).append(other.path)
+        for group in groups.values():
+            group.sort()
+        _PROVIDER_GROUPS[index][wanted] = groups
+    key = provider_key(record.provider_domain, record.provider_name)
+    paths = groups.get(key) if key is not None else None
+    return len(paths) if paths and paths[0] == record.path else 0
+
+
+_PROVIDER_GROUPS: weakref.WeakKeyDictionary[
+    CorpusIndex, dict[Callable[[ArticleRecord], bool], dict[str, list[str]]]
+] = weakref.WeakKeyDictionary()
+
+
+def _articles(count: int) -> str:
+    return f"{count} article{'s' if count != 1 else ''}"
+
+
 @rule(
     "TX002",
     "organization-missing",
     Severity.INFO,
-    message="provider domain {domain} has no organization entry (_data/organizations/{domain}.md)",
-    summary="The provider's domain has no entry in the site's _data/organizations.",
+    message="provider domain {domain} has no organization entry (_data/organizations/{domain}.md)"
+    "; {count} of the site's articles come from it (reported at the first)",
+    summary="A provider's domain has no entry in the site's _data/organizations (reported once "
+    "per provider, at its first article, with the count).",
     why="The organization entry gives the publisher its page, name and logo on the site; "
     "without it the provider is shown bare.",
     example="provider:\n  name: syncedreview\n  domain: syncedreview.com\n"
     "# ...and there is no _data/organizations/syncedreview.com.md",
     fix="Add _data/organizations/<domain>.md (taxonomy: organization, name, domain, images), "
     "or ignore this code if the site only describes its main publishers.",
+    corpus=True,
 )
-def organization_missing(article: Article, site: Site) -> Iterator[Finding]:
-    organizations = site.organizations
-    if organizations is None:
+def organization_missing(
+    record: ArticleRecord, index: CorpusIndex, site: Site
+) -> Iterator[Finding]:
+    if site.organizations is None or not record.provider_domain:
         return
-    domain = text(mapping(article.data.get("provider")).get("domain"))
-    if domain is None:
+    if not _lacks_organization(site.organizations)(record):
         return
-    if domain.lower() in organizations or organization_key(domain) in organizations:
-        return
-    yield Finding(("provider", "domain"), message("TX002", domain=organization_key(domain)))
+    count = first_of_provider(record, index, _lacks_organization(site.organizations))
+    if count:
+        domain = organization_key(record.provider_domain)
+        yield Finding(("provider", "domain"), message("TX002", domain=domain, count=count))
+
+
+_LACKS: dict[frozenset[str], Callable[[ArticleRecord], bool]] = {}
+
+
+def _lacks_organization(organizations: frozenset[str]) -> Callable[[ArticleRecord], bool]:
+    """A test per set of organizations, one object, so the grouping is computed once."""
+    test = _LACKS.get(organizations)
+    if test is None:
+
+        def test(record: ArticleRecord) -> bool:
+            domain = (record.provider_domain or "").strip()
+            return bool(domain) and not (
+                domain.lower() in organizations or organization_key(domain) in organizations
+            )
+
+        _LACKS.clear()
+        _LACKS[organizations] = test
+    return test
 
 
 register(
@@ -140,5 +200,22 @@ register(
         "  - url: /assets/images/organizations/google.com-50x50.jpg\n"
         "# ...and assets/images/organizations/google.com-50x50.jpg does not exist",
         fix="Add the image file, or correct or remove the reference.",
+    )
+)
+
+register(
+    Rule(
+        "TX005",
+        "organization-file-extension-missing",
+        Severity.WARNING,
+        message="organization file {name} has no .md extension: the site does not read it as "
+        "{name}.md",
+        summary="A file of _data/organizations has no extension (theguardian.com instead of "
+        "theguardian.com.md).",
+        why="The site reads organization entries from their .md files; without the extension "
+        "the publisher's page, name and logo are missing, while curate's organization-missing "
+        "is silent because the entry seems to exist.",
+        example="_data/organizations/theguardian.com",
+        fix="Rename the file with its extension (git mv theguardian.com theguardian.com.md).",
     )
 )
