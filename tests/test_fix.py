@@ -471,3 +471,22 @@ def test_duplicate_key_with_a_block_scalar_and_a_list(tmp_path: Path) -> None:
     result = fixed(text, "FM006", tmp_path=tmp_path)
     # The text of the block scalar goes with it; the comment before the next key stays.
     assert result == ARTICLE.replace("heat: 90\n", "heat: 90\n\n# about topics\nexcerpt: kept\n")
+
+
+def test_the_real_sample_is_fixed_where_findings_point(real_corpus: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(real_corpus, site)
+    for name in (site / "ASSETS.txt").read_text(encoding="utf-8").split():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).touch()
+    before = lint(site)
+    pointed = {(d.path, line) for d in before if d.fix for line in range(d.line, d.end_line + 1)}
+    texts = {path: Path(path).read_text(encoding="utf-8") for path, _ in pointed}
+    run = fix_paths([site], settings(), unsafe=True)
+    assert run.changed and not run.dropped and not run.not_written
+    for path, text in texts.items():
+        for line in changed_lines(text, Path(path).read_text(encoding="utf-8")):
+            assert (path, line) in pointed, f"{path}:{line} changed, but no finding is there"
+    after = lint(site)
+    assert not [d for d in after if d.fix]
+    assert len(after) == len(before) - sum(run.applied.values())
