@@ -490,3 +490,16 @@ def test_the_real_sample_is_fixed_where_findings_point(real_corpus: Path, tmp_pa
     after = lint(site)
     assert not [d for d in after if d.fix]
     assert len(after) == len(before) - sum(run.applied.values())
+
+
+def test_the_readme_lists_every_fix() -> None:
+    from tests.conftest import ROOT
+
+    rows = {
+        row.split("|")[1].strip(): row
+        for row in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if row.startswith(("| safe |", "| unsafe |", "| none |"))
+    }
+    for code, rule in all_rules().items():
+        if rule.fixable is not None:
+            assert code in rows[rule.fixable.value], f"README: {code} is a {rule.fixable} fix"
