@@ -287,7 +287,7 @@ def test_fix_reports_what_remains(tmp_path: Path, capsys: pytest.CaptureFixture[
     shutil.copytree(FIXTURES / "rules" / "RL001" / "fail", site)
     assert main(["lint", str(site), "--no-cache"]) == 1
     out = capsys.readouterr().out
-    assert "[~] " in out and "[*] 0 fixable with --fix (1 more with --unsafe-fixes)" in out
+    assert "[~] " in out and "[~] 1 fixable with --fix --unsafe-fixes" in out
     assert main(["lint", str(site), "--no-cache", "--fix"]) == 1
     captured = capsys.readouterr()
     assert "Fixed 0 findings in 0 files." in captured.err and "RL001" in captured.out
@@ -503,3 +503,15 @@ def test_the_readme_lists_every_fix() -> None:
     for code, rule in all_rules().items():
         if rule.fixable is not None:
             assert code in rows[rule.fixable.value], f"README: {code} is a {rule.fixable} fix"
+
+
+def test_tracking_parameters_are_removed_and_the_others_kept() -> None:
+    from curate.rules.urls import without_tracking
+
+    assert (
+        without_tracking("https://a.test/x?a=1&utm_source=n&b=2#f") == "https://a.test/x?a=1&b=2#f"
+    )
+    assert without_tracking(" https://a.test/x?fbclid=2 ") == " https://a.test/x "
+    # An HTML entity in an image URL (&#038;) is not a tracking parameter.
+    kept = "https://i0.wp.com/a.test/chip.jpg?fit=813%2C530&#038;ssl=1"
+    assert without_tracking(kept) == kept

@@ -42,6 +42,8 @@ def fixable_note(diagnostics: Sequence[Diagnostic]) -> str | None:
     unsafe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.UNSAFE)
     if not safe and not unsafe:
         return None
+    if not safe:
+        return f"[~] {unsafe} fixable with --fix --unsafe-fixes"
     more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
     return f"[*] {safe} fixable with --fix{more}"
 

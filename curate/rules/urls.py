@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from curate.corpus import TRACKING_PARAMETER
 from curate.model import Applicability, Pointer, Severity
 from curate.rules import AutoFix, Finding, replace_value, rule
 from curate.rules._common import (
@@ -232,3 +233,62 @@ def _ascii_host(url: str) -> bool:
     except ValueError:
         return False
     return host is not None and host.isascii()
+
+
+def without_tracking(url: str) -> str:
+    """``url`` without its tracking query parameters; the others stay, in their order."""
+    core = url.strip()
+    start = core.find("?")
+    if start == -1:
+        return url
+    end = core.find("#", start)
+    end = len(core) if end == -1 else end
+    parts = core[start + 1 : end].split("&")
+    kept = [part for part in parts if not _tracking(part)]
+    if len(kept) == len(parts):
+        return url
+    query = "?" + "&".join(kept) if any(kept) else ""
+    cleaned = core[:start] + query + core[end:]
+    leading = url[: len(url) - len(url.lstrip())]
+    return leading + cleaned + url[len(url.rstrip()) :]
+
+
+def _tracking(parameter: str) -> bool:
+    return bool(parameter) and TRACKING_PARAMETER.match(parameter.split("=", 1)[0]) is not None
+
+
+@rule(
+    "UR005",
+    "url-tracking-parameters",
+    Severity.INFO,
+    message="{where} carries tracking parameters ({names}): {url}",
+    summary="A URL carries query parameters that only say where a reader came from "
+    "(utm_*, fbclid, _mc...).",
+    why="They were copied from a newsletter, an ad or a share button: they credit that "
+    "campaign with this site's readers, show where the link was found, and make the same page "
+    "look like several URLs to the tools that compare URLs literally.",
+    example='webUrl: "https://example.com/story?utm_source=newsletter&id=7"',
+    fix="Delete the tracking parameters and keep the others (here: ?id=7).",
+    autofix=AutoFix(
+        Applicability.UNSAFE,
+        "the tracking parameters are deleted, the other parameters kept in their order. "
+        "Unsafe: a few sites need a parameter that looks like tracking to show the page, and "
+        "the publisher loses the attribution it may be owed.",
+    ),
+)
+def url_tracking_parameters(article: Article, site: Site) -> Iterator[Finding]:
+    for pointer, value in url_values(article.data):
+        if "?" not in value:
+            continue
+        cleaned = without_tracking(value)
+        if cleaned == value:
+            continue
+        query = value.strip().split("?", 1)[1].split("#", 1)[0]
+        names = [part.split("=", 1)[0] for part in query.split("&") if _tracking(part)]
+        yield Finding(
+            pointer,
+            message("UR005", where=where(pointer), names=", ".join(names), url=value.strip()),
+            fix=replace_value(
+                "Remove the tracking parameters", Applicability.UNSAFE, pointer, cleaned
+            ),
+        )
