@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, Site
-from curate.loading import Suppressions
+from curate.loading import Suppressions, read_regular_file
 from curate.model import Diagnostic, FileReport, Span
 
 if TYPE_CHECKING:
@@ -153,11 +153,19 @@ def site_fingerprint(site: Site) -> str:
 
 
 def _file_digest(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return digest_bytes(handle.read())
+    try:  # never open() a FIFO named *.md: it would wait for a writer forever
+        return digest_bytes(read_regular_file(path, -1))
     except OSError:
         return None
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` can be an SQLite key: a file name that is not UTF-8 cannot."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Store:
@@ -367,7 +375,7 @@ class Store:
         rows = []
         for report, provenance in results:
             stat = self._stats.get(report.path)
-            if stat is None or provenance.digest is None:
+            if stat is None or provenance.digest is None or not _is_utf8(report.path):
                 continue
             rows.append(
                 (
@@ -393,7 +401,9 @@ class Store:
         for path, found in positions.items():
             self._positions[path] = dict(found)
         rows = [
-            (_dumps(found), self.fingerprint, self.key(path)) for path, found in positions.items()
+            (_dumps(found), self.fingerprint, self.key(path))
+            for path, found in positions.items()
+            if _is_utf8(path)
         ]
         self._write("UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows)
 
@@ -428,7 +438,7 @@ class Store:
                 signature = self._stats.get(path)
                 if signature is None:
                     return None
-                digest.update(f"{path}\0{signature}\0".encode())
+                digest.update(f"{path}\0{signature}\0".encode(errors="surrogateescape"))
             digest.update(b"\1")
         return digest.hexdigest()
 

@@ -67,10 +67,11 @@ BUILTIN_CODES: tuple[CodeDoc, ...] = (
         "FM005",
         "yaml-syntax-error",
         _E,
-        "The front matter is not valid YAML.",
+        "The front matter is not valid YAML, or a tagged value is not of its type.",
         "Jekyll fails to build or silently drops the article's data.",
-        'title: "Unclosed quote',
-        "Fix the YAML at the line shown (quotes, indentation, a ':' in an unquoted value).",
+        'title: "Unclosed quote\nquality: !!int "high"',
+        "Fix the YAML at the line shown (quotes, indentation, a ':' in an unquoted value, a"
+        " value that its tag such as !!int does not allow).",
     ),
     CodeDoc(
         "FM006",
@@ -95,10 +96,13 @@ BUILTIN_CODES: tuple[CodeDoc, ...] = (
         "FM008",
         "yaml-too-complex",
         _E,
-        "The YAML nests too deeply or its aliases expand to too many values.",
-        "Such documents (a 'billion laughs' anchor bomb) exhaust memory in tools and builds.",
+        "The YAML nests too deeply, its aliases expand to too many values, or a number is too"
+        " large to read.",
+        "Such documents (a 'billion laughs' anchor bomb, a 5,000-digit number) exhaust memory"
+        " or time in tools and builds.",
         "a: &a [1,1,1]\nb: &b [*a,*a,*a]\n...",
-        "Write the values out plainly; front matter needs no anchors.",
+        "Write the values out plainly; front matter needs no anchors. Quote a long number that"
+        " is really text (an ID).",
     ),
     CodeDoc(
         "FM009",

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,6 +39,7 @@ from curate.loading import (
     load_file,
     load_text,
     locate_file,
+    read_regular_file,
 )
 from curate.model import Article, Diagnostic, FileReport, Severity, Span
 from curate.policy import Policy, relative_to_root
@@ -204,17 +204,11 @@ def _load(path: str) -> tuple[LoadResult, str | None]:
     Anything but a readable regular file of a sane size is left to :func:`load_file`,
     which says what is wrong with it.
     """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:  # checked before opening: a device or a FIFO is never opened
+        raw = read_regular_file(path)
     except OSError:
         return load_file(path), None
-    with open(descriptor, "rb") as handle:
-        try:
-            regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
-            raw = handle.read(MAX_FILE_BYTES + 1) if regular else b""
-        except OSError:
-            regular = False
-    if not regular or len(raw) > MAX_FILE_BYTES:
+    if len(raw) > MAX_FILE_BYTES:
         return load_file(path), None
     return load_text(path, raw), digest_bytes(raw)
 
@@ -501,7 +495,7 @@ def run_checks(
 def _contains(path: Path, root: Path) -> bool:
     try:
         resolved = path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return False
     return resolved.is_dir() and (resolved == root or resolved in root.parents)
 
@@ -591,9 +585,9 @@ class _Stage:
 
 def _shape(reported: Sequence[str]) -> str:
     """Which run this is: the files reported, as typed, and from where."""
-    digest = hashlib.blake2b(os.getcwd().encode(), digest_size=16)
+    digest = hashlib.blake2b(os.fsencode(os.getcwd()), digest_size=16)
     for path in reported:
-        digest.update(f"\0{path}".encode())
+        digest.update(f"\0{path}".encode(errors="surrogateescape"))
     return digest.hexdigest()
 
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from curate.loading import Locator, load_text
+from curate.loading import Locator, load_text, read_regular_file
 from curate.model import Change, ChangeKind, Diagnostic, Edit, Fix
 
 if TYPE_CHECKING:
@@ -548,8 +548,8 @@ class ChangedOnDiskError(Exception):
 
 
 def read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    """The bytes of a regular file (a FIFO named ``*.md`` is an OSError, not a wait)."""
+    return read_regular_file(path)
 
 
 def write_atomically(path: str, expected: bytes, content: bytes) -> bool:

@@ -13,8 +13,10 @@ constructor of our own, so that:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,12 @@ MAX_FRONT_MATTER_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 #: Nesting depth of collections in one document.
 MAX_DEPTH = 64
+#: Numbers written with more characters than this are not converted: no real value
+#: needs them, and converting (sexagesimal ``1:2:3...``) grows quadratically.
+MAX_NUMBER_CHARS = 400
+#: Integers beyond this many bits do not fit a float: sorting, scoring and caching
+#: them would fail later, so they are refused where they are read.
+MAX_INT_BITS = 1024
 #: Below this many structural characters a document cannot nest deep enough
 #: to overflow libyaml's recursive composer, so the depth pre-check is skipped.
 _DEPTH_PRECHECK_THRESHOLD = 5_000
@@ -337,13 +345,39 @@ class _Builder:
             return node.value
         if tag not in _SCALAR_TAGS:
             self._check_tag(node, _STR)
-        if tag == _INT:
-            return _SCALAR_CONSTRUCTOR.construct_yaml_int(node)
-        if tag == _FLOAT:
-            return _SCALAR_CONSTRUCTOR.construct_yaml_float(node)
-        if tag == _BOOL:
-            return _SCALAR_CONSTRUCTOR.construct_yaml_bool(node)
-        return None
+        constructor = _CONSTRUCTORS.get(tag)
+        if constructor is None:
+            return None
+        kind = _KIND_NAMES[tag]
+        if len(node.value) > MAX_NUMBER_CHARS:
+            raise _LoadError(
+                "FM008",
+                f"{kind} of {len(node.value):,} characters is too large to read"
+                f" (at most {MAX_NUMBER_CHARS}); quote it if it is text",
+                *self._position(node),
+            )
+        try:
+            value = constructor(node)
+        except OverflowError:
+            raise _LoadError(
+                "FM008", f"{kind} {node.value[:40]!r} is too large to read", *self._position(node)
+            ) from None
+        except (ValueError, KeyError, IndexError):
+            shown = f"{node.value[:40]!r}" if node.value else "an empty value"
+            raise _LoadError(
+                "FM005",
+                f"{shown} is not {kind} (tag '{_short_tag(tag)}');"
+                " write a valid one or remove the tag",
+                *self._position(node),
+            ) from None
+        if type(value) is int and value.bit_length() > MAX_INT_BITS:
+            raise _LoadError(
+                "FM008",
+                f"the integer {node.value[:20]!r}... is too large to compare or store"
+                " (beyond ±1.8e308); quote it if it is text",
+                *self._position(node),
+            )
+        return value
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
@@ -356,6 +390,18 @@ class _Builder:
 
     def _position(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + self.line_offset, node.start_mark.column + 1
+
+
+_CONSTRUCTORS: dict[str, Callable[[yaml.ScalarNode], Any]] = {
+    _INT: _SCALAR_CONSTRUCTOR.construct_yaml_int,
+    _FLOAT: _SCALAR_CONSTRUCTOR.construct_yaml_float,
+    _BOOL: _SCALAR_CONSTRUCTOR.construct_yaml_bool,
+}
+_KIND_NAMES = {_INT: "an integer", _FLOAT: "a number", _BOOL: "a boolean"}
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:")
 
 
 def _decode(raw: bytes) -> str:
@@ -473,6 +519,11 @@ def load_text(path: str, raw: bytes) -> LoadResult:
             line = mark.line + line_offset if mark is not None else 1
             column = mark.column + 1 if mark is not None else 1
             problem = error.problem or str(error)
+            if "maximum nesting depth" in problem:
+                # libyaml (0.2.5+) refuses deep flow nesting itself, as a scanner error.
+                raise _LoadError(
+                    "FM008", f"the YAML nests deeper than {MAX_DEPTH} levels", line, column
+                ) from None
             context = f" ({error.context})" if error.context else ""
             raise _LoadError(
                 "FM005", f"YAML syntax error: {problem}{context}", line, column
@@ -507,14 +558,45 @@ def load_text(path: str, raw: bytes) -> LoadResult:
     return LoadResult(path, article, tuple(builder.duplicates))
 
 
+class NotRegularFileError(OSError):
+    """The path is a FIFO, a device or a socket: reading it could block or never end."""
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def read_regular_file(path: Path | str, limit: int = MAX_FILE_BYTES + 1) -> bytes:
+    """Up to ``limit`` bytes of a regular file; anything else is a NotRegularFileError.
+
+    The type is checked before opening, and again on the open descriptor, which is
+    opened non-blocking: a FIFO named ``*.md`` would otherwise wait for a writer forever.
+    """
+    if not stat.S_ISREG(mode := os.stat(path).st_mode):
+        raise NotRegularFileError(errno.EINVAL, f"{_kind_of(mode)}, not a regular file")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    with open(descriptor, "rb", closefd=True) as handle:
+        if not stat.S_ISREG(mode := os.fstat(descriptor).st_mode):
+            raise NotRegularFileError(errno.EINVAL, f"{_kind_of(mode)}, not a regular file")
+        return handle.read(limit)
+
+
 def locate_file(path: Path | str) -> Locator | None:
     """Only the positions of a file's front matter (no values built), or None if unreadable.
 
     Cross-article rules find problems from the index; this places them in the file.
     """
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(path)
         front_matter, _ = split_front_matter(_decode(raw))
         root = _compose(front_matter, 2)
     except (OSError, _LoadError, yaml.YAMLError, RecursionError):
@@ -524,10 +606,9 @@ def locate_file(path: Path | str) -> Locator | None:
 
 def load_file(path: Path | str) -> LoadResult:
     """Read and parse one article file; never raises for a bad or missing file."""
-    name = str(path)
+    name = os.fspath(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(path)
     except OSError as error:
         reason = error.strerror or str(error)
         return LoadResult(name, None, (_file_diagnostic(name, "FM012", f"cannot read: {reason}"),))
@@ -569,9 +650,15 @@ def iter_article_files(
             prefix = absolute[len(base) + 1 :].replace(os.sep, "/") + "/"
     found: list[str] = []
     pending = [(top, prefix)]
+    # Folders already walked, by identity: a symlink loop (``loop -> .``) is walked once.
+    visited: set[tuple[int, int]] = set()
     while pending:
         current, relative = pending.pop()
         try:
+            status = os.stat(current)
+            if (status.st_dev, status.st_ino) in visited:
+                continue
+            visited.add((status.st_dev, status.st_ino))
             entries = list(os.scandir(current))
         except OSError:
             continue
@@ -581,7 +668,7 @@ def iter_article_files(
         site_root = "_config.yml" in names or "_config.yaml" in names
         for entry in entries:
             name = entry.name
-            if entry.is_dir():
+            if _is_dir(entry):
                 if (
                     name.startswith(".")
                     or name in SKIPPED_DIRS
@@ -599,6 +686,13 @@ def iter_article_files(
                 found.append(entry.path)
     found.sort()
     yield from found
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a folder we may not look into; a file then, reported when read
+        return False
 
 
 def _not_an_article(
@@ -629,13 +723,19 @@ def collect_paths(
     seen: set[str] = set()
     for path in paths:
         name = os.fspath(path)
-        if os.path.isdir(name):
-            candidates: Iterable[str] = iter_article_files(name, exclude, root, is_article)
-        elif os.path.isfile(name):
-            candidates = () if _not_an_article(name, root, is_article) else (name,)
-        else:
-            problems.append(_file_diagnostic(name, "FM012", "no such file or directory"))
+        try:
+            is_folder = stat.S_ISDIR(os.stat(name).st_mode)
+        except OSError as error:
+            # A FIFO or an unreadable file is still a file: reading it says what is wrong.
+            missing = error.errno == errno.ENOENT and not os.path.lexists(name)
+            reason = "no such file or directory" if missing else f"cannot read: {error.strerror}"
+            problems.append(_file_diagnostic(name, "FM012", reason))
             continue
+        candidates: Iterable[str]
+        if is_folder:
+            candidates = iter_article_files(name, exclude, root, is_article)
+        else:
+            candidates = () if _not_an_article(name, root, is_article) else (name,)
         if len(paths) == 1:
             files.extend(candidates)  # one walk never yields a file twice
             continue

@@ -136,9 +136,9 @@ class UnknownTopicError(UsageError):
             if self.suggestions
             else ""
         )
-        super().__init__(
-            f"unknown topic {query!r}{hint}\nknown topics: {', '.join(self.known) or '(none)'}"
-        )
+        # Topic names come from articles: a newline in one must not start a line.
+        known = ", ".join(name if name.isprintable() else repr(name) for name in self.known)
+        super().__init__(f"unknown topic {query!r}{hint}\nknown topics: {known or '(none)'}")
 
 
 def resolve_topics(
@@ -465,6 +465,8 @@ def rank(records: Iterable[ArticleRecord], options: RankOptions) -> list[RankedA
 
 #: The width of the quality and heat buckets of ``curate stats``.
 BUCKET_WIDTH = 20
+#: The most buckets of one distribution: wider buckets past it, whatever the data.
+MAX_BUCKETS = 25
 
 
 @dataclass(frozen=True)
@@ -507,23 +509,51 @@ def _most_common(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0].casefold())))
 
 
-def histogram(values: Iterable[int], width: int = BUCKET_WIDTH) -> tuple[Bucket, ...]:
-    """Buckets of ``width`` from 0 up to the largest value; empty ones kept so shape shows."""
-    counts = Counter(max(value, 0) // width for value in values)
-    if not counts:
+def histogram(
+    values: Iterable[int], width: int = BUCKET_WIDTH, *, max_buckets: int = MAX_BUCKETS
+) -> tuple[Bucket, ...]:
+    """Buckets from 0 up to the largest value; empty ones kept so the shape shows.
+
+    Buckets are ``width`` wide, or wider (a round 1, 2 or 5 times a power of ten) when
+    that would make more than ``max_buckets``: one article with heat 200000000 gives
+    20 buckets of 10000000, not ten million buckets.
+    """
+    known = [max(value, 0) for value in values]
+    if not known:
         return ()
+    width = _bucket_width(max(known), width, max_buckets)
+    counts = Counter(value // width for value in known)
     return tuple(
         Bucket(index * width, index * width + width - 1, counts[index])
         for index in range(max(counts) + 1)
     )
 
 
+def _bucket_width(largest: int, width: int, max_buckets: int) -> int:
+    """The narrowest width from ``width`` up (then 1, 2, 5 x 10^k) that needs few buckets."""
+    if largest // width < max_buckets:
+        return width
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            candidate = step * magnitude
+            if candidate >= width and largest // candidate < max_buckets:
+                return candidate
+        magnitude *= 10
+
+
 def _per_year(dates: Sequence[datetime]) -> tuple[tuple[int, int], ...]:
-    """Articles per year, years without any included so that gaps show."""
+    """Articles per year; years without any included so that gaps show, unless too many.
+
+    One article dated 9999 beside a site of 2021 would otherwise add 7,978 empty rows.
+    """
     counts = Counter(when.year for when in dates)
     if not counts:
         return ()
-    return tuple((year, counts[year]) for year in range(min(counts), max(counts) + 1))
+    first, last = min(counts), max(counts)
+    if last - first >= MAX_BUCKETS:
+        return tuple(sorted(counts.items()))
+    return tuple((year, counts[year]) for year in range(first, last + 1))
 
 
 def articles_with_findings(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,14 +16,12 @@ from curate.cache import DB_NAME, Store, cache_factory
 from curate.cli import main
 from curate.config import Settings
 from curate.engine import run_checks
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_tracked
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    target = tmp_path / "site"
-    shutil.copytree(ROOT / "examples", target)
-    return target
+    return copy_tracked(ROOT / "examples", tmp_path / "site")
 
 
 def run(site: Path, **settings: object) -> tuple[list[tuple[str, int, str]], int]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import pytest
 
-from curate.loading import collect_paths, load_file, load_text
+from curate.loading import collect_paths, load_file, load_text, locate_file
 
 VALID = """---
 title: "Hello"
@@ -157,3 +158,131 @@ def test_suppression_comments_are_read() -> None:
     assert article is not None and article.suppressions is not None
     assert article.suppressions.by_line == {2: frozenset({"SC002", "RL"})}
     assert article.suppressions.whole_file == frozenset({"IM001"})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '!!int "abc"',
+        '!!int ""',
+        '!!int "0x"',
+        '!!int "-"',
+        '!!float "abc"',
+        '!!float "1:2:x"',
+        '!!bool "maybe"',
+        "!!int",
+        "!!bool",
+        "!!float",
+    ],
+)
+def test_a_tagged_value_that_is_not_of_its_type_is_a_finding(value: str) -> None:
+    result = load_text("a.md", f"---\ntitle: x\nquality: {value}\n---\n".encode())
+    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [("FM005", 3, 10)]
+    assert result.article is None
+
+
+def test_a_tagged_key_that_is_not_of_its_type_is_a_finding() -> None:
+    assert codes(b'---\n!!int "abc": 1\n---\n') == [("FM005", 2)]
+
+
+BIG = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(BIG, id="plain"),
+        pytest.param("-" + BIG, id="negative"),
+        pytest.param("0x" + "f" * 5000, id="hex"),
+        pytest.param("0x" + "f" * 300, id="hex-short-but-huge"),
+        pytest.param("0" + "7" * 5000, id="octal"),
+        pytest.param("0b" + "1" * 5000, id="binary"),
+        pytest.param("1" + ":59" * 2000, id="sexagesimal"),
+        pytest.param("1" + ":1" * 190, id="sexagesimal-short-but-huge"),
+        pytest.param("1" + ":59" * 2000 + ".5", id="sexagesimal-float"),
+        pytest.param("1" + ":1" * 190 + ".5", id="sexagesimal-float-short-but-huge"),
+        pytest.param('!!int "' + BIG + '"', id="tagged"),
+        pytest.param("[" + BIG + "]", id="in-a-list"),
+    ],
+)
+def test_numbers_too_large_to_handle_are_refused_where_read(value: str) -> None:
+    result = load_text("a.md", f"---\ntitle: x\nheat: {value}\n---\n".encode())
+    assert [(d.code, d.line) for d in result.diagnostics] == [("FM008", 3)]
+    assert len(result.diagnostics[0].message) < 200
+
+
+def test_numbers_that_fit_are_kept() -> None:
+    raw = (
+        b"---\na: 0x"
+        + b"f" * 200
+        + b"\nb: 1:30\nc: 1:30.5\nd: .inf\ne: -9"
+        + b"9" * 300
+        + b"\n---\n"
+    )
+    result = load_text("a.md", raw)
+    assert result.diagnostics == ()
+    assert result.article is not None
+    data = result.article.data
+    assert data["a"] == 16**200 - 1 and data["b"] == 90 and data["c"] == 90.5
+    assert data["d"] == float("inf") and data["e"] == -(10**301 - 1)
+
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+
+
+@needs_fifo
+def test_a_fifo_is_a_finding_never_a_hang(tmp_path: Path) -> None:
+    (tmp_path / "_posts").mkdir()
+    fifo = tmp_path / "_posts" / "pipe.md"
+    os.mkfifo(fifo)
+    (tmp_path / "_posts" / "a.md").write_text(VALID)
+    # Found by the walk and named explicitly, it is a file that cannot be read.
+    files, problems = collect_paths([tmp_path / "_posts"])
+    assert sorted(files) == sorted([str(fifo), str(tmp_path / "_posts" / "a.md")])
+    files, problems = collect_paths([fifo])
+    assert files == [str(fifo)] and problems == []
+    result = load_file(fifo)
+    assert [d.code for d in result.diagnostics] == ["FM012"]
+    assert "FIFO" in result.diagnostics[0].message
+    assert locate_file(fifo) is None
+
+
+def test_a_device_is_never_read() -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    result = load_file("/dev/zero")
+    assert [d.code for d in result.diagnostics] == ["FM012"]
+    assert "device" in result.diagnostics[0].message
+
+
+needs_symlinks = pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+
+
+@needs_symlinks
+def test_symlink_loops_are_findings_and_folder_loops_walked_once(tmp_path: Path) -> None:
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    (posts / "good.md").write_text(VALID)
+    (posts / "a.md").symlink_to("b.md")
+    (posts / "b.md").symlink_to("a.md")
+    (posts / "loop").symlink_to(".")
+    (posts / "up").symlink_to("..")
+    files, problems = collect_paths([posts])
+    assert problems == []
+    assert sorted(Path(f).name for f in files) == ["a.md", "b.md", "good.md"]
+    assert [d.code for d in load_file(posts / "a.md").diagnostics] == ["FM012"]
+    # Named explicitly: a finding, not "no such file".
+    files, problems = collect_paths([posts / "a.md"])
+    assert files == [] and [d.code for d in problems] == ["FM012"]
+    assert "no such file" not in problems[0].message
+
+
+def test_a_name_that_is_not_utf8_is_walked_and_read(tmp_path: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.md")
+    try:
+        (tmp_path / name).write_text(VALID)
+    except (UnicodeEncodeError, OSError):
+        pytest.skip("the file system refuses names that are not UTF-8")
+    files, _ = collect_paths([tmp_path])
+    assert [Path(f).name for f in files] == [name]
+    assert load_file(files[0]).diagnostics == ()

@@ -23,8 +23,13 @@ INTERRUPTED = 130
 
 
 def fail(message: str) -> int:
-    """Print ``curate: error: message`` on stderr; return the usage-error exit code."""
-    _say(f"curate: error: {message}")
+    """Print ``curate: error: message`` on stderr; return the usage-error exit code.
+
+    Each line is escaped: the message may quote a value from an article.
+    """
+    from curate.reporting.escape import line_start
+
+    _say("curate: error: " + "\n".join(line_start(line) for line in message.split("\n")))
     return USAGE_ERROR
 
 

@@ -42,6 +42,14 @@ Fields = Annotated[
         show_default=False,
     ),
 ]
+RawCells = Annotated[
+    bool,
+    typer.Option(
+        "--raw-cells",
+        help="csv/tsv: write cells verbatim. By default a text cell starting with "
+        "= + - @ gets a leading ' so that a spreadsheet never runs it as a formula.",
+    ),
+]
 Reverse = Annotated[
     bool, typer.Option("--reverse", help="Lowest first (unknown values stay last).")
 ]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from curate.cli.common import Now, Paths, SiteOptions, choice, command
-from curate.cli.filters import ArticleFormat, Fields, Filters, Limit, Reverse
+from curate.cli.filters import ArticleFormat, Fields, Filters, Limit, RawCells, Reverse
 
 SORT_KEYS = ("date", "quality", "heat")
 
@@ -27,6 +27,7 @@ def list_articles(
     now: Now = None,
     output: ArticleFormat = "table",
     fields: Fields = None,
+    raw_cells: RawCells = False,
     site: SiteOptions,
 ) -> int:
     """List the articles that match the filters, newest first; no scoring.
@@ -54,7 +55,9 @@ def list_articles(
     )
     shown = matching[:limit] if limit else matching
     notes = [matched(len(shown), len(matching), len(records))]
-    write_articles(shown, output, sys.stdout, fields=chosen_fields, notes=notes)
+    write_articles(
+        shown, output, sys.stdout, fields=chosen_fields, notes=notes, raw_cells=raw_cells
+    )
     return 0
 
 

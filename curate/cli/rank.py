@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from curate.cli.common import Now, Paths, SiteOptions, choice, command
-from curate.cli.filters import ArticleFormat, Fields, Filters, Limit, Reverse
+from curate.cli.filters import ArticleFormat, Fields, Filters, Limit, RawCells, Reverse
 
 SORT_KEYS = ("score", "quality", "heat", "date")
 
@@ -38,6 +38,7 @@ def rank(
     ] = False,
     output: ArticleFormat = "table",
     fields: Fields = None,
+    raw_cells: RawCells = False,
     site: SiteOptions,
 ) -> int:
     """Rank articles for featuring: filter them, score them 0-100, best first.
@@ -96,6 +97,7 @@ def rank(
         explain=explain,
         notes=notes,
         ranked=True,
+        raw_cells=raw_cells,
     )
     return 0
 

@@ -8,10 +8,12 @@ header and how to show its value; ``--fields`` picks them by name.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TextIO
 
 from curate.corpus import parse_timestamp
 from curate.ranking import (
@@ -21,6 +23,13 @@ from curate.ranking import (
     ScoreParts,
     known_heat,
     provider_key,
+)
+from curate.reporting.escape import (
+    encodable,
+    encodable_json,
+    has_controls,
+    line_start,
+    printable,
 )
 
 if TYPE_CHECKING:
@@ -288,44 +297,96 @@ def _record_dict(row: Row, fields: Sequence[str]) -> dict[str, Any]:
     return {name: FIELDS[name].value(row) for name in fields}
 
 
-def _cell(value: Any) -> str:
+#: What a spreadsheet takes for the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any, raw: bool = False) -> str:
+    """A CSV/TSV cell; text that a spreadsheet would run as a formula gets a leading ``'``.
+
+    Only text from the articles is neutralised: a number such as heat -1 stays a number.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
+    if isinstance(value, str | list):
+        text = encodable(value if isinstance(value, str) else "; ".join(map(str, value)))
+        return text if raw else _neutralised(text)
     return str(value)
 
 
-def write_json(rows: Sequence[Row], fields: Sequence[str], out: TextIO) -> None:
-    json.dump([_record_dict(row, fields) for row in rows], out, indent=2, ensure_ascii=False)
-    out.write("\n")
+def _neutralised(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_jsonl(rows: Sequence[Row], fields: Sequence[str], out: TextIO) -> None:
+def write_json(
+    rows: Sequence[Row], fields: Sequence[str], out: TextIO, *, raw_cells: bool = False
+) -> None:
+    document = [_record_dict(row, fields) for row in rows]
+    out.write(encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+
+
+def write_jsonl(
+    rows: Sequence[Row], fields: Sequence[str], out: TextIO, *, raw_cells: bool = False
+) -> None:
     for row in rows:
-        out.write(json.dumps(_record_dict(row, fields), ensure_ascii=False) + "\n")
+        out.write(encodable_json(json.dumps(_record_dict(row, fields), ensure_ascii=False)) + "\n")
 
 
-def write_csv(rows: Sequence[Row], fields: Sequence[str], out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(fields)
+def write_csv(
+    rows: Sequence[Row], fields: Sequence[str], out: TextIO, *, raw_cells: bool = False
+) -> None:
+    # A "\r\n" terminator makes the writer quote cells holding a lone CR too (with "\n"
+    # it would not, and the row would split in a reader); each line then ends in "\n".
+    line = io.StringIO()
+    writer = csv.writer(line, lineterminator="\r\n")
+
+    def write(cells: Sequence[str]) -> None:
+        line.seek(0)
+        line.truncate()
+        writer.writerow(cells)
+        out.write(line.getvalue()[:-2] + "\n")
+
+    write(fields)
     for row in rows:
-        writer.writerow([_cell(FIELDS[name].value(row)) for name in fields])
+        write([_cell(FIELDS[name].value(row), raw_cells) for name in fields])
 
 
-def write_tsv(rows: Sequence[Row], fields: Sequence[str], out: TextIO) -> None:
+def write_tsv(
+    rows: Sequence[Row], fields: Sequence[str], out: TextIO, *, raw_cells: bool = False
+) -> None:
     out.write("\t".join(fields) + "\n")
     for row in rows:
-        cells = (_cell(FIELDS[name].value(row)) for name in fields)
-        out.write("\t".join(" ".join(cell.split()) for cell in cells) + "\n")
+        cells = []
+        for name in fields:
+            value = FIELDS[name].value(row)
+            # Whitespace runs (tabs, newlines) become one space: one cell, one line.
+            text = " ".join(_cell(value, raw=True).split())
+            textual = isinstance(value, str | list)
+            cells.append(_neutralised(text) if textual and not raw_cells else text)
+        out.write("\t".join(cells) + "\n")
 
 
-def write_paths(rows: Sequence[Row], fields: Sequence[str], out: TextIO) -> None:
-    """One path a line, for ``xargs`` (``fields`` is ignored)."""
+def write_paths(
+    rows: Sequence[Row], fields: Sequence[str], out: TextIO, *, raw_cells: bool = False
+) -> None:
+    """One path a line, for ``xargs`` (``fields`` is ignored).
+
+    A name that is not UTF-8 is written as its bytes when the output allows it, so that
+    ``xargs`` finds the file. A name holding a newline or another control character is
+    escaped: no line reader could use it, and a CI log would obey it.
+    """
+    buffer = getattr(out, "buffer", None)
     for row in rows:
-        out.write(row.record.path + "\n")
+        path = row.record.path
+        if has_controls(path):
+            out.write(printable(path) + "\n")
+        elif buffer is not None and not path.isascii():
+            out.flush()
+            buffer.write(os.fsencode(path) + b"\n")
+        else:
+            out.write(encodable(path) + "\n")
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -369,7 +430,7 @@ def article_table(
     from rich.table import Table
     from rich.text import Text
 
-    texts = {name: [FIELDS[name].text(row) for row in rows] for name in fields}
+    texts = {name: [printable(FIELDS[name].text(row)) for row in rows] for name in fields}
     shown = fit_fields(fields, texts, width, droppable=droppable)
     table = Table(
         box=box.SIMPLE_HEAD,
@@ -402,7 +463,7 @@ def article_table(
             style = _STYLES.get(name, "")
             if name == "published" and row.record.published is not True:
                 style = "yellow" if row.record.published is False else "dim"
-            cells.append(Text(text, style="dim" if text == MISSING else style))
+            cells.append(Text(line_start(text), style="dim" if text == MISSING else style))
         table.add_row(*cells)
     return table
 
@@ -425,10 +486,14 @@ def write_table(
     else:
         console.print(Text("No articles match.", style="yellow"))
     for note in notes:
-        console.print(Text(note, style="dim"))
+        console.print(Text(printable(note), style="dim"))
 
 
-ArticleWriter = Callable[[Sequence[Row], Sequence[str], TextIO], None]
+class ArticleWriter(Protocol):
+    def __call__(
+        self, rows: Sequence[Row], fields: Sequence[str], out: TextIO, *, raw_cells: bool = False
+    ) -> None: ...
+
 
 WRITERS: dict[str, ArticleWriter] = {
     "json": write_json,
@@ -448,10 +513,12 @@ def write_articles(
     explain: bool = False,
     notes: Sequence[str] = (),
     ranked: bool | None = None,
+    raw_cells: bool = False,
 ) -> None:
     """Write a ranking or a list of records in ``output`` format (table, json, csv...).
 
     ``ranked`` says which default columns to use when there are no rows to tell.
+    ``raw_cells`` writes CSV/TSV cells verbatim, formulas included (see :data:`FORMULA_STARTS`).
     """
     rows = rows_of(items)
     if ranked is None:
@@ -460,7 +527,7 @@ def write_articles(
     if output == "table":
         write_table(rows, chosen, out, notes=notes, droppable=not fields)
     else:
-        WRITERS[output](rows, chosen, out)
+        WRITERS[output](rows, chosen, out, raw_cells=raw_cells)
 
 
 # --- statistics ---------------------------------------------------------------------------
@@ -507,8 +574,8 @@ def stats_document(stats: CorpusStats, *, top: int = 10) -> dict[str, Any]:
 
 
 def write_stats_json(stats: CorpusStats, out: TextIO, *, top: int = 10) -> None:
-    json.dump(stats_document(stats, top=top), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    text = json.dumps(stats_document(stats, top=top), indent=2, ensure_ascii=False)
+    out.write(encodable_json(text) + "\n")
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -543,12 +610,15 @@ def bar_chart(
         return chart
     from rich.cells import cell_len
 
-    label_width = min(max(cell_len(label) for label, _ in pairs), max(10, width // 2))
+    label_width = min(max(cell_len(line_start(label)) for label, _ in pairs), max(10, width // 2))
     number_width = max(len(str(count)) for _, count in pairs)
     bar_width = max(4, min(MAX_BAR_WIDTH, width - label_width - number_width - 2))
     maximum = max(count for _, count in pairs)
     for label, count in pairs:
-        chart.add_row(label, str(count), Text(bar(count, maximum, bar_width), style=style))
+        # Text, never markup: a topic named "[link=file:///etc/passwd]" is shown as written.
+        chart.add_row(
+            Text(line_start(label)), str(count), Text(bar(count, maximum, bar_width), style=style)
+        )
     return chart
 
 
@@ -580,7 +650,7 @@ def _summary(stats: CorpusStats, source: str) -> Table:
         problems.append(f"{stats.invalid} fail schema validation")
     if stats.unreadable:
         problems.append(f"{stats.unreadable} more files cannot be read as articles")
-    articles.append(f" in {source}" if source else "")
+    articles.append(f" in {printable(source)}" if source else "")
     if problems:
         articles.append(f" ({'; '.join(problems)})", style="yellow")
     grid.add_row("Articles", articles)

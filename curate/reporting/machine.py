@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from urllib.parse import quote
 
 from curate.__about__ import __version__
 from curate.model import Applicability, Diagnostic, Severity
+from curate.reporting.escape import display_path, encodable_json, printable
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,10 @@ def fixable_note(diagnostics: Sequence[Diagnostic]) -> str | None:
 
 def write_concise(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO) -> None:
     for d in diagnostics:
-        severity = d.severity.value
-        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} [{severity}] {fix_mark(d)}{d.message}\n")
+        out.write(
+            f"{display_path(d.path)}:{d.line}:{d.column}: {d.code} [{d.severity.value}]"
+            f" {fix_mark(d)}{printable(d.message)}\n"
+        )
     if summary.statistics:
         write_statistics_text(diagnostics, out)
 
@@ -79,15 +83,19 @@ def write_json(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO)
         }
     else:
         document = [d.to_dict() for d in diagnostics]
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    write_json_document(document, out)
+
+
+def write_json_document(document: Any, out: TextIO) -> None:
+    """JSON as UTF-8 text; a file name that is not UTF-8 keeps its bytes as ``\\xe9`` escapes."""
+    out.write(encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
 
 
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
@@ -115,7 +123,9 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 def artifact_uri(path: str) -> str:
     """A file path as the URI reference SARIF requires (spaces and accents %-encoded)."""
     location = Path(path)
-    return location.as_uri() if location.is_absolute() else quote(location.as_posix())
+    if location.is_absolute():
+        return location.as_uri()
+    return quote(os.fsencode(location.as_posix()))  # the bytes of a name that is not UTF-8
 
 
 def _with_edits(diagnostics: Sequence[Diagnostic]) -> Sequence[Diagnostic]:
@@ -225,5 +235,4 @@ def sarif_document(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
 
 
 def write_sarif(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO) -> None:
-    json.dump(sarif_document(diagnostics), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    write_json_document(sarif_document(diagnostics), out)

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from curate.model import Diagnostic, Severity
 from curate.reporting.console import make_console
+from curate.reporting.escape import display_path, printable
 from curate.reporting.machine import Summary, fix_mark, fixable_note, statistics
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -49,16 +50,33 @@ def _painter(console: Console) -> Callable[[str, str], str]:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Greedy wrapping at spaces (a word longer than the width is cut); textwrap is slower."""
+    """Greedy wrapping at spaces; textwrap is slower.
+
+    A word longer than the width (a URL) gets a line of its own, whole: a URL cut in
+    two cannot be clicked or copied. No continuation line starts with ``:``, which a
+    CI log could read as a workflow command (``::error``).
+    """
     lines = []
     while len(text) > width:
         cut = text.rfind(" ", 0, width + 1)
+        while cut > 0 and text[cut:].lstrip(" ").startswith(":"):
+            cut = text.rfind(" ", 0, cut)
         if cut <= 0:
-            cut = width
+            cut = _next_break(text, width)
+            if cut < 0:
+                break
         lines.append(text[:cut])
         text = text[cut:].lstrip(" ")
     lines.append(text)
     return lines
+
+
+def _next_break(text: str, start: int) -> int:
+    """The first space at or after ``start`` where the rest does not start with ``:``."""
+    cut = text.find(" ", start)
+    while cut >= 0 and text[cut:].lstrip(" ").startswith(":"):
+        cut = text.find(" ", cut + 1)
+    return cut
 
 
 def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO) -> None:
@@ -66,7 +84,7 @@ def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO
     paint = _painter(console)
     width = max(30, console.width - _PREFIX)
     for path, group in groupby(diagnostics, key=lambda d: d.path):
-        lines = [paint(path, "bold magenta")]
+        lines = [paint(display_path(path), "bold magenta")]
         for d in group:
             prefix = (
                 f"{fix_mark(d)}{d.line}:{d.column}".rjust(9)
@@ -76,7 +94,7 @@ def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO
                 + paint(d.severity.value.ljust(8), SEVERITY_STYLE[d.severity])
                 + "  "
             )
-            message, *more = _wrap(d.message, width)
+            message, *more = _wrap(printable(d.message), width)
             lines.append(prefix + message)
             lines.extend(" " * _PREFIX + line for line in more)
         out.write("\n".join(lines) + "\n\n")
@@ -94,7 +112,7 @@ def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO
     if fixable is not None:
         console.print(Text(fixable))
     for note in summary.notes:
-        console.print(Text(note, style="dim"))
+        console.print(Text(printable(note), style="dim"))
 
 
 def summary_line(diagnostics: Sequence[Diagnostic], summary: Summary) -> Text:

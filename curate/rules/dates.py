@@ -79,6 +79,22 @@ def _needed_offset(moment: datetime, named: date) -> timedelta:
     return start + timedelta(days=1) - utc
 
 
+#: A day and a time zone away from the ends of the calendar, dates can be compared.
+_CALCULABLE = (datetime.min + timedelta(days=2), datetime.max - timedelta(days=2))
+
+
+def _calculable(moment: datetime | None, named: date) -> datetime | None:
+    """``moment``, or None at the ends of the calendar (year 1, year 9999), where a day or
+    a time zone more would overflow: the date written in the text is compared instead."""
+    if moment is None or not date.min + timedelta(days=2) < named < date.max - timedelta(days=2):
+        return None
+    try:
+        utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        return None
+    return moment if _CALCULABLE[0] < utc < _CALCULABLE[1] else None
+
+
 @rule(
     "DT001",
     "filename-date-mismatch",
@@ -102,7 +118,7 @@ def filename_date_mismatch(article: Article, site: Site) -> Iterator[Finding]:
     published = article.data.get("publishedDateTime")
     if named is None or not isinstance(published, str):
         return
-    moment = parse_timestamp(published)
+    moment = _calculable(parse_timestamp(published), named)
     zone = site.jekyll.time_zone()
     if moment is None:
         written = _date(_WRITTEN_DATE.match(published))
