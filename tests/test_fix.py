@@ -9,7 +9,6 @@ the edits is identical, and a second --fix changes nothing.
 from __future__ import annotations
 
 import difflib
-import os
 import shutil
 import stat
 import subprocess
@@ -253,7 +252,7 @@ def test_removing_entries_in_one_run(tmp_path: Path) -> None:
 
 
 def test_diff_writes_nothing_and_applies_with_git(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if shutil.which("git") is None:
         pytest.skip("needs git")
@@ -262,7 +261,7 @@ def test_diff_writes_nothing_and_applies_with_git(
     post = site / "_posts" / "2021-06-30-a.md"
     post.write_bytes(post.read_bytes().replace(b"\n", b"\r\n"))
     before = post.read_bytes()
-    os.chdir(site)
+    monkeypatch.chdir(site)
     assert main(["lint", ".", "--no-cache", "--diff"]) == 1
     captured = capsys.readouterr()
     assert post.read_bytes() == before
