@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import errno
 import functools
 import itertools
 import os
@@ -563,6 +564,8 @@ def write_atomically(path: str, expected: bytes, content: bytes) -> bool:
     target = os.path.realpath(path)  # a symlink stays a symlink
     if read_bytes(target) != expected:
         raise ChangedOnDiskError(path)
+    if not os.access(target, os.W_OK):  # a rename would replace a read-only file
+        raise PermissionError(errno.EACCES, "the file is read-only", path)
     mode = os.stat(target).st_mode & 0o7777
     folder, name = os.path.split(target)
     handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".curate-fix", dir=folder)
