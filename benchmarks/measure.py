@@ -98,6 +98,16 @@ def measure(
             print(f"{label}: n/a ({measurement.failure})", file=sys.stderr, flush=True)
             return measurement
         samples.append(sample)
+    return summarise(label, samples)
+
+
+def summarise(label: str, samples: Sequence[Sample]) -> Measurement:
+    """The median of samples taken one way or another; a failed one fails the figure."""
+    for sample in samples:
+        if sample.failed:
+            measurement = failed_measurement(label, sample)
+            print(f"{label}: n/a ({measurement.failure})", file=sys.stderr, flush=True)
+            return measurement
     seconds = statistics.median(sample.seconds for sample in samples)
     peak_rss_mb = statistics.median(sample.peak_rss_mb for sample in samples)
     print(f"{label}: {seconds:.3f} s, {peak_rss_mb:.0f} MB", file=sys.stderr, flush=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from floor import article_paths, split_front_matter
 from generate import generate_site
-from measure import Measurement, measure, run_process
+from measure import Measurement, measure, run_process, summarise
 
 BENCHMARKS = Path(__file__).resolve().parent
 SCHEMA = BENCHMARKS.parent / "schemas" / "article.schema.json"
@@ -122,6 +122,29 @@ def curate_rows(site: Path, runs: int) -> list[Row]:
     rank = [*curate, "rank", "--topic", RANK_TOPIC, str(site)]
     rows.append(Row(measure_cached(f'curate rank --topic "{RANK_TOPIC}" (warm)', rank, site, runs)))
     return rows
+
+
+def sequence_rows(site: Path, runs: int) -> list[Row]:
+    """The runs users make one after another, not each command primed by itself.
+
+    A whole-site lint, then a pre-commit run of one file (typed relative to the site,
+    not as the whole-site run typed it), then the whole site again: the pre-commit run
+    must find the cache the whole-site run left, and must not evict what it remembered.
+    """
+    curate = curate_command()
+    relative = editable_article(site).path.relative_to(site)
+    whole = [*curate, "lint", str(site)]
+    one = [*curate, "lint", str(relative)]
+    run_process([*curate, "cache", "clear", str(site)], site)
+    run_process(whole, site)
+    precommit, again = [], []
+    for _ in range(runs):
+        precommit.append(run_process(one, site))
+        again.append(run_process(whole, site))
+    return [
+        Row(summarise(f"sequence: lint SITE, then lint {relative.parent}/<one file>", precommit)),
+        Row(summarise("sequence: ... then lint SITE again", again)),
+    ]
 
 
 def argument_bytes(argument: str) -> int:
@@ -303,7 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     with site_directory(args.workdir, args.articles, args.seed) as (site, origin):
         print(origin, file=sys.stderr)
-        rows = [*curate_rows(site, args.runs), *baseline_rows(site, args.runs)]
+        rows = [
+            *curate_rows(site, args.runs),
+            *sequence_rows(site, args.runs),
+            *baseline_rows(site, args.runs),
+        ]
         report += [site_summary(site, args.articles, args.runs, origin), "", *table(rows)]
     report_failures(rows)
     if args.with_100k:

@@ -29,7 +29,6 @@ import enum
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 import types
@@ -159,15 +158,6 @@ def _file_digest(path: str) -> str | None:
         return None
 
 
-def _is_utf8(text: str) -> bool:
-    """Whether ``text`` can be an SQLite key: a file name that is not UTF-8 cannot."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 class Store:
     """One open cache database, bound to the fingerprint of the current run."""
 
@@ -184,9 +174,11 @@ class Store:
         self._root = None if root is None else os.path.realpath(root)
         self._started_ns = time.time_ns()
         self._stats: dict[str, tuple[int, int, int]] = {}
-        self._raw_records: dict[str, str] = {}
+        #: Rows whose record a lazy get() left in the database: key, stat, digest.
+        self._held: dict[str, tuple[str, int, int, int, str]] = {}
         self._positions: dict[str, dict[str, Span]] = {}
         self._assets: dict[str, bool] = {}
+        self._depends: dict[str, bool] = {}
         #: Said once to the user: why this run is (partly) uncached.
         self.warnings: list[str] = []
         self._usable = True
@@ -249,14 +241,12 @@ class Store:
         """The row key of ``path``: relative to the site root, however it was typed."""
         root = self._root
         absolute = os.path.abspath(path)
-        if root is not None:
-            if absolute.startswith(root + os.sep):
-                return absolute[len(root) + 1 :].replace(os.sep, "/")
-            resolved = os.path.realpath(path)
-            if resolved.startswith(root + os.sep):
-                return resolved[len(root) + 1 :].replace(os.sep, "/")
-            return resolved
-        return os.path.realpath(path)
+        if root is not None and absolute.startswith(root + os.sep):
+            return _storable(absolute[len(root) + 1 :].replace(os.sep, "/"))
+        resolved = os.path.realpath(path)
+        if root is not None and resolved.startswith(root + os.sep):
+            return _storable(resolved[len(root) + 1 :].replace(os.sep, "/"))
+        return _storable(resolved)
 
     # -- per-file results ------------------------------------------------------
 
@@ -271,23 +261,21 @@ class Store:
         """Reports still valid for ``paths``; stale, undecodable or missing rows are misses.
 
         ``records=False`` leaves out the index records (a plain validate needs none),
-        which saves most of the decoding. ``lazy=True`` keeps them undecoded until
-        :meth:`records` asks: a lint run that reuses its remembered cross-article
-        findings never needs them. Only the files in ``reported`` (default: all)
-        get their findings decoded; the others are only indexed.
+        which saves most of the decoding. ``lazy=True`` leaves them in the database
+        until :meth:`records` asks: a lint run that reuses its remembered
+        cross-article findings never needs them, and a pre-commit run only needs those
+        :meth:`mentioning` finds. Only the files in ``reported`` (default: all) get
+        their findings decoded; the others are only indexed.
         """
         if not self._usable:
             return {}
-        columns = (
-            "diagnostics, record, depends, positions"
-            if records
-            else "diagnostics, 'null', depends, '{}'"
-        )
+        record_column = "record" if records and not lazy else "'null'"
         keys = {path: self.key(path) for path in paths}
         try:
             rows = self._db.execute(
-                f"SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, {columns} "
-                "FROM files WHERE fingerprint = ?",
+                "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete,"
+                f" diagnostics, {record_column}, depends, positions"
+                " FROM files WHERE fingerprint = ?",
                 (self.fingerprint,),
             ).fetchall()
         except sqlite3.DatabaseError as error:
@@ -302,7 +290,8 @@ class Store:
                 continue
             signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
             self._stats[path] = signature
-            row = stored.get(keys[path])
+            key = keys[path]
+            row = stored.get(key)
             if row is None or tuple(row[:3]) != signature:
                 continue
             digest, checked_ns, complete, diagnostics, record, depends, positions = row[3:]
@@ -312,8 +301,8 @@ class Store:
             if depends != "[]" and not self._assets_hold(depends):
                 continue
             if reported is not None and path not in reported:
-                diagnostics = _NO_DIAGNOSTICS
-            report = _decode_report(path, diagnostics, "null" if lazy else record, bool(complete))
+                diagnostics = _NO_DIAGNOSTICS  # only indexed: its findings are not needed
+            report = _decode_report(path, diagnostics, record, bool(complete))
             if report is None:
                 continue
             if positions != "{}":
@@ -321,25 +310,44 @@ class Store:
                 if decoded_positions is None:
                     continue
                 self._positions[path] = decoded_positions
-            if lazy:
-                self._raw_records[path] = record
+            if lazy and records:
+                self._held[path] = (key, *signature, digest)
             found[path] = report
         return found
 
     def records(self, reports: Sequence[FileReport]) -> tuple[list[FileReport], list[str]]:
-        """``reports`` from a lazy :meth:`get` with their records decoded.
+        """``reports`` from a lazy :meth:`get` with their records read and decoded.
 
-        Also returns the paths whose stored record does not decode: misses, for the
-        caller to check again.
+        Also returns the paths whose stored record does not decode, or whose row
+        another process replaced meanwhile: misses, for the caller to check again.
         """
+        held = [report for report in reports if report.path in self._held]
+        raw: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(held), _CHUNK):
+            chunk = [self._held[report.path][0] for report in held[start : start + _CHUNK]]
+            try:
+                rows = self._db.execute(
+                    "SELECT path, size, mtime_ns, ctime_ns, digest, record FROM files"
+                    f" WHERE fingerprint = ? AND path IN ({','.join('?' * len(chunk))})",
+                    (self.fingerprint, *chunk),
+                ).fetchall()
+            except sqlite3.DatabaseError as error:
+                self._fail(error)
+                rows = []
+            raw.update((row[0], row) for row in rows)
         decoded = []
         failed = []
         for report in reports:
-            raw = self._raw_records.get(report.path)
-            if raw is None:  # not from this cache: checked in this run, record at hand
+            expected = self._held.pop(report.path, None)
+            if expected is None:  # not from this cache: checked in this run, record at hand
                 decoded.append(report)
                 continue
-            record = _decode_record(report.path, raw)
+            row = raw.get(expected[0])
+            record = (
+                _decode_record(report.path, row[5])
+                if row is not None and tuple(row[:5]) == expected
+                else _MALFORMED
+            )
             if record is _MALFORMED:
                 failed.append(report.path)
                 continue
@@ -348,21 +356,27 @@ class Store:
         return decoded, failed
 
     def mentioning(self, paths: Sequence[str], needles: Iterable[str]) -> list[str]:
-        """Those of ``paths`` whose undecoded record contains one of ``needles``.
+        """Those of ``paths`` whose record, still in the database, contains one of ``needles``.
 
-        A cheap pre-filter on the stored JSON (``needles`` are escaped the same way);
-        a false hit only costs a decode.
+        A cheap pre-filter on the stored JSON, run by SQLite (``needles`` are escaped as
+        JSON escapes them); a false hit only costs a decode.
         """
         texts = sorted({json.dumps(needle)[1:-1] for needle in needles})
-        if not texts:
-            return []
-        pattern = re.compile("|".join(map(re.escape, texts)))
-        found = []
-        for path in paths:
-            raw = self._raw_records.get(path)
-            if raw is not None and pattern.search(raw):
-                found.append(path)
-        return found
+        wanted = {self._held[path][0]: path for path in paths if path in self._held}
+        found: set[str] = set()
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            test = " OR ".join("instr(record, ?) > 0" for _ in chunk)
+            try:
+                rows = self._db.execute(
+                    f"SELECT path FROM files WHERE fingerprint = ? AND ({test})",
+                    (self.fingerprint, *chunk),
+                ).fetchall()
+            except sqlite3.DatabaseError as error:
+                self._fail(error)
+                return list(paths)  # no pre-filter: every article is indexed
+            found.update(wanted[key] for (key,) in rows if key in wanted)
+        return [path for path in paths if path in found]
 
     def positions(self, path: str) -> Mapping[str, Span]:
         """Where the cross-article findings of ``path`` were found to point."""
@@ -375,8 +389,13 @@ class Store:
         rows = []
         for report, provenance in results:
             stat = self._stats.get(report.path)
-            if stat is None or provenance.digest is None or not _is_utf8(report.path):
+            if stat is None or provenance.digest is None:
                 continue
+            try:
+                encoded = _encode_report(report)
+                depends = _dumps([list(read) for read in provenance.assets])
+            except (ValueError, TypeError, RecursionError):
+                continue  # not storable (an integer of 5,000 digits): checked again next time
             rows.append(
                 (
                     self.fingerprint,
@@ -385,8 +404,8 @@ class Store:
                     provenance.digest,
                     self._started_ns,
                     int(report.complete),
-                    *_encode_report(report),
-                    _dumps([list(read) for read in provenance.assets]),
+                    *encoded,
+                    depends,
                 )
             )
         self._write(
@@ -399,16 +418,20 @@ class Store:
     def put_positions(self, positions: Mapping[str, Mapping[str, Span]]) -> None:
         """Remember where cross-article findings point, so warm runs parse nothing."""
         for path, found in positions.items():
-            self._positions[path] = dict(found)
+            self._positions[path] = dict(found)  # small ints: always storable
         rows = [
-            (_dumps(found), self.fingerprint, self.key(path))
-            for path, found in positions.items()
-            if _is_utf8(path)
+            (_dumps(found), self.fingerprint, self.key(path)) for path, found in positions.items()
         ]
         self._write("UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows)
 
     def _assets_hold(self, depends: str) -> bool:
         """Every site file the stored result looked up gives the same answer today."""
+        known = self._depends.get(depends)  # many articles look up the same few files
+        if known is None:
+            known = self._depends[depends] = self._check_assets(depends)
+        return known
+
+    def _check_assets(self, depends: str) -> bool:
         try:
             reads = json.loads(depends)
             for relative, existed in reads:
@@ -438,7 +461,7 @@ class Store:
                 signature = self._stats.get(path)
                 if signature is None:
                     return None
-                digest.update(f"{path}\0{signature}\0".encode(errors="surrogateescape"))
+                digest.update(os.fsencode(f"{path}\0{signature}\0"))
             digest.update(b"\1")
         return digest.hexdigest()
 
@@ -511,6 +534,10 @@ class Store:
         ]
         now = time.time_ns()
         try:
+            texts = _dumps(_plain(diagnostics)), _dumps(encoded)
+        except (ValueError, TypeError, RecursionError):
+            return  # not storable: found again next time
+        try:
             with self._db:
                 self._db.execute(
                     "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -520,8 +547,7 @@ class Store:
                         state,
                         now,
                         clock_ns,
-                        _dumps(_plain(diagnostics)),
-                        _dumps(encoded),
+                        *texts,
                     ),
                 )
                 self._db.execute(
@@ -575,6 +601,16 @@ class Store:
             return
         self.close()
         _remove_database(self.path)
+
+
+def _storable(key: str) -> str:
+    """``key`` as SQLite can store it: a name that is not UTF-8 (kept by Python as lone
+    surrogates) becomes its bytes in hex, behind a NUL no file name contains."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return "\0bytes:" + os.fsencode(key).hex()
+    return key
 
 
 def _is_locked(error: sqlite3.OperationalError) -> bool:
@@ -697,7 +733,13 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
     """
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
+    simple = _simple_kinds(hint)
+    if simple is not None:
+        return _exactly(*simple)
     if origin is typing.Union or origin is types.UnionType:
+        if len(args) == 2 and type(None) in args:
+            inner = _decoder(next(arg for arg in args if arg is not type(None)))
+            return lambda value: None if value is None else inner(value)
         options = [_decoder(arg) for arg in args]
 
         def union(value: Any) -> Any:
@@ -709,16 +751,20 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
             raise _Malformed
 
         return union
-    if hint is type(None):
-        return _exactly(type(None))
     if origin in (tuple, frozenset):
         if origin is frozenset or (len(args) == 2 and args[1] is Ellipsis):
             item = _decoder(args[0])
             build = tuple if origin is tuple else frozenset
+            kinds = _simple_kinds(args[0])
 
             def sequence(value: Any) -> Any:
                 if type(value) is not list:
                     raise _Malformed
+                if kinds is not None:
+                    for entry in value:
+                        if type(entry) not in kinds:
+                            raise _Malformed
+                    return build(value)
                 return build(item(entry) for entry in value)
 
             return sequence
@@ -753,18 +799,41 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
                     raise _Malformed from None
 
             return member
-        if hint in (str, int, bool):
-            return _exactly(hint)
-        if hint is float:
-            return _exactly(float, int)
         if (issubclass(hint, tuple) and hasattr(hint, "_fields")) or dataclasses.is_dataclass(hint):
             return _record_decoder(hint)
     raise TypeError(f"the cache cannot store values of type {hint!r}")
 
 
+#: JSON values that are already the Python value, and the types they stand for.
+_SIMPLE: dict[Any, tuple[type, ...]] = {
+    str: (str,),
+    int: (int,),
+    bool: (bool,),
+    float: (float, int),
+    type(None): (type(None),),
+}
+
+
+def _simple_kinds(hint: Any) -> frozenset[type] | None:
+    """The JSON types a value of ``hint`` may have, if it needs no conversion."""
+    if hint in _SIMPLE:
+        return frozenset(_SIMPLE[hint])
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        kinds: set[type] = set()
+        for arg in typing.get_args(hint):
+            if arg not in _SIMPLE:
+                return None
+            kinds.update(_SIMPLE[arg])
+        return frozenset(kinds)
+    return None
+
+
 def _exactly(*kinds: type) -> Callable[[Any], Any]:
+    allowed = frozenset(kinds)
+
     def check(value: Any) -> Any:
-        if type(value) not in kinds:
+        if type(value) not in allowed:
             raise _Malformed
         return value
 
@@ -784,17 +853,27 @@ def _key_decoder(hint: Any) -> Callable[[str], Any]:
 
 
 def _record_decoder(cls: type) -> Callable[[Any], Any]:
-    fields = {
-        name: _decoder(hint)
-        for name, hint in typing.get_type_hints(cls).items()
-        if not name.startswith("_")
+    hints = {
+        name: hint for name, hint in typing.get_type_hints(cls).items() if not name.startswith("_")
     }
+    # Most fields are plain JSON values: checked inline, without a call each.
+    simple = {name: kinds for name, hint in hints.items() if (kinds := _simple_kinds(hint))}
+    converted = {name: _decoder(hint) for name, hint in hints.items() if name not in simple}
 
     def build(value: Any) -> Any:
         if type(value) is not dict:
             raise _Malformed
+        fields = {}
         try:
-            return cls(**{name: fields[name](item) for name, item in value.items()})
+            for name, item in value.items():
+                kinds = simple.get(name)
+                if kinds is None:
+                    fields[name] = converted[name](item)
+                elif type(item) in kinds:
+                    fields[name] = item
+                else:
+                    raise _Malformed
+            return cls(**fields)
         except (KeyError, TypeError):
             raise _Malformed from None
 
@@ -807,6 +886,8 @@ _LAYOUT = hashlib.sha256(
 ).hexdigest()[:12]
 
 _NO_DIAGNOSTICS = "[]"
+#: Values bound in one statement (SQLite allows at least 999).
+_CHUNK = 500
 _NO_SUPPRESSIONS = "null"
 
 

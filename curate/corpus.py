@@ -20,7 +20,8 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 from curate.jekyll import JekyllConfig, apply_defaults, read_config, relocate
-from curate.model import Article, Diagnostic, Severity
+from curate.model import Article, Diagnostic
+from curate.rules import SiteFinding
 
 if TYPE_CHECKING:
     from curate.config import Settings
@@ -128,7 +129,7 @@ class Site:
     exclude: tuple[str, ...] = ()
     topics: tuple[Topic, ...] = ()
     organizations: frozenset[str] | None = None
-    problems: tuple[Diagnostic, ...] = ()
+    problems: tuple[SiteFinding, ...] = ()
     #: What _config.yml tells Jekyll: collections, defaults, time zone, permalinks.
     jekyll: JekyllConfig = field(default_factory=JekyllConfig)
     #: The schemas (by file) of collections that curate's configuration maps to one.
@@ -313,9 +314,9 @@ def _front_matter_yaml(path: Path) -> _DataFile:
 
 def _load_topics(
     root: Path,
-) -> tuple[tuple[Topic, ...], list[Diagnostic], list[tuple[Path, _DataFile]]]:
+) -> tuple[tuple[Topic, ...], list[SiteFinding], list[tuple[Path, _DataFile]]]:
     topics: list[Topic] = []
-    problems: list[Diagnostic] = []
+    problems: list[SiteFinding] = []
     files: list[tuple[Path, _DataFile]] = []
     folder = root / "_data" / "topics"
     if not folder.is_dir():
@@ -342,15 +343,9 @@ def _load_topics(
     return tuple(topics), problems, files
 
 
-def _taxonomy_problem(path: Path, complaint: str, line: int = 1) -> Diagnostic:
-    return Diagnostic(
-        display_path(path),
-        line,
-        1,
-        "TX003",
-        Severity.WARNING,
-        f"taxonomy file {complaint}",
-        "taxonomy-file-malformed",
+def _taxonomy_problem(path: Path, complaint: str, line: int = 1) -> SiteFinding:
+    return SiteFinding(
+        "TX003", display_path(path), line, 1, {"file": "taxonomy file", "problem": complaint}
     )
 
 
@@ -363,36 +358,21 @@ def _collection_schema(path: Path) -> Any:
     return schema
 
 
-def _config_problem(path: Path, complaint: str) -> Diagnostic:
-    return Diagnostic(
-        display_path(path),
-        1,
-        1,
-        "TX003",
-        Severity.WARNING,
-        f"site config {complaint}",
-        "taxonomy-file-malformed",
+def _config_problem(path: Path, complaint: str, line: int = 1) -> SiteFinding:
+    return SiteFinding(
+        "TX003", display_path(path), line, 1, {"file": "site config", "problem": complaint}
     )
 
 
 ORGANIZATION_SUFFIXES = (".md", ".markdown", ".yml", ".yaml")
 
 
-def _organization_extensions(paths: Iterable[Path]) -> Iterator[Diagnostic]:
+def _organization_extensions(paths: Iterable[Path]) -> Iterator[SiteFinding]:
     """TX005: an organization file without an extension, which the site does not read."""
     for path in paths:
         if path.name.startswith(".") or path.name.endswith(ORGANIZATION_SUFFIXES):
             continue
-        yield Diagnostic(
-            display_path(path),
-            1,
-            1,
-            "TX005",
-            Severity.WARNING,
-            f"organization file {path.name} has no .md extension: the site does not read it "
-            f"as {path.name}.md",
-            "organization-file-extension-missing",
-        )
+        yield SiteFinding("TX005", display_path(path), 1, 1, {"name": path.name})
 
 
 def _organization_files(root: Path) -> list[Path] | None:
@@ -423,7 +403,7 @@ def _image_urls(data: Any) -> Iterator[str]:
             yield url
 
 
-def _missing_data_images(site: Site, files: Iterable[tuple[Path, _DataFile]]) -> list[Diagnostic]:
+def _missing_data_images(site: Site, files: Iterable[tuple[Path, _DataFile]]) -> list[SiteFinding]:
     """TX004: images that taxonomy files refer to but that are not under the site root."""
     problems = []
     for path, loaded in files:
@@ -436,17 +416,8 @@ def _missing_data_images(site: Site, files: Iterable[tuple[Path, _DataFile]]) ->
                 if url in text:
                     line, column = number, text.index(url) + 1
                     break
-            problems.append(
-                Diagnostic(
-                    display_path(path),
-                    line,
-                    column,
-                    "TX004",
-                    Severity.ERROR,
-                    f"image {url} is missing: the site has no file {relative}",
-                    "taxonomy-image-missing",
-                )
-            )
+            fields = {"url": url, "relative": relative}
+            problems.append(SiteFinding("TX004", display_path(path), line, column, fields))
     return problems
 
 
@@ -465,7 +436,7 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
         return Site(None, settings=settings)
     config: dict[str, Any] = {}
     config_path: Path | None = None
-    problems: list[Diagnostic] = []
+    problems: list[SiteFinding] = []
     for name in CONFIG_NAMES:
         path = root / name
         if path.is_file():
@@ -474,17 +445,7 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
             if isinstance(loaded.data, dict):
                 config = loaded.data
             if loaded.complaint:
-                problems.append(
-                    Diagnostic(
-                        display_path(path),
-                        loaded.line,
-                        1,
-                        "TX003",
-                        Severity.WARNING,
-                        f"site config {loaded.complaint}",
-                        "taxonomy-file-malformed",
-                    )
-                )
+                problems.append(_config_problem(path, loaded.complaint, loaded.line))
             break
     jekyll, complaints = read_config(config, config_path, settings)
     problems += (_config_problem(config_path or root, complaint) for complaint in complaints)

@@ -43,7 +43,15 @@ from curate.loading import (
 )
 from curate.model import Article, Diagnostic, FileReport, Severity, Span
 from curate.policy import Policy, relative_to_root
-from curate.rules import POST_NAME, RELATED_TARGET, URL, Finding, Rule, lend_fixes
+from curate.rules import (
+    POST_NAME,
+    RELATED_TARGET,
+    URL,
+    Finding,
+    Rule,
+    lend_fixes,
+    site_diagnostic,
+)
 from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
 if TYPE_CHECKING:
@@ -160,10 +168,12 @@ class _Checker:
         loaded, digest = _load(path)
         if loaded.article is None:
             return FileReport(path, (), None, complete=False), Provenance(digest)
-        article = self.options.site.apply_defaults(loaded.article)
+        site = self.options.site
+        article = site.apply_defaults(loaded.article)
         valid = self.validator.is_valid(article.data)
         record = ArticleRecord.from_article(article, valid=valid)
-        return FileReport(path, (), record, complete=False), Provenance(digest)
+        report = FileReport(path, (), record, complete=False)
+        return report, Provenance(digest, site.take_asset_reads())
 
     def run(self, job: tuple[str, bool]) -> Checked:
         path, full = job
@@ -225,7 +235,7 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
         location.column,
         rule.code,
         rule.severity,
-        finding.message,
+        rule.message_for(finding),
         rule.name,
         finding.pointer,
         location.end_line,
@@ -284,6 +294,7 @@ def _run_jobs(
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     chunk = max(16, len(jobs) // (workers * 8))
+    workers = min(workers, -(-len(jobs) // chunk))  # no worker without a chunk to check
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context(method),
@@ -310,7 +321,9 @@ def _stop(pool: Any) -> None:
 
 
 def _workers(settings: Settings) -> int:
-    return settings.jobs or (os.cpu_count() or 1)
+    """Worker processes: ``jobs`` (default: one per CPU), never more than the CPUs."""
+    cpus = os.cpu_count() or 1
+    return max(1, min(settings.jobs or cpus, cpus))
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -423,8 +436,11 @@ def run_checks(
             if os.path.abspath(path) not in wanted
         ]
 
+    # The current folder too: messages name other files (a default in _config.yml) as
+    # display paths, relative to it.
     fingerprint = (
         f"{schema_fingerprint(schema)}|{settings.fingerprint()}|lint={lint}|records={with_records}"
+        f"|{os.fsencode(os.getcwd()).hex()}"
     )
     warnings: list[str] = []
     cache: Store | None = None
@@ -466,7 +482,7 @@ def run_checks(
         corpus_found: list[Diagnostic] = []
         if lint:
             corpus_found, index = stage.corpus(
-                reported, index_only, corpus_rules, settings, unchanged=not todo, lazy=lazy
+                paths, reported, index_only, corpus_rules, settings, unchanged=not todo, lazy=lazy
             )
         reports = [stage.by_path[p] for p in reported]
         diagnostics = list(missing)
@@ -474,7 +490,7 @@ def run_checks(
             diagnostics.extend(report.diagnostics)
         diagnostics.extend(corpus_found)
         if lint and covers_site:
-            diagnostics.extend(site.problems)
+            diagnostics.extend(map(site_diagnostic, site.problems))
     finally:
         if cache is not None:
             warnings.extend(cache.warnings)
@@ -532,6 +548,7 @@ class _Stage:
 
     def corpus(
         self,
+        typed: Sequence[Path],
         reported: Sequence[str],
         index_only: Sequence[str],
         rules: Sequence[Rule],
@@ -555,13 +572,15 @@ class _Stage:
         shape = state = None
         if cache is not None and lazy:
             state = cache.state(reported, index_only)
-            shape = _shape(reported)
+            shape = _shape(typed)
         if cache is not None and state is not None and shape is not None and unchanged:
             memo = cache.get_memo(shape, state)
             if memo is not None and clock >= memo[0]:
                 remembered, rerun = memo[1], memo[2]
                 clock_rules = [rule for rule in rules if rule.clock]
-                again = _corpus_diagnostics(rerun, CorpusIndex(()), site, clock_rules, cache)
+                again = _corpus_diagnostics(
+                    rerun, CorpusIndex(()), site, clock_rules, self.options.policy, cache
+                )
                 return [*remembered, *again], None
         indexed: Sequence[str] = index_only
         if lazy:
@@ -574,7 +593,9 @@ class _Stage:
         records = (self.by_path[p].record for p in (*reported, *indexed))
         index = CorpusIndex(r for r in records if r is not None)
         clocked: list[FileReport] = []
-        found = _corpus_diagnostics(reports, index, site, rules, cache, clocked)
+        found = _corpus_diagnostics(
+            reports, index, site, rules, self.options.policy, cache, clocked
+        )
         if state is not None and shape is not None and not site.take_asset_reads():
             assert cache is not None
             clock_codes = {rule.code for rule in rules if rule.clock}
@@ -583,11 +604,11 @@ class _Stage:
         return found, index
 
 
-def _shape(reported: Sequence[str]) -> str:
-    """Which run this is: the files reported, as typed, and from where."""
+def _shape(typed: Sequence[Path]) -> str:
+    """Which run this is: the paths as typed, and from where (they spell the output)."""
     digest = hashlib.blake2b(os.fsencode(os.getcwd()), digest_size=16)
-    for path in reported:
-        digest.update(f"\0{path}".encode(errors="surrogateescape"))
+    for path in typed:
+        digest.update(b"\0" + os.fsencode(path))
     return digest.hexdigest()
 
 
@@ -645,6 +666,7 @@ def _corpus_diagnostics(
     index: CorpusIndex,
     site: Site,
     rules: Sequence[Rule],
+    policy: Policy,
     cache: Store | None = None,
     clocked: list[FileReport] | None = None,
 ) -> list[Diagnostic]:
@@ -688,15 +710,14 @@ def _corpus_diagnostics(
                         position[1],
                         rule.code,
                         rule.severity,
-                        finding.message,
+                        rule.message_for(finding),
                         rule.name,
                         finding.pointer,
                         position[2],
                         position[3],
                         finding.fix,
                     )
-                suppressions = report.suppressions
-                if suppressions is None or not suppressions.suppresses(diagnostic):
+                if policy.reports(diagnostic, report.suppressions):
                     diagnostics.append(diagnostic)
         if fired and clocked is not None:
             clocked.append(report)

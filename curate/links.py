@@ -42,6 +42,7 @@ from curate.online import (
     Outcome,
     Resolve,
     check_links,
+    shorten,
 )
 from curate.rules import Selection, all_rules
 from curate.rules._common import images, related_entries, text
@@ -260,7 +261,7 @@ def _diagnostic(occurrence: LinkOccurrence, result: LinkResult) -> Diagnostic | 
     rule = all_rules()[code]
     detail = result.reason
     if result.final_url is not None and result.final_url != result.url:
-        detail += f" (redirected to {result.final_url})"
+        detail += f" (redirected to {shorten(result.final_url)})"
     where = format_pointer(occurrence.pointer)
     return Diagnostic(
         occurrence.path,
@@ -275,7 +276,11 @@ def _diagnostic(occurrence: LinkOccurrence, result: LinkResult) -> Diagnostic | 
 
 
 def online_options(settings: Settings) -> OnlineOptions:
-    """The engine's options from the run's settings; OnlineOptionsError names a bad setting."""
+    """The engine's options from the run's settings.
+
+    Raises :class:`~curate.online.OnlineOptionsError` (a :class:`~curate.errors.UsageError`)
+    naming a setting that cannot be used.
+    """
     for pattern in settings.online_exclude:
         try:
             re.compile(pattern)

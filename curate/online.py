@@ -93,6 +93,7 @@ import httpcore
 import httpx
 
 from curate.__about__ import __version__
+from curate.errors import UsageError
 
 __all__ = [
     "IMAGE",
@@ -160,7 +161,7 @@ def system_resolve(host: str) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-class OnlineOptionsError(ValueError):
+class OnlineOptionsError(UsageError):
     """An online option that cannot work, e.g. ``timeout=nan``; the message names it."""
 
 
@@ -355,7 +356,12 @@ def _screen(url: str, patterns: list[re.Pattern[str]]) -> LinkResult | httpx.URL
 
 
 def _unchecked(url: str, outcome: Outcome, reason: str) -> LinkResult:
-    return LinkResult(url, outcome, None, reason, None, 0, 0.0)
+    return LinkResult(url, outcome, None, shorten(reason), None, 0, 0.0)
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters: servers choose reason phrases and Locations."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def _check_all(
@@ -1148,6 +1154,7 @@ class _Checker:
         status: int | None,
         unreached: bool = False,
     ) -> _Checked:
+        reason = shorten(reason)
         if progress.attempts > 1 and outcome is not Outcome.OK:
             reason = f"{reason} after {progress.attempts} attempts"
         elapsed = progress.spent(self._loop.time())

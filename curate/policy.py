@@ -37,6 +37,7 @@ class Policy:
         self._per_file_ignores = per_file_ignores
         self._root = None if root is None else str(root.resolve())
         self._ignored_codes: dict[str, tuple[str, ...]] = {}
+        self._enabled: dict[str, bool] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, root: Path | None = None) -> Policy:
@@ -45,7 +46,10 @@ class Policy:
 
     def enabled(self, code: str) -> bool:
         """The code is selected (whatever the file)."""
-        return self.selection.enabled(code)
+        known = self._enabled.get(code)
+        if known is None:
+            known = self._enabled[code] = self.selection.enabled(code)
+        return known
 
     def rules(self) -> list[Rule]:
         """The registered rules whose codes are selected."""

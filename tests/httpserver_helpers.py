@@ -209,6 +209,47 @@ def serving(
         web.stop()
 
 
+@contextmanager
+def raw_server(answer: bytes | Callable[[socket.socket], None]) -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that answers every request with ``answer`` and hangs up.
+
+    For what no HTTP server would send: malformed status lines and headers, bodies that
+    never end. Yields the base URL.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    # Closing a socket does not wake a thread blocked in accept(): poll instead.
+    listener.settimeout(0.05)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(10)
+                try:
+                    connection.recv(65536)
+                    if callable(answer):
+                        answer(connection)
+                    else:
+                        connection.sendall(answer)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stopping.set()
+        thread.join()
+        listener.close()
+
+
 class FakeDNS:
     """A resolver for :func:`curate.online.check_links`: each name's answers, in turn.
 

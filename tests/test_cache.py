@@ -364,13 +364,28 @@ def test_a_cache_dir_that_is_a_file_says_why_the_run_is_uncached(
     assert "running without the cache" in err and "is not a folder" in err
 
 
-def test_the_process_pool_gives_what_one_process_gives(site: Path) -> None:
+def test_the_process_pool_gives_what_one_process_gives(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concurrent.futures
+
+    pools = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+
+    def counted(*args: object, **kwargs: object) -> object:
+        pools.append(args)
+        return real_pool(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # jobs are capped at the CPUs
+
     def reports(jobs: int) -> tuple[object, ...]:
         config = Settings(cache=False, jobs=jobs)
         result = run_checks([site], config, lint=True, parallel_threshold=1)
         return tuple(result.diagnostics), tuple(result.reports)
 
     assert reports(2) == reports(1)
+    assert len(pools) == 1, "the first run went through the pool, the second did not"
 
 
 def test_a_pre_commit_run_keeps_the_whole_site_memo(site: Path) -> None:
@@ -405,3 +420,40 @@ def test_a_crashing_corpus_rule_is_a_finding_and_loses_nothing(
     crashes = [f for f in found if f[2] == "ZZ904"]
     assert crashes and all("internal error in rule ZZ904" in f[3] for f in crashes)
     assert [f for f in found if f[2] != "ZZ904"] == expected
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux")
+def test_a_file_name_that_is_not_utf8(site: Path) -> None:
+    source = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    name = os.fsdecode(b"2021-07-10-caf\xe9-lab.md")
+    (site / "_posts" / name).write_bytes(
+        source.read_bytes().replace(b"3139999/ibm", b"3139990/ibm")
+    )
+    expected = uncached(site)
+    assert any(name == found[0] for found in expected)
+    first, _ = lint_run(site)
+    second, rebuilt = lint_run(site)
+    assert first == second == expected
+    assert not rebuilt
+    _, hits = run(site)
+    assert hits == 8
+
+
+def test_a_result_that_cannot_be_encoded_is_not_stored_and_no_crash(
+    site: Path, tmp_path: Path
+) -> None:
+    from curate.cache import Provenance, digest_bytes
+    from curate.corpus import ArticleRecord
+    from curate.model import Article, FileReport
+
+    path = str(site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md")
+    store = Store.connect(tmp_path / "cache", "x", site)
+    assert store.get([path]) == {}
+    # An integer of 5,000 digits: JSON cannot print it (Python's int-to-text limit).
+    record = ArticleRecord.from_article(Article(path, {"heat": 10**5000}))
+    digest = digest_bytes(Path(path).read_bytes())
+    store.put([(FileReport(path, (), record), Provenance(digest))])
+    assert store.get([path]) == {}
+    store.put([(FileReport(path, (), None), Provenance(digest))])
+    assert store.get([path]) != {}
+    store.close()

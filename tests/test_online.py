@@ -40,6 +40,7 @@ from tests.httpserver_helpers import (
     Route,
     Web,
     no_network,
+    raw_server,
     serving,
 )
 
@@ -748,6 +749,56 @@ def test_raw_deflate_is_decoded_too() -> None:
 @pytest.mark.parametrize("encoding", ["br", "zstd", "gzip, compress", "gzip, " * 5 + "gzip"])
 def test_encodings_that_cannot_be_read_safely_are_not_read(encoding: str) -> None:
     assert online._BoundedDecoder.for_encodings(encoding) is None
+
+
+def endless_headers(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\n")
+    for _ in range(2000):
+        connection.sendall(b"X-Padding: " + b"a" * 100 + b"\r\n")
+
+
+def endless_body(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    for _ in range(2000):
+        connection.sendall(b"400\r\n" + bytes(1024) + b"\r\n")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"",
+        b"garbage\r\n\r\n",
+        b"<html>HTTP/0.9</html>",
+        b"HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 1000 Big\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\n",
+        b"HTTP/1.1 404 " + b"N" * 50_000 + b"\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx",
+        b"HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 301 Moved\r\nLocation: /\xe9\xff\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 301 Moved\r\nLocation: http://" + b"a" * 60_000 + b"/\r\n\r\n",
+        b"HTTP/1.1 301 Moved\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 429 Slow\r\nRetry-After: \u00b2\r\nContent-Length: 0\r\n\r\n".encode("latin-1"),
+        b"HTTP/1.1 503 No\r\nRetry-After: 99999999999999999999\r\nContent-Length: 0\r\n\r\n",
+        endless_headers,
+        endless_body,
+    ],
+    ids=lambda answer: (
+        answer[:24].decode("latin-1") if isinstance(answer, bytes) else answer.__name__
+    ),
+)
+def test_a_hostile_server_gets_a_verdict_never_an_exception(
+    answer: bytes | Callable[[socket.socket], None],
+) -> None:
+    with raw_server(answer) as base:
+        targets = [(f"{base}/page", PAGE), (f"{base}/image", IMAGE)]
+
+        results = check_links(targets, dataclasses.replace(FAST, retries=1))
+
+    for result in results.values():
+        assert result.outcome in {Outcome.OK, Outcome.BROKEN, Outcome.UNVERIFIED}
+        assert len(result.reason) < 400
 
 
 # --- the address guard -----------------------------------------------------------------

@@ -2,67 +2,68 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from curate.cli.common import CacheDir, Config, Root, shown_path
+from curate.cli.common import CacheDir, Config, OptionGroup, Root, command, shown_path
 
 cache_app = typer.Typer(
     help="Inspect or clear the cache curate keeps in <site root>/.curate_cache/.",
     no_args_is_help=True,
 )
 
-Where = Annotated[
-    Path | None,
-    typer.Argument(
-        help="A path inside the site (default: the current folder).", show_default=False
-    ),
-]
 
+@dataclass(frozen=True)
+class CacheLocation(OptionGroup):
+    """Where the cache is: found as ``curate lint`` finds it, from the same settings."""
 
-def _directory(
-    where: Path | None, cache_dir: Path | None, root: Path | None, config: Path | None
-) -> Path:
-    """The cache ``curate lint`` would use: the same settings, the same site root."""
-    from curate.cache import cache_directory
-    from curate.config import resolve_settings
-    from curate.corpus import Site, find_site_root
+    where: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A path inside the site (default: the current folder).", show_default=False
+        ),
+    ] = None
+    cache_dir: CacheDir = None
+    root: Root = None
+    config: Config = None
 
-    settings = resolve_settings({"cache_dir": cache_dir, "root": root}, config=config)
-    start = where or settings.root or Path.cwd()
-    site_root = settings.root or (find_site_root(start) if start.exists() else None)
-    return Path(shown_path(str(cache_directory(settings, Site(site_root)))))
+    def directory(self) -> Path:
+        """The cache ``curate lint`` would use: the same settings, the same site root."""
+        from curate.cache import cache_directory
+        from curate.config import resolve_settings
+        from curate.corpus import Site, find_site_root
+
+        settings = resolve_settings(
+            {"cache_dir": self.cache_dir, "root": self.root}, config=self.config
+        )
+        start = self.where or settings.root or Path.cwd()
+        site_root = settings.root or (find_site_root(start) if start.exists() else None)
+        return Path(shown_path(str(cache_directory(settings, Site(site_root)))))
 
 
 @cache_app.command()
-def clear(
-    where: Where = None,
-    cache_dir: CacheDir = None,
-    root: Root = None,
-    config: Config = None,
-) -> None:
+@command
+def clear(*, location: CacheLocation) -> int:
     """Delete the cache: the next run checks every file again."""
     from curate.cache import clear as clear_cache
 
-    directory = _directory(where, cache_dir, root, config)
+    directory = location.directory()
     removed = clear_cache(directory)
     typer.echo(f"cleared {directory}" if removed else f"no cache in {directory}")
+    return 0
 
 
 @cache_app.command()
-def info(
-    where: Where = None,
-    cache_dir: CacheDir = None,
-    root: Root = None,
-    config: Config = None,
-) -> None:
+@command
+def info(*, location: CacheLocation) -> int:
     """Show where the cache is and how much it holds."""
     from curate.cache import describe
 
-    directory = _directory(where, cache_dir, root, config)
-    typer.echo(describe(directory))
+    typer.echo(describe(location.directory()))
+    return 0
 
 
 def register(app: typer.Typer) -> None:

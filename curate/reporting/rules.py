@@ -33,18 +33,11 @@ def family_order(doc: CodeDoc) -> tuple[int, str]:
 def scope(code: str) -> str:
     """What a code checks: a file, the schema, an article, the corpus, the site or the web."""
     from curate.rules import all_rules
-    from curate.rules.online import ONLINE_CODES
 
-    if code in ONLINE_CODES:
-        return "online"
     rule = all_rules().get(code)
-    if rule is None:
+    if rule is None or rule.scope is None:
         return "file" if code.startswith("FM") else "schema"
-    if rule.check is not None:
-        return "article"
-    if rule.check_corpus is not None:
-        return "corpus"
-    return "site"
+    return rule.scope
 
 
 def doc_dict(doc: CodeDoc, message: str | None = None) -> dict[str, Any]:

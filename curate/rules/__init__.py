@@ -5,8 +5,11 @@ parsed article and the site (``(article, site) -> Iterator[Finding]``) and run
 wherever the file is parsed, in parallel workers too. Corpus rules see one
 article's index record, the whole site's index and the site
 (``(record, index, site) -> Iterator[Finding]``) and run once the index is
-complete. A rule yields Findings (a pointer into the front matter and a
-message); the engine turns them into positioned Diagnostics.
+complete. A rule yields Findings: a pointer into the front matter and the named
+fields of its registered message template (``Finding.of(pointer, url=...)``); the
+engine positions them and words them through the registry (``Rule.message_for``).
+Problems of the site's own files (taxonomy, ``_config.yml``) are ``SiteFinding``s,
+already positioned in their file, worded the same way (``site_diagnostic``).
 
 Adding a rule touches one module of this package and its fixtures under
 ``tests/fixtures/rules/``.
@@ -15,12 +18,13 @@ Adding a rule touches one module of this package and its fixtures under
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from curate.codes import BUILTIN_CODES, CodeDoc
 from curate.model import Applicability, Change, ChangeKind, Diagnostic, Fix, Pointer, Severity
+from curate.schema import format_pointer
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, CorpusIndex, Site
@@ -30,14 +34,39 @@ if TYPE_CHECKING:
 class Finding(NamedTuple):
     """What a rule reports: where in the front matter, and what is wrong there.
 
-    ``at_key`` points at the key rather than its value (for a value that is absent).
+    What is wrong is said by ``fields``, the values of the rule's message template
+    (``{where}`` defaults to the pointer as an editor reads it); a plain ``message``
+    is taken as it is. ``at_key`` points at the key rather than its value (for a
+    value that is absent).
     """
 
     pointer: Pointer
-    message: str
+    message: str = ""
     at_key: bool = False
+    fields: Mapping[str, object] | None = None
     #: How to mend it, if curate can (``curate lint --fix``).
     fix: Fix | None = None
+
+    @classmethod
+    def of(
+        cls, pointer: Pointer, *, at_key: bool = False, fix: Fix | None = None, **fields: object
+    ) -> Finding:
+        """A finding worded by its rule's message template filled with ``fields``."""
+        return cls(pointer, at_key=at_key, fields=fields, fix=fix)
+
+
+class SiteFinding(NamedTuple):
+    """A problem of one of the site's own files (a taxonomy file, ``_config.yml``).
+
+    It is positioned in that file already; ``site_diagnostic`` words it through the
+    registry, as the engine words a rule's Finding.
+    """
+
+    code: str
+    path: str
+    line: int
+    column: int
+    fields: Mapping[str, object]
 
 
 class AutoFix(NamedTuple):
@@ -93,6 +122,11 @@ LOOKUPS = frozenset({URL, RELATED_TARGET, POST_NAME})
 ArticleCheck = Callable[["Article", "Site"], Iterator[Finding]]
 CorpusCheck = Callable[["ArticleRecord", "CorpusIndex", "Site"], Iterator[Finding]]
 
+#: What a rule checks: one article on its own, an article against the site's index,
+#: the site's own files (found when the site is read), or the web behind the links
+#: (found only by ``lint --online`` and ``links``).
+Scope = Literal["article", "corpus", "site", "online"]
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -123,6 +157,28 @@ class Rule:
     #: a warm run of a few files then indexes only the articles those lookups can
     #: reach. None: anything, so the whole index is built (the safe default).
     looks_up: frozenset[str] | None = None
+    #: Derived from the check given; a rule without one says "site" or "online".
+    scope: Scope | None = None
+
+    def __post_init__(self) -> None:
+        derived: Scope | None = (
+            "article" if self.check is not None else "corpus" if self.check_corpus else None
+        )
+        if derived is None and self.scope not in ("site", "online"):
+            raise ValueError(f"rule {self.code} has no check: its scope is 'site' or 'online'")
+        if derived is not None and self.scope not in (None, derived):
+            raise ValueError(f"rule {self.code} checks the {derived}, not the {self.scope}")
+        if derived is not None:
+            object.__setattr__(self, "scope", derived)
+
+    def message_for(self, finding: Finding | SiteFinding) -> str:
+        """The finding in words: the message template filled with its fields."""
+        if finding.fields is None:
+            assert isinstance(finding, Finding)
+            return finding.message
+        if isinstance(finding, Finding) and "where" not in finding.fields:
+            return self.message.format(where=format_pointer(finding.pointer), **finding.fields)
+        return self.message.format(**finding.fields)
 
     @property
     def doc(self) -> CodeDoc:
@@ -237,6 +293,20 @@ def autofix(code: str) -> AutoFix | None:
     if found is not None and found.autofix is not None:
         return found.autofix
     return BUILTIN_AUTOFIX.get(code) or NOT_FIXABLE.get(code)
+
+
+def site_diagnostic(finding: SiteFinding) -> Diagnostic:
+    """A problem of a site file, with its rule's severity, name and words."""
+    found = all_rules()[finding.code]
+    return Diagnostic(
+        finding.path,
+        finding.line,
+        finding.column,
+        found.code,
+        found.severity,
+        found.message_for(finding),
+        found.name,
+    )
 
 
 def all_codes() -> dict[str, CodeDoc]:

@@ -32,7 +32,10 @@ _PLAIN_HTTP_URL = re.compile(
 
 
 def message(code: str, **fields: Any) -> str:
-    """The message of rule ``code``: its documented template filled with ``fields``."""
+    """The message of rule ``code``: its documented template filled with ``fields``.
+
+    For a ``Finding(pointer, message(...))`` not yet written as ``Finding.of``.
+    """
     from curate.rules import _REGISTRY
 
     return _REGISTRY[code].message.format(**fields)

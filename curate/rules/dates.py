@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from curate.corpus import parse_timestamp
 from curate.model import Severity
 from curate.rules import Finding, rule
-from curate.rules._common import message, now
+from curate.rules._common import now
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, CorpusIndex, Site
@@ -136,17 +136,14 @@ def filename_date_mismatch(article: Article, site: Site) -> Iterator[Finding]:
     if written is None or written == named:
         return
     difference = (named - written).days
-    yield Finding(
+    yield Finding.of(
         ("publishedDateTime",),
-        message(
-            "DT001",
-            named=named,
-            days=_days(difference),
-            direction="after" if difference > 0 else "before",
-            published=published.strip(),
-            where=where,
-            hint=hint,
-        ),
+        named=named,
+        days=_days(difference),
+        direction="after" if difference > 0 else "before",
+        published=published.strip(),
+        where=where,
+        hint=hint,
     )
 
 
@@ -177,12 +174,9 @@ def published_in_future(record: ArticleRecord, index: CorpusIndex, site: Site) -
         return
     current = now(site)
     if moment > current:
-        yield Finding(
+        yield Finding.of(
             ("publishedDateTime",),
-            message(
-                "DT002",
-                published=(record.published_at or "").strip(),
-                ahead=_ahead(moment - current),
-                now=current.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            ),
+            published=(record.published_at or "").strip(),
+            ahead=_ahead(moment - current),
+            now=current.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )

@@ -10,7 +10,6 @@ from curate.corpus import display_path
 from curate.jekyll import destination
 from curate.model import Severity
 from curate.rules import URL, Finding, rule
-from curate.rules._common import message
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, CorpusIndex, Site
@@ -69,11 +68,8 @@ def duplicate_article_url(
                 else " (the same page once www., tracking parameters such as utm_* or _mc, and "
                 "a trailing slash are ignored)"
             )
-            yield Finding(
-                (field,),
-                message(
-                    "DU001", field=field, url=url.strip(), files=_files(others), variant=variant
-                ),
+            yield Finding.of(
+                (field,), field=field, url=url.strip(), files=_files(others), variant=variant
             )
 
 
@@ -132,16 +128,13 @@ def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Ite
     if not others or (_rendered(record) and sum(map(_rendered, others)) >= 1):
         return
     unpublished = not _rendered(record)
-    yield Finding(
+    yield Finding.of(
         (),
-        message(
-            "DU002",
-            subject="this unpublished article would be" if unpublished else "this article is",
-            url=record.output_url,
-            files=_files(others),
-            unpublished="" if unpublished else " (unpublished)",
-            which="it" if unpublished else "that one",
-        ),
+        subject="this unpublished article would be" if unpublished else "this article is",
+        url=record.output_url,
+        files=_files(others),
+        unpublished="" if unpublished else " (unpublished)",
+        which="it" if unpublished else "that one",
     )
 
 
@@ -169,4 +162,4 @@ def output_url_collision(
         return
     others = [other for other in _sharing(record, index) if _rendered(other)]
     if others:
-        yield Finding((), message("DU003", url=record.output_url, files=_files(others)))
+        yield Finding.of((), url=record.output_url, files=_files(others))

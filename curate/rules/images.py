@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from curate.model import Severity
 from curate.rules import Finding, rule
-from curate.rules._common import describe, images, integer, message, text, where
+from curate.rules._common import describe, images, integer, text
 from curate.rules.taxonomy import first_of_provider
 
 if TYPE_CHECKING:
@@ -30,9 +30,9 @@ def images_missing(article: Article, site: Site) -> Iterator[Finding]:
     value = article.data.get("images")
     if value is None:
         problem = "no images" if "images" in article.data else "no 'images' key"
-        yield Finding(("images",), message("IM001", problem=problem))
+        yield Finding.of(("images",), problem=problem)
     elif value == []:
-        yield Finding(("images",), message("IM001", problem="an empty 'images' list"))
+        yield Finding.of(("images",), problem="an empty 'images' list")
 
 
 @rule(
@@ -52,12 +52,9 @@ def image_url_missing(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, image in images(article.data):
         url = image.get("url")
         if url is None:
-            yield Finding(pointer, message("IM002", where=where(pointer), problem="has no url"))
+            yield Finding.of(pointer, problem="has no url")
         elif isinstance(url, str) and not url.strip():
-            yield Finding(
-                (*pointer, "url"),
-                message("IM002", where=where((*pointer, "url")), problem="is empty"),
-            )
+            yield Finding.of((*pointer, "url"), problem="is empty")
 
 
 def _size_problem(value: Any) -> str | None:
@@ -84,17 +81,14 @@ def image_size_invalid(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, image in images(article.data):
         missing = [name for name in ("width", "height") if image.get(name) is None]
         if missing:
-            yield Finding(
-                pointer,
-                message("IM003", where=where(pointer), problem="has no " + " or ".join(missing)),
-            )
+            yield Finding.of(pointer, problem="has no " + " or ".join(missing))
         for name in ("width", "height"):
             if name in missing:
                 continue
             problem = _size_problem(image[name])
             if problem is not None:
                 field = (*pointer, name)
-                yield Finding(field, message("IM003", where=where(field), problem=problem))
+                yield Finding.of(field, problem=problem)
 
 
 @rule(
@@ -113,7 +107,7 @@ def image_insecure_url(article: Article, site: Site) -> Iterator[Finding]:
         url = text(image.get("url"))
         if url and url.lower().startswith("http:"):
             field = (*pointer, "url")
-            yield Finding(field, message("IM004", where=where(field), url=url))
+            yield Finding.of(field, url=url)
 
 
 def _logo_hint(record: ArticleRecord) -> str:
@@ -152,10 +146,8 @@ def provider_logo_missing(
         return
     domain = record.provider_domain.strip() if record.provider_domain else None
     name = domain or (record.provider_name or "").strip() or "(unnamed)"
-    yield Finding(
-        ("provider",),
-        message("IM005", provider=name, count=count, hint=_logo_hint(record)),
-        at_key=True,
+    yield Finding.of(
+        ("provider",), provider=name, count=count, hint=_logo_hint(record), at_key=True
     )
 
 
@@ -182,4 +174,4 @@ def image_local_missing(article: Article, site: Site) -> Iterator[Finding]:
         relative = site.local_path(url)
         if relative is not None and not site.asset_exists(relative):
             field = (*pointer, "url")
-            yield Finding(field, message("IM006", where=where(field), url=url, relative=relative))
+            yield Finding.of(field, url=url, relative=relative)

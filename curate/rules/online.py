@@ -33,6 +33,7 @@ register(
         fix="Open the URL and find where the page or picture went; use that address, or remove "
         "the entry. If a site answers an error to robots only, accept its status "
         "(--accept, online-accept) or exclude its URLs (--exclude-url, online-exclude).",
+        scope="online",
     )
 )
 
@@ -54,6 +55,7 @@ register(
         fix="Open the URL in a browser. If it works and the site always refuses robots, accept "
         "its status (--accept, online-accept) or exclude its URLs (--exclude-url, "
         "online-exclude); if it is gone, replace or remove it.",
+        scope="online",
     )
 )
 
@@ -74,5 +76,6 @@ register(
         example='images:\n  - url: "http://localhost:4000/assets/images/a.jpg"',
         fix="Use the public address, or a path of the site (/assets/...). On an intranet site "
         "whose links are private by design, check them with --allow-private.",
+        scope="online",
     )
 )

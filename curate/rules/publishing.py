@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from curate.model import Severity
 from curate.rules import Finding, rule
-from curate.rules._common import integer, message, quality_threshold
+from curate.rules._common import integer, quality_threshold
 
 if TYPE_CHECKING:
     from curate.corpus import Site
@@ -44,7 +44,7 @@ def published_below_quality_threshold(article: Article, site: Site) -> Iterator[
         return
     if field == "heat" and value == -1:
         return  # published-heat-unmeasured says it better
-    yield Finding(("published",), message("PB001", field=field, value=value, threshold=threshold))
+    yield Finding.of(("published",), field=field, value=value, threshold=threshold)
 
 
 @rule(
@@ -61,7 +61,7 @@ def published_below_quality_threshold(article: Article, site: Site) -> Iterator[
 )
 def published_heat_unmeasured(article: Article, site: Site) -> Iterator[Finding]:
     if article.data.get("published") is True and integer(article.data.get("heat")) == -1:
-        yield Finding(("heat",), message("PB002"))
+        yield Finding.of(("heat",))
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -111,4 +111,4 @@ def secured_malformed(article: Article, site: Site) -> Iterator[Finding]:
         return
     problem = secured_problem(value)
     if problem is not None:
-        yield Finding(("secured",), message("PB003", problem=problem))
+        yield Finding.of(("secured",), problem=problem)

@@ -14,7 +14,6 @@ from curate.rules._common import (
     URL_KEYS,
     describe,
     http_url_problem,
-    message,
     related_entries,
     text,
 )
@@ -75,14 +74,11 @@ def related_link_unpublished(
     for ref in record.related:
         targets = [t for t in _targets(ref, record, index) if _is_page_of(ref, t, site)]
         if targets and all(target.published is False for target in targets):
-            yield Finding(
+            yield Finding.of(
                 ("related", ref.position, "webUrl"),
-                message(
-                    "RL001",
-                    where=f"related[{ref.position}]",
-                    url=ref.url,
-                    path=display_path(targets[0].path),
-                ),
+                where=f"related[{ref.position}]",
+                url=ref.url,
+                path=display_path(targets[0].path),
                 fix=remove_item(
                     f"Remove related[{ref.position}] (it links to an unpublished article)",
                     Applicability.UNSAFE,
@@ -123,14 +119,11 @@ def related_recommends_unpublished(
     for ref in record.related:
         targets = [t for t in _targets(ref, record, index) if not _is_page_of(ref, t, site)]
         if targets and all(target.published is False for target in targets):
-            yield Finding(
+            yield Finding.of(
                 ("related", ref.position, "webUrl"),
-                message(
-                    "RL007",
-                    where=f"related[{ref.position}]",
-                    title=describe(ref.title) if ref.title else ref.url,
-                    path=display_path(targets[0].path),
-                ),
+                where=f"related[{ref.position}]",
+                title=describe(ref.title) if ref.title else ref.url,
+                path=display_path(targets[0].path),
                 fix=remove_item(
                     f"Remove related[{ref.position}] (it recommends an unpublished article)",
                     Applicability.UNSAFE,
@@ -213,27 +206,21 @@ def unpublished_article_still_linked(
     if record.published is False:
         linked = [link for link in links.get(key, ()) if link.record.path != record.path]
         if linked:
-            yield Finding(
+            yield Finding.of(
                 ("published",),
-                message(
-                    "RL008",
-                    problem="this article is unpublished",
-                    files=_linkers(linked, record),
-                    url=site.page_url(record.output_url or ""),
-                ),
+                problem="this article is unpublished",
+                files=_linkers(linked, record),
+                url=site.page_url(record.output_url or ""),
             )
         return
     for _old, linked in _DANGLING[index].get(_slug(key), ()):
         others = [link for link in linked if link.record.path != record.path]
         if others:
-            yield Finding(
+            yield Finding.of(
                 (),
-                message(
-                    "RL008",
-                    problem=f"this article's page is now {site.page_url(record.output_url or '')}",
-                    files=_linkers(others, record),
-                    url=others[0].ref.url,
-                ),
+                problem=f"this article's page is now {site.page_url(record.output_url or '')}",
+                files=_linkers(others, record),
+                url=others[0].ref.url,
             )
 
 
@@ -250,7 +237,7 @@ def unpublished_article_still_linked(
 def related_url_missing(article: Article, site: Site) -> Iterator[Finding]:
     for index, entry in related_entries(article.data):
         if not any(text(entry.get(key)) for key in LINK_KEYS):
-            yield Finding(("related", index), message("RL002", where=f"related[{index}]"))
+            yield Finding.of(("related", index))
 
 
 @rule(
@@ -272,14 +259,10 @@ def related_url_invalid(article: Article, site: Site) -> Iterator[Finding]:
                 continue
             problem = http_url_problem(entry[key])
             if problem is not None:
-                yield Finding(
+                yield Finding.of(
                     ("related", index, key),
-                    message(
-                        "RL003",
-                        where=f"related[{index}].{key}",
-                        problem=problem,
-                        value=describe(entry[key]),
-                    ),
+                    problem=problem,
+                    value=describe(entry[key]),
                 )
 
 
@@ -322,9 +305,9 @@ def related_link_to_self(article: Article, site: Site) -> Iterator[Finding]:
     for index, entry in related:
         for key, field in _entry_keys(entry).items():
             if key in own:
-                yield Finding(
+                yield Finding.of(
                     ("related", index, field),
-                    message("RL004", where=f"related[{index}].{field}", url=entry[field].strip()),
+                    url=entry[field].strip(),
                 )
                 break
 
@@ -354,14 +337,10 @@ def related_link_duplicate(article: Article, site: Site) -> Iterator[Finding]:
         repeated = next(((key, field) for key, field in keys.items() if key in seen), None)
         if repeated is not None:
             key, field = repeated
-            yield Finding(
+            yield Finding.of(
                 ("related", index, field),
-                message(
-                    "RL005",
-                    where=f"related[{index}].{field}",
-                    first=seen[key],
-                    url=entry[field].strip(),
-                ),
+                first=seen[key],
+                url=entry[field].strip(),
                 fix=remove_item(
                     f"Remove related[{index}] (a second link to related[{seen[key]}])",
                     Applicability.SAFE,
@@ -443,15 +422,11 @@ def related_metadata_drift(
         target = targets[0]
         for field, value, actual, copied in _drift(ref, target):
             pointer: Pointer = ("related", ref.position, *field)
-            yield Finding(
+            yield Finding.of(
                 pointer,
-                message(
-                    "RL006",
-                    where=f"related[{ref.position}].{'.'.join(field)}",
-                    value=value,
-                    path=display_path(target.path),
-                    actual=actual,
-                ),
+                value=value,
+                path=display_path(target.path),
+                actual=actual,
                 fix=replace_value(
                     f"Copy {'.'.join(field)} from {display_path(target.path)}",
                     Applicability.SAFE,

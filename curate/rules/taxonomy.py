@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from curate.model import Applicability, Severity
 from curate.rules import AutoFix, Finding, Rule, register, replace_value, rule
-from curate.rules._common import entries, message
+from curate.rules._common import entries
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, CorpusIndex, Site
@@ -62,13 +62,10 @@ def topic_unknown(article: Article, site: Site) -> Iterator[Finding]:
             continue
         close = suggest_topic(topic, site)
         pointer = ("topics", index)
-        yield Finding(
+        yield Finding.of(
             pointer,
-            message(
-                "TX001",
-                topic=f'"{topic}"',
-                suggestion=f'; did you mean "{close}"?' if close else "",
-            ),
+            topic=f'"{topic}"',
+            suggestion=f'; did you mean "{close}"?' if close else "",
             fix=replace_value(
                 f'Rename the topic to "{close}"', Applicability.UNSAFE, pointer, close
             )
@@ -149,7 +146,7 @@ def organization_missing(
     count = first_of_provider(record, index, _lacks_organization(site.organizations))
     if count:
         domain = organization_key(record.provider_domain)
-        yield Finding(("provider", "domain"), message("TX002", domain=domain, count=count))
+        yield Finding.of(("provider", "domain"), domain=domain, count=count)
 
 
 _LACKS: dict[frozenset[str], Callable[[ArticleRecord], bool]] = {}
@@ -176,13 +173,14 @@ register(
         "TX003",
         "taxonomy-file-malformed",
         Severity.WARNING,
-        message="taxonomy file {problem}",
+        message="{file} {problem}",
         summary="A file of _data/topics or _data/organizations (or _config.yml) is malformed: "
         "not valid YAML, several YAML documents, a stray '---', or a topic with no name.",
         why="Jekyll may refuse or misread the file, and curate reads what it can of it: the "
         "topic may be missing from the taxonomy that topic-unknown checks against.",
         example="# _data/topics/08-ai-in-finance.yaml\nname: AI in Finance\n---",
         fix="Delete the stray '---' (or fix the YAML at the line shown).",
+        scope="site",
     )
 )
 
@@ -200,6 +198,7 @@ register(
         "  - url: /assets/images/organizations/google.com-50x50.jpg\n"
         "# ...and assets/images/organizations/google.com-50x50.jpg does not exist",
         fix="Add the image file, or correct or remove the reference.",
+        scope="site",
     )
 )
 
@@ -217,5 +216,6 @@ register(
         "is silent because the entry seems to exist.",
         example="_data/organizations/theguardian.com",
         fix="Rename the file with its extension (git mv theguardian.com theguardian.com.md).",
+        scope="site",
     )
 )

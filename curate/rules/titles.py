@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from curate.model import Applicability, Pointer, Severity
 from curate.rules import AutoFix, Finding, replace_value, rule
-from curate.rules._common import describe, message, related_entries, where
+from curate.rules._common import describe, related_entries
 
 if TYPE_CHECKING:
     from curate.corpus import Site
@@ -104,11 +104,10 @@ def title_mojibake(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, title in _titles(article.data):
         fixed = repair_mojibake(title)
         if fixed is not None:
-            yield Finding(
+            yield Finding.of(
                 pointer,
-                message(
-                    "TI001", where=where(pointer), value=describe(title), fixed=describe(fixed)
-                ),
+                value=describe(title),
+                fixed=describe(fixed),
                 fix=_mojibake_fix(pointer, title),
             )
 
@@ -163,14 +162,10 @@ def title_whitespace(article: Article, site: Site) -> Iterator[Finding]:
             continue  # an empty title is the schema's to report
         problems = _space_problems(title)
         if problems:
-            yield Finding(
+            yield Finding.of(
                 pointer,
-                message(
-                    "TI002",
-                    where=where(pointer),
-                    problems=" and ".join(problems),
-                    fixed=describe(clean_title(title)),
-                ),
+                problems=" and ".join(problems),
+                fixed=describe(clean_title(title)),
                 fix=replace_value(
                     "Clean the spaces of the title",
                     Applicability.UNSAFE if _ODD_SPACE.search(title) else Applicability.SAFE,
@@ -207,6 +202,4 @@ def title_placeholder(article: Article, site: Site) -> Iterator[Finding]:
             kind = "a paywall's text"
         else:
             kind = "a placeholder or an error page's text"
-        yield Finding(
-            pointer, message("TI003", where=where(pointer), value=describe(title), kind=kind)
-        )
+        yield Finding.of(pointer, value=describe(title), kind=kind)

@@ -12,11 +12,9 @@ from curate.rules import AutoFix, Finding, replace_value, rule
 from curate.rules._common import (
     LINK_KEYS,
     describe,
-    message,
     related_entries,
     text,
     url_values,
-    where,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +36,7 @@ if TYPE_CHECKING:
 )
 def url_missing(article: Article, site: Site) -> Iterator[Finding]:
     if not any(text(article.data.get(key)) for key in LINK_KEYS):
-        yield Finding((), message("UR001"))
+        yield Finding.of(())
 
 
 def amp_cache_url(amp_url: str) -> str | None:
@@ -109,21 +107,13 @@ def amp_cache_url_mismatch(article: Article, site: Site) -> Iterator[Finding]:
         pointer = (*base, "cdnAmpWebUrl")
         amp = text(entry.get("ampWebUrl"))
         if amp is None:
-            yield Finding(
-                pointer,
-                message("UR002", where=where(pointer), problem="is set but ampWebUrl is not"),
-            )
+            yield Finding.of(pointer, problem="is set but ampWebUrl is not")
             continue
         expected = amp_cache_url(amp)
         if expected is not None and cdn != expected and not _same_url(cdn, expected):
-            yield Finding(
+            yield Finding.of(
                 pointer,
-                message(
-                    "UR002",
-                    where=where(pointer),
-                    problem=f"is not the AMP cache form of ampWebUrl: expected {expected}, "
-                    f"got {cdn}",
-                ),
+                problem=f"is not the AMP cache form of ampWebUrl: expected {expected}, got {cdn}",
                 fix=replace_value(
                     "Recompute cdnAmpWebUrl from ampWebUrl", Applicability.SAFE, pointer, expected
                 ),
@@ -161,14 +151,10 @@ def _whitespace(value: str) -> str:
 def url_whitespace(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, value in url_values(article.data):
         if value.strip() and value != value.strip():
-            yield Finding(
+            yield Finding.of(
                 pointer,
-                message(
-                    "UR003",
-                    where=where(pointer),
-                    whitespace=_whitespace(value),
-                    value=describe(value),
-                ),
+                whitespace=_whitespace(value),
+                value=describe(value),
                 fix=replace_value(
                     "Remove the whitespace around the URL",
                     Applicability.SAFE,
@@ -211,14 +197,10 @@ def url_not_ascii(article: Article, site: Site) -> Iterator[Finding]:
         chars = "".join(dict.fromkeys(char for char in value.strip() if ord(char) >= 128))
         if not chars:
             continue
-        yield Finding(
+        yield Finding.of(
             pointer,
-            message(
-                "UR004",
-                where=where(pointer),
-                chars=" ".join(chars[:5]),
-                encoded=encoded_url(value.strip()),
-            ),
+            chars=" ".join(chars[:5]),
+            encoded=encoded_url(value.strip()),
             fix=replace_value(
                 "Percent-encode the URL", Applicability.SAFE, pointer, encoded_url(value)
             )
@@ -285,9 +267,10 @@ def url_tracking_parameters(article: Article, site: Site) -> Iterator[Finding]:
             continue
         query = value.strip().split("?", 1)[1].split("#", 1)[0]
         names = [part.split("=", 1)[0] for part in query.split("&") if _tracking(part)]
-        yield Finding(
+        yield Finding.of(
             pointer,
-            message("UR005", where=where(pointer), names=", ".join(names), url=value.strip()),
+            names=", ".join(names),
+            url=value.strip(),
             fix=replace_value(
                 "Remove the tracking parameters", Applicability.UNSAFE, pointer, cleaned
             ),
