@@ -50,7 +50,7 @@ from curate.rules import (
     Finding,
     Rule,
     lend_fixes,
-    site_diagnostic,
+    placed_diagnostic,
 )
 from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
@@ -490,7 +490,7 @@ def run_checks(
             diagnostics.extend(report.diagnostics)
         diagnostics.extend(corpus_found)
         if lint and covers_site:
-            diagnostics.extend(map(site_diagnostic, site.problems))
+            diagnostics.extend(map(placed_diagnostic, site.problems))
     finally:
         if cache is not None:
             warnings.extend(cache.warnings)

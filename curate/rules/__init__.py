@@ -8,11 +8,13 @@ article's index record, the whole site's index and the site
 complete. A rule yields Findings: a pointer into the front matter and the named
 fields of its registered message template (``Finding.of(pointer, url=...)``); the
 engine positions them and words them through the registry (``Rule.message_for``).
-Problems of the site's own files (taxonomy, ``_config.yml``) are ``SiteFinding``s,
-already positioned in their file, worded the same way (``site_diagnostic``).
+Problems of the site's own files (taxonomy, ``_config.yml``) and the answers of the
+online checks are ``PlacedFinding``s, already positioned in their file, worded the
+same way (``placed_diagnostic``).
 
-Adding a rule touches one module of this package and its fixtures under
-``tests/fixtures/rules/``.
+Adding a rule touches one module of this package, its fixtures under
+``tests/fixtures/rules/`` and its row in the README's rules table (which
+``tests/test_registry.py`` checks against this registry).
 """
 
 from __future__ import annotations
@@ -55,11 +57,12 @@ class Finding(NamedTuple):
         return cls(pointer, at_key=at_key, fields=fields, fix=fix)
 
 
-class SiteFinding(NamedTuple):
-    """A problem of one of the site's own files (a taxonomy file, ``_config.yml``).
+class PlacedFinding(NamedTuple):
+    """A finding already positioned in its file, worded by rule ``code`` like any other.
 
-    It is positioned in that file already; ``site_diagnostic`` words it through the
-    registry, as the engine words a rule's Finding.
+    The problems of the site's own files (a taxonomy file, ``_config.yml``) and the
+    answers of the online checks are found where the file's text is at hand, not by
+    a rule's check on an article; ``placed_diagnostic`` words them through the registry.
     """
 
     code: str
@@ -67,6 +70,7 @@ class SiteFinding(NamedTuple):
     line: int
     column: int
     fields: Mapping[str, object]
+    pointer: Pointer = ()
 
 
 class AutoFix(NamedTuple):
@@ -171,14 +175,18 @@ class Rule:
         if derived is not None:
             object.__setattr__(self, "scope", derived)
 
-    def message_for(self, finding: Finding | SiteFinding) -> str:
-        """The finding in words: the message template filled with its fields."""
-        if finding.fields is None:
-            assert isinstance(finding, Finding)
-            return finding.message
-        if isinstance(finding, Finding) and "where" not in finding.fields:
-            return self.message.format(where=format_pointer(finding.pointer), **finding.fields)
-        return self.message.format(**finding.fields)
+    def message_for(self, finding: Finding | PlacedFinding) -> str:
+        """The finding in words: the message template filled with its fields.
+
+        ``{where}`` is the finding's pointer as an editor reads it unless the fields
+        say otherwise. Values are not escaped: the reporters escape what they print.
+        """
+        fields = finding.fields
+        if fields is None:
+            return finding.message if isinstance(finding, Finding) else self.message
+        if "where" not in fields:
+            fields = {"where": format_pointer(finding.pointer), **fields}
+        return self.message.format_map(fields)
 
     @property
     def doc(self) -> CodeDoc:
@@ -295,8 +303,8 @@ def autofix(code: str) -> AutoFix | None:
     return BUILTIN_AUTOFIX.get(code) or NOT_FIXABLE.get(code)
 
 
-def site_diagnostic(finding: SiteFinding) -> Diagnostic:
-    """A problem of a site file, with its rule's severity, name and words."""
+def placed_diagnostic(finding: PlacedFinding) -> Diagnostic:
+    """A placed finding with its rule's severity, name and words."""
     found = all_rules()[finding.code]
     return Diagnostic(
         finding.path,
@@ -306,6 +314,7 @@ def site_diagnostic(finding: SiteFinding) -> Diagnostic:
         found.severity,
         found.message_for(finding),
         found.name,
+        finding.pointer,
     )
 
 

@@ -23,7 +23,9 @@ register(
         message="{where} {url} is broken: {detail}",
         summary="A related link, an image or a provider logo is gone: 404, 410 or another 4xx, "
         "a 5xx that lasted through the retries, no such host, a refused connection, a TLS "
-        "failure, a redirect loop, or a page where a picture should be.",
+        "failure, a redirect loop, or a page where a picture should be. A failing answer to "
+        "HEAD is asked again with GET, whose answer decides; with no network at all, no link "
+        "is reported (the summary says how many were not checked).",
         why="Readers who follow the link land on an error page, and the site shows a broken "
         "picture where the image should be. Links rot quietly: only a check over the network "
         "finds them.",
