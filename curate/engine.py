@@ -41,9 +41,17 @@ from curate.loading import (
     locate_file,
     read_regular_file,
 )
-from curate.model import Article, Diagnostic, FileReport, Severity
+from curate.model import Article, Diagnostic, FileReport, Severity, Span
 from curate.policy import Policy, relative_to_root
-from curate.rules import POST_NAME, RELATED_TARGET, URL, Finding, Rule, placed_diagnostic
+from curate.rules import (
+    POST_NAME,
+    RELATED_TARGET,
+    URL,
+    Finding,
+    Rule,
+    lend_fixes,
+    placed_diagnostic,
+)
 from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
 if TYPE_CHECKING:
@@ -130,15 +138,19 @@ class _Checker:
         diagnostics.extend(schema_errors)
         # One finding per value: rules say nothing more about a value the schema rejected.
         rejected = self.options.policy.rejected_by_schema(schema_errors)
+        lent: list[Finding] = []
         for rule in self.rules:
             check = rule.check
             assert check is not None
             findings = _guarded(rule, lambda: check(article, site))  # noqa: B023
+            lent.extend(f for f in findings if f.pointer in rejected)
             diagnostics.extend(
                 to_diagnostic(article, rule, finding)
                 for finding in findings
                 if finding.pointer not in rejected
             )
+        if lent:
+            diagnostics = lend_fixes(diagnostics, lent)
         diagnostics = site.relocate_defaults(article, diagnostics)
         suppressions = article.suppressions
         kept = tuple(
@@ -226,6 +238,9 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
         rule.message_for(finding),
         rule.name,
         finding.pointer,
+        location.end_line,
+        location.end_column,
+        finding.fix,
     )
 
 
@@ -662,7 +677,7 @@ def _corpus_diagnostics(
     reports on which a clock rule fired are added to ``clocked``.
     """
     diagnostics: list[Diagnostic] = []
-    learned: dict[str, dict[str, tuple[int, int]]] = {}
+    learned: dict[str, dict[str, Span]] = {}
     for report in reports:
         record = report.record
         if record is None:
@@ -685,6 +700,8 @@ def _corpus_diagnostics(
                     learned.setdefault(report.path, dict(known))[key] = (
                         diagnostic.line,
                         diagnostic.column,
+                        diagnostic.end_line,
+                        diagnostic.end_column,
                     )
                 else:
                     diagnostic = Diagnostic(
@@ -696,6 +713,9 @@ def _corpus_diagnostics(
                         rule.message_for(finding),
                         rule.name,
                         finding.pointer,
+                        position[2],
+                        position[3],
+                        finding.fix,
                     )
                 if policy.reports(diagnostic, report.suppressions):
                     diagnostics.append(diagnostic)
