@@ -34,6 +34,31 @@ def test_a_usage_error_is_one_line_and_exit_2(
     assert captured.err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lint", "--format", "xml"], "'xml' is not one of table"),
+        (["rank", "--limit", "-1"], "-1 is not in the range x>=0"),
+        (["stats", "--top", "-1"], "-1 is not in the range x>=0"),
+        (["cache", "frob"], "No such command 'frob'"),
+        (["rules", "RL001", "extra"], "unexpected extra argument(s) (extra)"),
+        (["lint", "--bogus"], "No such option: --bogus"),
+        (["frob"], "No such command 'frob'"),
+    ],
+)
+def test_clicks_usage_errors_are_one_curate_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("curate: error: ") and message in captured.err
+    assert captured.err.count("\n") == 1
+    assert "Usage:" not in captured.err and "Try " not in captured.err
+    command = "curate" if args[0] == "frob" else f"curate {args[0]}"
+    assert captured.err.endswith(f" (see '{command} --help')\n")
+
+
 @pytest.mark.parametrize("command", ["validate", "lint", "links", "rank", "list", "stats"])
 def test_a_missing_path_is_a_usage_error(
     command: str, site: Path, capsys: pytest.CaptureFixture[str]
