@@ -647,10 +647,18 @@ def _summary(stats: CorpusStats, source: str) -> Table:
     articles = Text(f"{stats.articles}")
     problems = []
     if stats.invalid:
-        problems.append(f"{stats.invalid} fail schema validation")
+        problems.append(
+            f"{stats.invalid} {'fails' if stats.invalid == 1 else 'fail'} validation"
+        )
     if stats.unreadable:
-        problems.append(f"{stats.unreadable} more files cannot be read as articles")
-    articles.append(f" in {printable(source)}" if source else "")
+        problems.append(
+            "1 more file cannot be read as an article"
+            if stats.unreadable == 1
+            else f"{stats.unreadable} more files cannot be read as articles"
+        )
+    if source:
+        where = "the current folder" if source == "." else printable(source)
+        articles.append(f" found in {where}")
     if problems:
         articles.append(f" ({'; '.join(problems)})", style="yellow")
     grid.add_row("Articles", articles)
