@@ -293,9 +293,7 @@ def is_usable(report: FileReport) -> bool:
     return (
         record is not None
         and record.valid
-        and not any(
-            d.severity is Severity.ERROR and d.code in builtin for d in report.diagnostics
-        )
+        and not any(d.severity is Severity.ERROR and d.code in builtin for d in report.diagnostics)
     )
 
 

@@ -647,9 +647,7 @@ def _summary(stats: CorpusStats, source: str) -> Table:
     articles = Text(f"{stats.articles}")
     problems = []
     if stats.invalid:
-        problems.append(
-            f"{stats.invalid} {'fails' if stats.invalid == 1 else 'fail'} validation"
-        )
+        problems.append(f"{stats.invalid} {'fails' if stats.invalid == 1 else 'fail'} validation")
     if stats.unreadable:
         problems.append(
             "1 more file cannot be read as an article"
