@@ -401,7 +401,7 @@ def test_a_missing_path_is_a_usage_error(
 
 def test_nothing_matches(capsys: pytest.CaptureFixture[str], site: Path) -> None:
     code, out, _ = run(capsys, "rank", site, "--no-cache", "--min-quality", "1000")
-    assert code == 0 and out.startswith("No articles match.")
+    assert (code, out) == (0, "No articles match (0 of 8).\n")
     _, out, _ = run(capsys, "rank", site, "--no-cache", "--min-quality", "1000", "-f", "json")
     assert json.loads(out) == []
     _, out, _ = run(capsys, "rank", site, "--no-cache", "--min-quality", "1000", "-f", "csv")
@@ -551,3 +551,22 @@ def test_stats_rank_and_list_agree_on_the_usable_articles(
     for command in ("rank", "list"):
         _, out, err = run(capsys, command, examples, "--no-cache", "-f", "paths")
         assert err == skipped and len(out.splitlines()) == 3
+
+
+@pytest.mark.parametrize("command", ["rank", "list"])
+def test_an_empty_folder_is_one_line_and_the_warning(
+    command: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, command, tmp_path, "--no-cache")
+    assert (code, out) == (0, "No articles.\n")
+    assert err == f"curate: warning: no article files found in {tmp_path}\n"
+
+
+def test_a_hint_when_every_score_is_below_a_tenth(
+    capsys: pytest.CaptureFixture[str], site: Path
+) -> None:
+    hint = "all scores < 0.1: try --now 2024-02-29 (newest article) or a longer --half-life"
+    _, out, _ = run(capsys, "rank", site, "--no-cache", "--now", "2030-01-01")
+    assert hint in out.splitlines()
+    _, out, _ = run(capsys, "rank", site, "--no-cache", "--now", NOW)
+    assert "all scores" not in out

@@ -250,6 +250,10 @@ def skipped_line(invalid: int, unreadable: int) -> str:
 def matched(shown: int, matching: int, total: int) -> str:
     """``6 of 124 articles match``, ``showing 20 of 95 matching articles (124 in all)``..."""
     plural = "s" if total != 1 else ""
+    if not total:
+        return "No articles."
+    if not matching:
+        return f"No articles match (0 of {total})."
     if shown < matching:
         if matching == total:
             return f"showing {shown} of {total} article{plural}"

@@ -483,6 +483,9 @@ def write_table(
     console = make_console(out)
     if rows:
         console.print(article_table(rows, fields, console.width, droppable=droppable))
+    elif notes:  # the first note says how many match: "No articles match (0 of 9)"
+        console.print(Text(printable(notes[0]), style="yellow"))
+        notes = notes[1:]
     else:
         console.print(Text("No articles match.", style="yellow"))
     for note in notes:
