@@ -265,6 +265,15 @@ class _DataFile(NamedTuple):
     line: int = 1
 
 
+def _invalid_yaml(error: yaml.YAMLError, text: str, first_line: int = 1) -> str:
+    """``is not valid YAML: <the problem, in one line>``; the finding gives the line."""
+    from curate.loading import yaml_problem
+
+    if isinstance(error, yaml.MarkedYAMLError):
+        return f"is not valid YAML: {yaml_problem(error, text, first_line)}"
+    return f"is not valid YAML: {' '.join(str(error).split())}"
+
+
 def _tolerant_yaml(path: Path) -> _DataFile:
     """The first YAML document of a data file, and a complaint if the file is malformed."""
     try:
@@ -276,7 +285,7 @@ def _tolerant_yaml(path: Path) -> _DataFile:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        return _DataFile(None, text, f"not valid YAML: {error}".replace("\n", " "), line)
+        return _DataFile(None, text, _invalid_yaml(error, text), line)
     separators = [
         number for number, line in enumerate(text.splitlines(), 1) if line.rstrip() == "---"
     ]
@@ -308,8 +317,9 @@ def _front_matter_yaml(path: Path) -> _DataFile:
         return _DataFile(yaml.load(document, Loader=_Loader), text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 + (text != document) if mark is not None else 1
-        return _DataFile(None, text, f"not valid YAML: {error}".replace("\n", " "), line)
+        offset = int(text != document)
+        line = mark.line + 1 + offset if mark is not None else 1
+        return _DataFile(None, text, _invalid_yaml(error, document, 1 + offset), line)
 
 
 def _load_topics(

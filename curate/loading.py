@@ -470,6 +470,27 @@ def _check_depth(front_matter: str, line_offset: int) -> None:
             depth -= 1
 
 
+def yaml_problem(error: yaml.MarkedYAMLError, text: str, first_line: int = 1) -> str:
+    """PyYAML's complaint in one clean line: what is wrong, and where a bracket or quote
+    that was never closed was opened (``first_line``: the file's line number of ``text``'s first).
+
+    A tab that indents the line gets its own message: YAML forbids tabs for indentation,
+    and PyYAML's words for it vary ("found character that cannot start any token").
+    """
+    mark = error.problem_mark or error.context_mark
+    lines = text.splitlines()
+    if mark is not None and mark.line < len(lines):
+        line = lines[mark.line]
+        if "\t" in line[: len(line) - len(line.lstrip())]:
+            return "a tab indents this line: YAML does not allow tabs for indentation (use spaces)"
+    problem = " ".join((error.problem or str(error)).split())
+    context = error.context
+    if context and error.context_mark is not None and error.context_mark is not mark:
+        opened = error.context_mark.line + first_line
+        context = f"{context} that starts at line {opened}"
+    return f"{problem} ({context})" if context else problem
+
+
 def _compose(front_matter: str, line_offset: int) -> yaml.Node | None:
     _check_depth(front_matter, line_offset)
     loader = _Composer(front_matter)
@@ -524,10 +545,8 @@ def load_text(path: str, raw: bytes) -> LoadResult:
                 raise _LoadError(
                     "FM008", f"the YAML nests deeper than {MAX_DEPTH} levels", line, column
                 ) from None
-            context = f" ({error.context})" if error.context else ""
-            raise _LoadError(
-                "FM005", f"YAML syntax error: {problem}{context}", line, column
-            ) from None
+            problem = yaml_problem(error, front_matter, line_offset)
+            raise _LoadError("FM005", f"YAML syntax error: {problem}", line, column) from None
         except yaml.YAMLError as error:
             raise _LoadError("FM005", f"YAML error: {error}") from None
         except RecursionError:

@@ -513,3 +513,14 @@ def test_the_real_sample(real_corpus: Path, tmp_path: Path) -> None:
     assert counts.get("TI003") == 2  # the FT paywall and the leaked instruction
     assert counts.get("TX005") == 1  # _data/organizations/theguardian.com
     assert counts.get("UR004", 0) + counts.get("SC003", 0) >= 2  # the curly-quoted URL
+
+
+def test_a_broken_config_is_reported_cleanly_at_its_line(family: Path) -> None:
+    config = family / "_config.yml"
+    config.write_text(config.read_text() + "broken: [a, b\nnext: 1\n")
+    found = [f for f in lint([family]) if f[2] == "TX003"]
+    assert len(found) == 1
+    path, line, _, message = found[0]
+    assert path == "_config.yml" and line == len(config.read_text().splitlines())
+    assert message.startswith("site config is not valid YAML: did not find expected ',' or ']'")
+    assert "<unicode string>" not in message

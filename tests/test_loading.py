@@ -286,3 +286,22 @@ def test_a_name_that_is_not_utf8_is_walked_and_read(tmp_path: Path) -> None:
     files, _ = collect_paths([tmp_path])
     assert [Path(f).name for f in files] == [name]
     assert load_file(files[0]).diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"---\ntitle: x\n\tquality: 5\n---\n", b"---\nprovider:\n\tname: x\n---\n"],
+)
+def test_a_tab_indenting_the_front_matter_is_named(raw: bytes) -> None:
+    (diagnostic,) = load_text("a.md", raw).diagnostics
+    assert (diagnostic.code, diagnostic.line) == ("FM005", 3)
+    assert diagnostic.message == (
+        "YAML syntax error: a tab indents this line: YAML does not allow tabs for indentation "
+        "(use spaces)"
+    )
+
+
+def test_a_yaml_syntax_error_is_one_clean_line() -> None:
+    (diagnostic,) = load_text("a.md", b"---\ntitle: x\nbad: [1, 2\nmore: 3\n---\n").diagnostics
+    assert "<unicode string>" not in diagnostic.message and "\n" not in diagnostic.message
+    assert "that starts at line 3" in diagnostic.message
