@@ -58,3 +58,27 @@ def test_the_hooks_show_the_warnings_of_a_passing_run() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert hooks and all(hook.get("verbose") is True for hook in hooks)
     assert "verbose: true" in README
+
+
+@pytest.mark.parametrize("name", command_names())
+@pytest.mark.parametrize("columns", [80, 120])
+def test_help_keeps_option_names_whole_and_placeholders_alike(
+    name: str, columns: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main([*name.split(), "--help"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert all(len(line) <= columns for line in lines)
+    # No line ends inside a word at a hyphen ("--max-" / "cache-age", "'ai-" / "ethics'").
+    assert not [line for line in lines if re.search(r"\w-$", line)]
+    # One placeholder style: PATH, N, TEXT, CODES..., never Typer's <path>, <int range>, <str>.
+    assert not re.search(r"<(path|str|int|float)[^>]*>", out.replace("<site root>", ""))
+
+
+def test_help_uses_a_wide_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    main(["links", "--help"])
+    assert max(map(len, capsys.readouterr().out.splitlines())) > 100

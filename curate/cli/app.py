@@ -56,15 +56,38 @@ def build_app(args: Sequence[str] = ()) -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode=None,
-        context_settings={"help_option_names": ["-h", "--help"]},
+        # Help as wide as the terminal (COLUMNS), up to 120 columns, instead of 80 always.
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
         pretty_exceptions_enable=False,
     )
+    _keep_option_names_whole()
     app.callback()(root)
     chosen = next((arg for arg in args if not arg.startswith("-")), None)
     names = [chosen] if chosen in COMMANDS else list(COMMANDS)
     for name in names:
         importlib.import_module(COMMANDS[name]).register(app)
     return app
+
+
+def _keep_option_names_whole() -> None:
+    """Help text is wrapped at spaces only: ``--max-cache-age`` never ends a line at "--max-".
+
+    Click's wrapper breaks words on hyphens, as textwrap does by default; it is looked up
+    each time help is wrapped, so a subclass put in its place is what wraps ours.
+    """
+    from typer._click import _textwrap
+
+    if getattr(_textwrap.TextWrapper, "curate", False):
+        return
+
+    class TextWrapper(_textwrap.TextWrapper):
+        curate = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["break_on_hyphens"] = False
+            super().__init__(*args, **kwargs)
+
+    _textwrap.TextWrapper = TextWrapper  # type: ignore[misc]
 
 
 def __getattr__(name: str) -> Any:

@@ -35,8 +35,8 @@ class CodeOptions(OptionGroup):
         list[str] | None,
         typer.Option(
             metavar="CODES",
-            help="Report only these codes or prefixes (e.g. RL,IM002), instead of the "
-            "config file's select; comma-separated or repeated.",
+            help="Report only these codes or prefixes (e.g. RL,IM002 or WB001), instead of "
+            "the config file's select; comma-separated or repeated.",
             show_default=False,
         ),
     ] = None
@@ -53,7 +53,7 @@ class CodeOptions(OptionGroup):
         typer.Option(
             metavar="CODES",
             help="Report these codes or prefixes too, on top of what select chooses "
-            "(e.g. the info codes).",
+            "(e.g. --select RL --extend-select IM001).",
             show_default=False,
         ),
     ] = None
@@ -94,7 +94,7 @@ class OnlineOptions(OptionGroup):
         str | None,
         typer.Option(
             "--max-cache-age",
-            metavar="AGE",
+            metavar="DURATION",
             help="Reuse ok results younger than this: seconds, or with a unit (90s, 30m, "
             "12h, 1d, 1w). Failures are always checked again. Default 1d.",
             show_default=False,

@@ -56,6 +56,7 @@ def command(function: Callable[..., int]) -> Callable[..., None]:
             parameters.append(
                 parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hint)
             )
+    parameters = [_with_metavar(parameter) for parameter in parameters]
     names = [parameter.name for parameter in parameters]
     assert len(names) == len(set(names)), f"{function.__name__}: an option is defined twice"
 
@@ -68,6 +69,31 @@ def command(function: Callable[..., int]) -> Callable[..., None]:
     gathered.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     gathered.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
     return gathered
+
+
+#: The placeholder of an option's value, by its type, when the option names none.
+_METAVARS = {Path: "PATH", int: "N", float: "NUMBER", str: "TEXT"}
+
+
+def _with_metavar(parameter: inspect.Parameter) -> inspect.Parameter:
+    """Every placeholder in the help in one style (PATH, N, TEXT; an argument's name in
+    capitals), instead of Typer's mix of ``<path>``, ``<int range>`` and ``<str>``."""
+    annotation = parameter.annotation
+    metadata = getattr(annotation, "__metadata__", ())
+    info = next((item for item in metadata if isinstance(item, typer.models.ParameterInfo)), None)
+    if info is None or info.metavar is not None:
+        return parameter
+    if isinstance(info, typer.models.ArgumentInfo):
+        info.metavar = parameter.name.upper()
+        return parameter
+    base = annotation.__origin__
+    kinds = [kind for kind in getattr(base, "__args__", (base,)) if kind is not type(None)]
+    kind = kinds[0] if kinds else None
+    if getattr(kind, "__origin__", None) is list:
+        kind = getattr(kind, "__args__", (None,))[0]
+    if kind in _METAVARS:
+        info.metavar = _METAVARS[kind]
+    return parameter
 
 
 def choice(*param_decls: str, names: Iterable[str], help: str) -> Any:
@@ -161,7 +187,7 @@ CacheDir = Annotated[
     Path | None,
     typer.Option(
         "--cache-dir",
-        help="Where to keep the cache (default: <site root>/.curate_cache).",
+        help="The cache folder (default: <site root>/.curate_cache).",
         show_default=False,
     ),
 ]

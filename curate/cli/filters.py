@@ -47,7 +47,7 @@ RawCells = Annotated[
     typer.Option(
         "--raw-cells",
         help="csv/tsv: write cells verbatim. By default a text cell starting with "
-        "= + - @ gets a leading ' so that a spreadsheet never runs it as a formula.",
+        "= + - @ TAB or CR gets a leading ' so that a spreadsheet never runs it as a formula.",
     ),
 ]
 Reverse = Annotated[
@@ -108,6 +108,7 @@ class Filters(OptionGroup):
         str | None,
         typer.Option(
             "--since",
+            metavar="WHEN",
             help="Only articles published at or after this: an ISO date or "
             "date-time (2024-02-01), or an age before --now (30m, 12h, 7d, 2w).",
             show_default=False,
@@ -117,6 +118,7 @@ class Filters(OptionGroup):
         str | None,
         typer.Option(
             "--until",
+            metavar="WHEN",
             help="Only articles published at or before this (a date includes "
             "its whole day), or older than an age (7d).",
             show_default=False,
@@ -143,7 +145,7 @@ class Filters(OptionGroup):
         bool | None,
         typer.Option(
             "--has-image/--no-image",
-            help="Only articles with images, or without.",
+            help="Only articles with images, or only those without. Default: both.",
             show_default=False,
         ),
     ] = None

@@ -31,7 +31,11 @@ def rank(
     limit: Limit = 20,
     half_life: Annotated[
         str,
-        typer.Option("--half-life", help="Age at which freshness halves: 90s, 30m, 12h, 2d, 1w."),
+        typer.Option(
+            "--half-life",
+            metavar="DURATION",
+            help="Age at which freshness halves: 90s, 30m, 12h, 2d, 1w.",
+        ),
     ] = "48h",
     weights: Annotated[
         str, typer.Option("--weights", help="Weights of quality and heat in the base score.")
