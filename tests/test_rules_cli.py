@@ -438,3 +438,24 @@ def test_real_sample_one_file_sees_the_site(
     # Printed relative to the current folder when inside it, as Ruff does.
     assert {str(f["path"]) for f in findings} == {shown_path(str(path))}
     assert findings == [f for f in whole if f["path"] == shown_path(str(path))]
+
+
+def test_rules_on_a_narrow_terminal_gives_the_description_the_room(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Name: what it flags" in lines[0]
+    row = next(line for line in lines if line.startswith("FM003"))
+    assert "unclosed-front-matter: The front matter has no" in row
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_an_example_is_wrapped_not_cropped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["rules", "RL001"]) == 0
+    out = capsys.readouterr().out
+    assert "/:year/:month/:day/:title/" in out

@@ -81,6 +81,10 @@ def write_json(documents: Any, out: TextIO) -> None:
     out.write("\n")
 
 
+#: From this terminal width on, the rules table has a column of its own for the names.
+WIDE_RULES_TABLE = 130
+
+
 def write_table(docs: Sequence[CodeDoc], out: TextIO) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -89,23 +93,26 @@ def write_table(docs: Sequence[CodeDoc], out: TextIO) -> None:
     from curate.reporting.table import SEVERITY_STYLE
 
     console = make_console(out)
+    # The names are long (up to ~40 columns): on a narrow terminal a Name column would leave
+    # the description a sliver, so each name heads its description instead.
+    wide = console.width >= WIDE_RULES_TABLE
     table = Table(header_style="bold", show_edge=False, pad_edge=False)
     table.add_column("Code", no_wrap=True, style="bold")
-    table.add_column("Name", no_wrap=True)
+    if wide:
+        table.add_column("Name", no_wrap=True)
     table.add_column("Severity", no_wrap=True)
     table.add_column("Fix", no_wrap=True)
-    table.add_column("What it flags", overflow="fold", ratio=1)
+    table.add_column("What it flags" if wide else "Name: what it flags", overflow="fold", ratio=1)
     for index, doc in enumerate(docs):
         family = doc.code[:2]
         last_of_family = index + 1 == len(docs) or docs[index + 1].code[:2] != family
-        table.add_row(
-            doc.code,
-            doc.name,
+        cells: list[Any] = [doc.code, doc.name] if wide else [doc.code]
+        cells += [
             Text(doc.severity.value, style=SEVERITY_STYLE[doc.severity]),
             fix_label(doc.code),
-            doc.summary,
-            end_section=last_of_family,
-        )
+            doc.summary if wide else Text.assemble((doc.name, "cyan"), ": ", doc.summary),
+        ]
+        table.add_row(*cells, end_section=last_of_family)
     console.print(table)
     console.print(
         Text(
@@ -142,7 +149,10 @@ def write_doc(doc: CodeDoc, message: str | None, out: TextIO) -> None:
         ("Why it matters", doc.why),
         (
             "Example",
-            Syntax(doc.example, "yaml", theme="ansi_dark", background_color="default"),
+            # Wrapped, not cropped, on a narrow terminal: the end of a line is often the point.
+            Syntax(
+                doc.example, "yaml", theme="ansi_dark", background_color="default", word_wrap=True
+            ),
         ),
         ("How to fix", doc.fix),
     ]
