@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, Site
 from curate.loading import Suppressions, read_regular_file
+from curate.lookups import stored_keys
 from curate.model import Diagnostic, FileReport
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 6
+FORMAT = 7
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 #: How long to wait for another curate holding the write lock before running uncached.
@@ -71,6 +72,8 @@ CREATE TABLE IF NOT EXISTS files (
     record TEXT NOT NULL,
     depends TEXT NOT NULL DEFAULT '[]',
     positions TEXT NOT NULL DEFAULT '{}',
+    -- the record's lookup keys (curate.lookups.stored_keys), searched by instr
+    keys TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (fingerprint, path)
 );
 CREATE TABLE IF NOT EXISTS memo (
@@ -355,22 +358,27 @@ class Store:
             decoded.append(dataclasses.replace(report, record=record))
         return decoded, failed
 
-    def mentioning(self, paths: Sequence[str], needles: Iterable[str]) -> list[str]:
-        """Those of ``paths`` whose record, still in the database, contains one of ``needles``.
+    def mentioning(
+        self, paths: Sequence[str], needles: Iterable[str], keys: Iterable[str] = ()
+    ) -> list[str]:
+        """Those of ``paths`` whose row, still in the database, holds one of the needles.
 
-        A cheap pre-filter on the stored JSON, run by SQLite (``needles`` are escaped as
-        JSON escapes them); a false hit only costs a decode.
+        ``needles`` are looked for in the stored record's JSON (escaped as JSON escapes
+        them), ``keys`` in its lookup keys (``curate.lookups.needle``): a cheap
+        pre-filter run by SQLite; a false hit only costs a decode.
         """
-        texts = sorted({json.dumps(needle)[1:-1] for needle in needles})
+        tests = [("record", json.dumps(needle)[1:-1]) for needle in set(needles)]
+        tests += [("keys", key) for key in set(keys)]
+        tests.sort()
         wanted = {self._held[path][0]: path for path in paths if path in self._held}
         found: set[str] = set()
-        for start in range(0, len(texts), _CHUNK):
-            chunk = texts[start : start + _CHUNK]
-            test = " OR ".join("instr(record, ?) > 0" for _ in chunk)
+        for start in range(0, len(tests), _CHUNK):
+            chunk = tests[start : start + _CHUNK]
+            test = " OR ".join(f"instr({column}, ?) > 0" for column, _ in chunk)
             try:
                 rows = self._db.execute(
                     f"SELECT path FROM files WHERE fingerprint = ? AND ({test})",
-                    (self.fingerprint, *chunk),
+                    (self.fingerprint, *(text for _, text in chunk)),
                 ).fetchall()
             except sqlite3.DatabaseError as error:
                 self._fail(error)
@@ -406,12 +414,13 @@ class Store:
                     int(report.complete),
                     *encoded,
                     depends,
+                    stored_keys(report.record),
                 )
             )
         self._write(
             "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
-            " digest, checked_ns, complete, diagnostics, record, depends)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " digest, checked_ns, complete, diagnostics, record, depends, keys)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 

@@ -1,0 +1,55 @@
+"""The keys under which the cache finds the articles a corpus rule may look up.
+
+Each cached row stores its record's keys (:func:`stored_keys`), one string that
+SQLite searches with ``instr`` for a :func:`needle`: a warm run of a few files
+reads only the rows that share a key with them (see ``Rule.looks_up``). Each key
+is computed exactly as the rule that groups by it computes it, so the rows found
+are a superset of the records the rule can meet.
+"""
+
+from __future__ import annotations
+
+import json
+
+from curate.corpus import ArticleRecord
+from curate.jekyll import destination
+from curate.rules.related import page_slug
+from curate.rules.taxonomy import provider_key
+
+#: Between keys, and around the whole: a needle matches whole keys only.
+_SEPARATOR = "\x1f"
+OUTPUT_FILE = "o"
+PROVIDER = "p"
+LINKED_SLUG = "l"
+
+
+def _escaped(text: str) -> str:
+    # As JSON escapes it: always valid UTF-8 for SQLite (lone surrogates included).
+    return json.dumps(text)[1:-1]
+
+
+def needle(kind: str, value: str) -> str:
+    """What :func:`stored_keys` holds for a record with this key."""
+    return _SEPARATOR + kind + _escaped(value) + _SEPARATOR
+
+
+def keys_of(record: ArticleRecord) -> set[tuple[str, str]]:
+    """The record's keys: its output file, its provider, the slugs of the pages it links to."""
+    keys: set[tuple[str, str]] = set()
+    if record.output_url is not None:
+        keys.add((OUTPUT_FILE, destination(record.output_url)))
+    provider = provider_key(record.provider_domain, record.provider_name)
+    if provider is not None:
+        keys.add((PROVIDER, provider))
+    keys.update((LINKED_SLUG, page_slug(ref.key)) for ref in record.related if ref.key)
+    return keys
+
+
+def stored_keys(record: ArticleRecord | None) -> str:
+    """The keys column of a cached row."""
+    if record is None:
+        return ""
+    keys = sorted(keys_of(record))
+    if not keys:
+        return ""
+    return _SEPARATOR + _SEPARATOR.join(kind + _escaped(value) for kind, value in keys) + _SEPARATOR
