@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 7
+FORMAT = 8
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 #: How long to wait for another curate holding the write lock before running uncached.
@@ -267,7 +267,7 @@ class Store:
         which saves most of the decoding. ``lazy=True`` leaves them in the database
         until :meth:`records` asks: a lint run that reuses its remembered
         cross-article findings never needs them, and a pre-commit run only needs those
-        :meth:`mentioning` finds. Only the files in ``reported`` (default: all) get
+        :meth:`sharing` finds. Only the files in ``reported`` (default: all) get
         their findings decoded; the others are only indexed.
         """
         if not self._usable:
@@ -358,27 +358,22 @@ class Store:
             decoded.append(dataclasses.replace(report, record=record))
         return decoded, failed
 
-    def mentioning(
-        self, paths: Sequence[str], needles: Iterable[str], keys: Iterable[str] = ()
-    ) -> list[str]:
-        """Those of ``paths`` whose row, still in the database, holds one of the needles.
+    def sharing(self, paths: Sequence[str], keys: Iterable[str]) -> list[str]:
+        """Those of ``paths`` whose row, still in the database, holds one of ``keys``.
 
-        ``needles`` are looked for in the stored record's JSON (escaped as JSON escapes
-        them), ``keys`` in its lookup keys (``curate.lookups.needle``): a cheap
-        pre-filter run by SQLite; a false hit only costs a decode.
+        ``keys`` are needles (``curate.lookups.needle``) looked for in the rows' lookup
+        keys by SQLite; a row found costs a decode, a row not found none.
         """
-        tests = [("record", json.dumps(needle)[1:-1]) for needle in set(needles)]
-        tests += [("keys", key) for key in set(keys)]
-        tests.sort()
+        texts = sorted(set(keys))
         wanted = {self._held[path][0]: path for path in paths if path in self._held}
         found: set[str] = set()
-        for start in range(0, len(tests), _CHUNK):
-            chunk = tests[start : start + _CHUNK]
-            test = " OR ".join(f"instr({column}, ?) > 0" for column, _ in chunk)
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            test = " OR ".join("instr(keys, ?) > 0" for _ in chunk)
             try:
                 rows = self._db.execute(
                     f"SELECT path FROM files WHERE fingerprint = ? AND ({test})",
-                    (self.fingerprint, *(text for _, text in chunk)),
+                    (self.fingerprint, *chunk),
                 ).fetchall()
             except sqlite3.DatabaseError as error:
                 self._fail(error)

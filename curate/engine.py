@@ -42,7 +42,7 @@ from curate.loading import (
     locate_file,
     read_regular_file,
 )
-from curate.lookups import LINKED_SLUG, OUTPUT_FILE
+from curate.lookups import LINKED_SLUG, OUTPUT_FILE, URL_KEY
 from curate.lookups import PROVIDER as PROVIDER_KEY
 from curate.lookups import needle as lookups_needle
 from curate.model import Article, Diagnostic, FileReport, Severity
@@ -633,16 +633,16 @@ def _related_to(
             return list(index_only)
         lookups |= rule.looks_up
     by_path = stage.by_path
-    needles: set[str] = set()
     keys: set[str] = set()
+    slugs: set[str] = set()
     for path in reported:
         record = by_path[path].record
         if record is None:
             continue
         if URL in lookups:
-            needles.update(record.url_keys)
+            keys.update(lookups_needle(URL_KEY, key) for key in record.url_keys)
         if RELATED_TARGET in lookups:
-            needles.update(ref.key for ref in record.related if ref.key)
+            keys.update(lookups_needle(URL_KEY, ref.key) for ref in record.related if ref.key)
         if OUTPUT_URL in lookups and record.output_url is not None:
             keys.add(lookups_needle(OUTPUT_FILE, destination(record.output_url)))
         if PROVIDER in lookups:
@@ -650,8 +650,9 @@ def _related_to(
             if provider is not None:
                 keys.add(lookups_needle(PROVIDER_KEY, provider))
         if LINKED_BY in lookups and (page := page_key(record, site)) is not None:
-            keys.add(lookups_needle(LINKED_SLUG, page_slug(page)))
-    slugs = (
+            slugs.add(page_slug(page))
+    keys.update(lookups_needle(LINKED_SLUG, slug) for slug in slugs)
+    names = (
         {name[1] for name in map(post_name, reported) if name is not None}
         if POST_NAME in lookups
         else set()
@@ -663,22 +664,22 @@ def _related_to(
             for path in index_only
             if path in hits
             or by_path[path].record is not None  # checked in this run: already at hand
-            or (slugs and (name := post_name(path)) is not None and name[1] in slugs)
+            or (names and (name := post_name(path)) is not None and name[1] in names)
         ]
 
-    found = reachable(set(cache.mentioning(index_only, needles, keys)))
+    found = reachable(set(cache.sharing(index_only, keys)))
     stage.decode(found, set())
-    if LINKED_BY not in lookups:
+    if not slugs:
         return found
     # Whether a linked page still exists: the articles at the URLs the linkers link to.
     linked = {
-        ref.key
+        lookups_needle(URL_KEY, ref.key)
         for path in found
         if (record := by_path[path].record) is not None
         for ref in record.related
-        if ref.key
+        if ref.key and page_slug(ref.key) in slugs
     }
-    more = reachable(set(cache.mentioning(index_only, linked)))
+    more = reachable(set(cache.sharing(index_only, linked)))
     stage.decode(more, set())
     return more
 

@@ -18,6 +18,7 @@ from curate.rules.taxonomy import provider_key
 
 #: Between keys, and around the whole: a needle matches whole keys only.
 _SEPARATOR = "\x1f"
+URL_KEY = "u"
 OUTPUT_FILE = "o"
 PROVIDER = "p"
 LINKED_SLUG = "l"
@@ -34,8 +35,9 @@ def needle(kind: str, value: str) -> str:
 
 
 def keys_of(record: ArticleRecord) -> set[tuple[str, str]]:
-    """The record's keys: its output file, its provider, the slugs of the pages it links to."""
-    keys: set[tuple[str, str]] = set()
+    """The record's keys: its URLs, its output file, its provider, the slugs of the pages
+    its related entries link to."""
+    keys: set[tuple[str, str]] = {(URL_KEY, key) for key in record.url_keys}
     if record.output_url is not None:
         keys.add((OUTPUT_FILE, destination(record.output_url)))
     provider = provider_key(record.provider_domain, record.provider_name)
