@@ -175,6 +175,15 @@ class Store:
         self.fingerprint = fingerprint
         self.path = path
         self._root = None if root is None else os.path.realpath(root)
+        #: Where the current folder is in the site ("" at the root, "news/" below it);
+        #: None outside it.
+        self._here: str | None = None
+        here = os.getcwd()
+        if self._root is not None and os.sep == "/":
+            if here == self._root:
+                self._here = ""
+            elif here.startswith(self._root + "/"):
+                self._here = here[len(self._root) + 1 :] + "/"
         self._started_ns = time.time_ns()
         self._stats: dict[str, tuple[int, int, int]] = {}
         #: Rows whose record a lazy get() left in the database: key, stat, digest.
@@ -243,6 +252,18 @@ class Store:
     def key(self, path: str) -> str:
         """The row key of ``path``: relative to the site root, however it was typed."""
         root = self._root
+        if self._here is not None:
+            # The common case, a normal relative path typed inside the site (what the
+            # folder walk yields), without the cost of abspath: the same key.
+            plain = path[2:] if path.startswith("./") else path
+            if (
+                plain
+                and plain[0] != "/"
+                and os.path.normpath(plain) == plain
+                and plain != ".."
+                and not plain.startswith("../")
+            ):
+                return _storable(self._here + plain)
         absolute = os.path.abspath(path)
         if root is not None and absolute.startswith(root + os.sep):
             return _storable(absolute[len(root) + 1 :].replace(os.sep, "/"))
