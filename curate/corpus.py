@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 from curate.jekyll import JekyllConfig, apply_defaults, read_config, relocate
 from curate.model import Article, Diagnostic
-from curate.rules import SiteFinding
+from curate.rules import PlacedFinding
 
 if TYPE_CHECKING:
     from curate.config import Settings
@@ -129,7 +129,7 @@ class Site:
     exclude: tuple[str, ...] = ()
     topics: tuple[Topic, ...] = ()
     organizations: frozenset[str] | None = None
-    problems: tuple[SiteFinding, ...] = ()
+    problems: tuple[PlacedFinding, ...] = ()
     #: What _config.yml tells Jekyll: collections, defaults, time zone, permalinks.
     jekyll: JekyllConfig = field(default_factory=JekyllConfig)
     #: The schemas (by file) of collections that curate's configuration maps to one.
@@ -314,9 +314,9 @@ def _front_matter_yaml(path: Path) -> _DataFile:
 
 def _load_topics(
     root: Path,
-) -> tuple[tuple[Topic, ...], list[SiteFinding], list[tuple[Path, _DataFile]]]:
+) -> tuple[tuple[Topic, ...], list[PlacedFinding], list[tuple[Path, _DataFile]]]:
     topics: list[Topic] = []
-    problems: list[SiteFinding] = []
+    problems: list[PlacedFinding] = []
     files: list[tuple[Path, _DataFile]] = []
     folder = root / "_data" / "topics"
     if not folder.is_dir():
@@ -343,8 +343,8 @@ def _load_topics(
     return tuple(topics), problems, files
 
 
-def _taxonomy_problem(path: Path, complaint: str, line: int = 1) -> SiteFinding:
-    return SiteFinding(
+def _taxonomy_problem(path: Path, complaint: str, line: int = 1) -> PlacedFinding:
+    return PlacedFinding(
         "TX003", display_path(path), line, 1, {"file": "taxonomy file", "problem": complaint}
     )
 
@@ -358,8 +358,8 @@ def _collection_schema(path: Path) -> Any:
     return schema
 
 
-def _config_problem(path: Path, complaint: str, line: int = 1) -> SiteFinding:
-    return SiteFinding(
+def _config_problem(path: Path, complaint: str, line: int = 1) -> PlacedFinding:
+    return PlacedFinding(
         "TX003", display_path(path), line, 1, {"file": "site config", "problem": complaint}
     )
 
@@ -367,12 +367,12 @@ def _config_problem(path: Path, complaint: str, line: int = 1) -> SiteFinding:
 ORGANIZATION_SUFFIXES = (".md", ".markdown", ".yml", ".yaml")
 
 
-def _organization_extensions(paths: Iterable[Path]) -> Iterator[SiteFinding]:
+def _organization_extensions(paths: Iterable[Path]) -> Iterator[PlacedFinding]:
     """TX005: an organization file without an extension, which the site does not read."""
     for path in paths:
         if path.name.startswith(".") or path.name.endswith(ORGANIZATION_SUFFIXES):
             continue
-        yield SiteFinding("TX005", display_path(path), 1, 1, {"name": path.name})
+        yield PlacedFinding("TX005", display_path(path), 1, 1, {"name": path.name})
 
 
 def _organization_files(root: Path) -> list[Path] | None:
@@ -403,7 +403,9 @@ def _image_urls(data: Any) -> Iterator[str]:
             yield url
 
 
-def _missing_data_images(site: Site, files: Iterable[tuple[Path, _DataFile]]) -> list[SiteFinding]:
+def _missing_data_images(
+    site: Site, files: Iterable[tuple[Path, _DataFile]]
+) -> list[PlacedFinding]:
     """TX004: images that taxonomy files refer to but that are not under the site root."""
     problems = []
     for path, loaded in files:
@@ -417,7 +419,7 @@ def _missing_data_images(site: Site, files: Iterable[tuple[Path, _DataFile]]) ->
                     line, column = number, text.index(url) + 1
                     break
             fields = {"url": url, "relative": relative}
-            problems.append(SiteFinding("TX004", display_path(path), line, column, fields))
+            problems.append(PlacedFinding("TX004", display_path(path), line, column, fields))
     return problems
 
 
@@ -436,7 +438,7 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
         return Site(None, settings=settings)
     config: dict[str, Any] = {}
     config_path: Path | None = None
-    problems: list[SiteFinding] = []
+    problems: list[PlacedFinding] = []
     for name in CONFIG_NAMES:
         path = root / name
         if path.is_file():

@@ -56,7 +56,7 @@ from curate.rules import (
     URL,
     Finding,
     Rule,
-    site_diagnostic,
+    placed_diagnostic,
 )
 from curate.rules.related import page_key, page_slug
 from curate.rules.taxonomy import provider_key
@@ -128,6 +128,10 @@ class _Checker:
 
     def check(self, path: str) -> Checked:
         loaded, digest = _load(path)
+        return self.check_loaded(path, loaded, digest)
+
+    def check_loaded(self, path: str, loaded: LoadResult, digest: str | None) -> Checked:
+        """Check a file already parsed (``curate lint --fix`` checks texts not yet written)."""
         diagnostics = list(loaded.diagnostics)
         article = loaded.article
         if article is None:
@@ -487,7 +491,7 @@ def run_checks(
             diagnostics.extend(report.diagnostics)
         diagnostics.extend(corpus_found)
         if lint and covers_site:
-            diagnostics.extend(map(site_diagnostic, site.problems))
+            diagnostics.extend(map(placed_diagnostic, site.problems))
     finally:
         if cache is not None:
             warnings.extend(cache.warnings)

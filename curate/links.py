@@ -44,10 +44,9 @@ from curate.online import (
     check_links,
     shorten,
 )
-from curate.rules import Selection, all_rules
+from curate.rules import PlacedFinding, Selection, placed_diagnostic
 from curate.rules._common import images, related_entries, text
-from curate.rules.online import ONLINE_CODES
-from curate.schema import format_pointer
+from curate.rules.online import CODE_OF_OUTCOME, ONLINE_CODES
 
 if TYPE_CHECKING:
     import httpx
@@ -70,7 +69,6 @@ __all__ = [
 
 _HTTP_URL = re.compile(r"https?://", re.IGNORECASE)
 _DEFAULTS = OnlineOptions()
-_CODE_OF = {Outcome.BROKEN: "WB001", Outcome.UNVERIFIED: "WB002", Outcome.SKIPPED: "WB003"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,24 +253,21 @@ def _diagnostic(occurrence: LinkOccurrence, result: LinkResult) -> Diagnostic | 
         return None
     if result.outcome is Outcome.SKIPPED and not _was_refused(result):
         return None
-    code = _CODE_OF[result.outcome]
+    code = CODE_OF_OUTCOME[result.outcome.value]
     if code not in occurrence.codes:
         return None
-    rule = all_rules()[code]
     detail = result.reason
     if result.final_url is not None and result.final_url != result.url:
         detail += f" (redirected to {shorten(result.final_url)})"
-    where = format_pointer(occurrence.pointer)
-    return Diagnostic(
+    finding = PlacedFinding(
+        code,
         occurrence.path,
         occurrence.line,
         occurrence.column,
-        code,
-        rule.severity,
-        rule.message.format(where=where, url=result.url, detail=detail),
-        rule.name,
+        {"url": result.url, "detail": detail},
         occurrence.pointer,
     )
+    return placed_diagnostic(finding)
 
 
 def online_options(settings: Settings) -> OnlineOptions:

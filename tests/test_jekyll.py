@@ -21,7 +21,7 @@ from curate.jekyll import (
     zone,
 )
 from curate.loading import collect_paths
-from curate.rules import site_diagnostic
+from curate.rules import placed_diagnostic
 from curate.schema import SchemaError
 from tests.conftest import FIXTURES, write_article
 
@@ -460,7 +460,7 @@ def test_unknown_timezone_is_a_config_problem(tmp_path: Path) -> None:
     (tmp_path / "_config.yml").write_text("timezone: Mars/Olympus_Mons\n")
     site = load_site(tmp_path)
     assert [p.code for p in site.problems] == ["TX003"]
-    assert "not a known time zone" in site_diagnostic(site.problems[0]).message
+    assert "not a known time zone" in placed_diagnostic(site.problems[0]).message
     assert site.jekyll.timezone is None
     with pytest.raises(ConfigError, match="'Mars/Olympus_Mons' is not a known time zone"):
         load_site(tmp_path, Settings(timezone="Mars/Olympus_Mons"))

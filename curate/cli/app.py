@@ -24,6 +24,7 @@ COMMANDS = {
     "stats": "curate.cli.stats",
     "rules": "curate.cli.rules",
     "cache": "curate.cli.cache_cmd",
+    "lsp": "curate.cli.lsp",
 }
 
 

@@ -15,6 +15,7 @@ FAMILIES = {
     "RL": "related links",
     "IM": "images",
     "UR": "URLs",
+    "TI": "titles",
     "DT": "dates",
     "DU": "duplicates",
     "TX": "taxonomy",

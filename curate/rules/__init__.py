@@ -8,11 +8,13 @@ article's index record, the whole site's index and the site
 complete. A rule yields Findings: a pointer into the front matter and the named
 fields of its registered message template (``Finding.of(pointer, url=...)``); the
 engine positions them and words them through the registry (``Rule.message_for``).
-Problems of the site's own files (taxonomy, ``_config.yml``) are ``SiteFinding``s,
-already positioned in their file, worded the same way (``site_diagnostic``).
+Problems of the site's own files (taxonomy, ``_config.yml``) and the answers of the
+online checks are ``PlacedFinding``s, already positioned in their file, worded the
+same way (``placed_diagnostic``).
 
-Adding a rule touches one module of this package and its fixtures under
-``tests/fixtures/rules/``.
+Adding a rule touches one module of this package, its fixtures under
+``tests/fixtures/rules/`` and its row in the README's rules table (which
+``tests/test_registry.py`` checks against this registry).
 """
 
 from __future__ import annotations
@@ -51,11 +53,12 @@ class Finding(NamedTuple):
         return cls(pointer, at_key=at_key, fields=fields)
 
 
-class SiteFinding(NamedTuple):
-    """A problem of one of the site's own files (a taxonomy file, ``_config.yml``).
+class PlacedFinding(NamedTuple):
+    """A finding already positioned in its file, worded by rule ``code`` like any other.
 
-    It is positioned in that file already; ``site_diagnostic`` words it through the
-    registry, as the engine words a rule's Finding.
+    The problems of the site's own files (a taxonomy file, ``_config.yml``) and the
+    answers of the online checks are found where the file's text is at hand, not by
+    a rule's check on an article; ``placed_diagnostic`` words them through the registry.
     """
 
     code: str
@@ -63,6 +66,7 @@ class SiteFinding(NamedTuple):
     line: int
     column: int
     fields: Mapping[str, object]
+    pointer: Pointer = ()
 
 
 #: What a corpus rule may look up in the site's index (``Rule.looks_up``): the
@@ -126,14 +130,22 @@ class Rule:
         if derived is not None:
             object.__setattr__(self, "scope", derived)
 
-    def message_for(self, finding: Finding | SiteFinding) -> str:
-        """The finding in words: the message template filled with its fields."""
-        if finding.fields is None:
-            assert isinstance(finding, Finding)
-            return finding.message
-        if isinstance(finding, Finding) and "where" not in finding.fields:
-            return self.message.format(where=format_pointer(finding.pointer), **finding.fields)
-        return self.message.format(**finding.fields)
+    def message_for(self, finding: Finding | PlacedFinding) -> str:
+        """The finding in words: the message template filled with its fields.
+
+        ``{where}`` is the finding's pointer as an editor reads it unless the fields
+        say otherwise. Values are not escaped: the reporters escape what they print.
+        """
+        fields = finding.fields
+        if fields is None:
+            return finding.message if isinstance(finding, Finding) else self.message
+        if "where" not in fields:
+            fields = {"where": format_pointer(finding.pointer), **fields}
+        try:
+            return self.message.format_map(fields)
+        except (LookupError, ValueError, AttributeError) as error:
+            # A bug in the rule (a field it forgot) is a finding, never the end of the run.
+            return f"internal error in rule {self.code}: {error!r}"
 
     @property
     def doc(self) -> CodeDoc:
@@ -202,6 +214,15 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def registered(code: str) -> Rule:
+    """The rule of ``code`` (KeyError if none), importing the rule modules on first use."""
+    found = _REGISTRY.get(code)
+    if found is None:
+        _load_rule_modules()
+        found = _REGISTRY[code]
+    return found
+
+
 def _load_rule_modules() -> None:
     import importlib
     import pkgutil
@@ -211,9 +232,9 @@ def _load_rule_modules() -> None:
             importlib.import_module(f"{__name__}.{module.name}")
 
 
-def site_diagnostic(finding: SiteFinding) -> Diagnostic:
-    """A problem of a site file, with its rule's severity, name and words."""
-    found = all_rules()[finding.code]
+def placed_diagnostic(finding: PlacedFinding) -> Diagnostic:
+    """A placed finding with its rule's severity, name and words."""
+    found = registered(finding.code)
     return Diagnostic(
         finding.path,
         finding.line,
@@ -222,6 +243,7 @@ def site_diagnostic(finding: SiteFinding) -> Diagnostic:
         found.severity,
         found.message_for(finding),
         found.name,
+        finding.pointer,
     )
 
 

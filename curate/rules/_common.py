@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from curate.model import Pointer
-from curate.schema import describe_value, format_pointer
+from curate.schema import describe_value
 from curate.timeparse import current_time
 
 if TYPE_CHECKING:
@@ -29,21 +29,6 @@ _SPACE = re.compile(r"\s")
 _PLAIN_HTTP_URL = re.compile(
     r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#][^\s]*)?", re.IGNORECASE
 )
-
-
-def message(code: str, **fields: Any) -> str:
-    """The message of rule ``code``: its documented template filled with ``fields``.
-
-    For a ``Finding(pointer, message(...))`` not yet written as ``Finding.of``.
-    """
-    from curate.rules import _REGISTRY
-
-    return _REGISTRY[code].message.format(**fields)
-
-
-def where(pointer: Pointer) -> str:
-    """A pointer as an editor reads it: ``related[0].webUrl``."""
-    return format_pointer(pointer)
 
 
 def describe(value: Any) -> str:

@@ -12,8 +12,12 @@ from __future__ import annotations
 from curate.model import Severity
 from curate.rules import Rule, register
 
+#: The rule that reports each outcome of a request (a ``curate.online.Outcome`` value):
+#: broken, unverified, or skipped because the address is not public. An ok answer, an
+#: excluded URL and a run without network report nothing.
+CODE_OF_OUTCOME = {"broken": "WB001", "unverified": "WB002", "skipped": "WB003"}
 #: Every code the online checks report; a run that enables none of them requests nothing.
-ONLINE_CODES = ("WB001", "WB002", "WB003")
+ONLINE_CODES = tuple(CODE_OF_OUTCOME.values())
 
 register(
     Rule(
@@ -23,7 +27,9 @@ register(
         message="{where} {url} is broken: {detail}",
         summary="A related link, an image or a provider logo is gone: 404, 410 or another 4xx, "
         "a 5xx that lasted through the retries, no such host, a refused connection, a TLS "
-        "failure, a redirect loop, or a page where a picture should be.",
+        "failure, a redirect loop, or a page where a picture should be. A failing answer to "
+        "HEAD is asked again with GET, whose answer decides; with no network at all, no link "
+        "is reported (the summary says how many were not checked).",
         why="Readers who follow the link land on an error page, and the site shows a broken "
         "picture where the image should be. Links rot quietly: only a check over the network "
         "finds them.",
