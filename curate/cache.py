@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 8
+FORMAT = 9
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 #: How long to wait for another curate holding the write lock before running uncached.
@@ -68,14 +68,22 @@ CREATE TABLE IF NOT EXISTS files (
     digest TEXT NOT NULL,
     checked_ns INTEGER NOT NULL,
     complete INTEGER NOT NULL,
-    diagnostics TEXT NOT NULL,
-    record TEXT NOT NULL,
     depends TEXT NOT NULL DEFAULT '[]',
     positions TEXT NOT NULL DEFAULT '{}',
-    -- the record's lookup keys (curate.lookups.stored_keys), searched by instr
-    keys TEXT NOT NULL DEFAULT '',
+    -- the long columns last: reading the others never walks their overflow pages
+    diagnostics TEXT NOT NULL,
+    record TEXT NOT NULL,
     PRIMARY KEY (fingerprint, path)
 );
+-- Each row's lookup keys (curate.lookups.keys_of), written with it: a pre-commit run
+-- finds the rows sharing a key with its files by point queries.
+CREATE TABLE IF NOT EXISTS lookup (
+    fingerprint TEXT NOT NULL,
+    key TEXT NOT NULL,
+    path TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lookup_key ON lookup (fingerprint, key);
+CREATE INDEX IF NOT EXISTS lookup_path ON lookup (fingerprint, path);
 CREATE TABLE IF NOT EXISTS memo (
     fingerprint TEXT NOT NULL,
     shape TEXT NOT NULL,
@@ -252,9 +260,13 @@ class Store:
     def key(self, path: str) -> str:
         """The row key of ``path``: relative to the site root, however it was typed."""
         root = self._root
+        if root is not None and path.startswith(root + "/") and os.path.normpath(path) == path:
+            # An absolute path in normal form (what the walk of the site yields): what
+            # the abspath below gives, without its cost.
+            return _storable(path[len(root) + 1 :])
         if self._here is not None:
-            # The common case, a normal relative path typed inside the site (what the
-            # folder walk yields), without the cost of abspath: the same key.
+            # The common case, a normal relative path typed inside the site, without
+            # the cost of abspath: the same key.
             plain = path[2:] if path.startswith("./") else path
             if (
                 plain
@@ -324,12 +336,14 @@ class Store:
                 continue
             if depends != "[]" and not self._assets_hold(depends):
                 continue
-            if reported is not None and path not in reported:
-                diagnostics = _NO_DIAGNOSTICS  # only indexed: its findings are not needed
+            indexed_only = reported is not None and path not in reported
+            if indexed_only:
+                diagnostics = _NO_DIAGNOSTICS  # its findings are not needed
             report = _decode_report(path, diagnostics, record, bool(complete))
             if report is None:
                 continue
-            if positions != "{}":
+            if positions != "{}" and not indexed_only:
+                # Where its cross-article findings point: only needed if it is reported.
                 decoded_positions = _decode_positions(positions)
                 if decoded_positions is None:
                     continue
@@ -380,20 +394,17 @@ class Store:
         return decoded, failed
 
     def sharing(self, paths: Sequence[str], keys: Iterable[str]) -> list[str]:
-        """Those of ``paths`` whose row, still in the database, holds one of ``keys``.
-
-        ``keys`` are needles (``curate.lookups.needle``) looked for in the rows' lookup
-        keys by SQLite; a row found costs a decode, a row not found none.
-        """
+        """Those of ``paths`` whose row, still in the database, has one of the lookup ``keys``
+        (``curate.lookups.key``): point queries on an index; a row found costs a decode."""
         texts = sorted(set(keys))
         wanted = {self._held[path][0]: path for path in paths if path in self._held}
         found: set[str] = set()
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
-            test = " OR ".join("instr(keys, ?) > 0" for _ in chunk)
             try:
                 rows = self._db.execute(
-                    f"SELECT path FROM files WHERE fingerprint = ? AND ({test})",
+                    "SELECT DISTINCT path FROM lookup WHERE fingerprint = ?"
+                    f" AND key IN ({','.join('?' * len(chunk))})",
                     (self.fingerprint, *chunk),
                 ).fetchall()
             except sqlite3.DatabaseError as error:
@@ -411,6 +422,7 @@ class Store:
         if not self._usable:
             return
         rows = []
+        keys: list[tuple[str, str, str]] = []
         for report, provenance in results:
             stat = self._stats.get(report.path)
             if stat is None or provenance.digest is None:
@@ -430,15 +442,26 @@ class Store:
                     int(report.complete),
                     *encoded,
                     depends,
-                    stored_keys(report.record),
                 )
             )
-        self._write(
-            "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
-            " digest, checked_ns, complete, diagnostics, record, depends, keys)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+            keys.extend((self.fingerprint, key, rows[-1][1]) for key in stored_keys(report.record))
+        if not rows:
+            return
+        try:
+            with self._db:  # one transaction: a row is never without its lookup keys
+                self._db.executemany(
+                    "DELETE FROM lookup WHERE fingerprint = ? AND path = ?",
+                    [(self.fingerprint, row[1]) for row in rows],
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
+                    " digest, checked_ns, complete, diagnostics, record, depends)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self._db.executemany("INSERT INTO lookup VALUES (?, ?, ?)", keys)
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
 
     def put_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
         """Remember where cross-article findings point, so warm runs parse nothing."""
@@ -481,12 +504,13 @@ class Store:
         All were stat-ed by :meth:`get`; None when one is missing.
         """
         digest = hashlib.blake2b(digest_size=16)
+        stats = self._stats
         for group in (reported, indexed):
-            for path in group:
-                signature = self._stats.get(path)
-                if signature is None:
-                    return None
-                digest.update(os.fsencode(f"{path}\0{signature}\0"))
+            signatures = [stats.get(path) for path in group]
+            if None in signatures:
+                return None
+            # One repr of the whole list (C speed): the paths and their signatures, in order.
+            digest.update(os.fsencode(repr(list(zip(group, signatures, strict=True)))))
             digest.update(b"\1")
         return digest.hexdigest()
 
@@ -671,6 +695,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
             connection.execute("DROP TABLE IF EXISTS files")
             connection.execute("DROP TABLE IF EXISTS links")
             connection.execute("DROP TABLE IF EXISTS memo")
+            connection.execute("DROP TABLE IF EXISTS lookup")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     connection.execute(statement)

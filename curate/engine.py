@@ -44,7 +44,7 @@ from curate.loading import (
 )
 from curate.lookups import LINKED_SLUG, OUTPUT_FILE, URL_KEY
 from curate.lookups import PROVIDER as PROVIDER_KEY
-from curate.lookups import needle as lookups_needle
+from curate.lookups import key as lookup_key
 from curate.model import Article, Diagnostic, FileReport, Severity
 from curate.policy import Policy, relative_to_root
 from curate.rules import (
@@ -431,10 +431,13 @@ def run_checks(
     if corpus_rules and site.root is not None and not (covers_site and not settings.include):
         wanted = {os.path.abspath(path) for path in reported}
         exclude = (*settings.exclude, *site.exclude)
+        top = os.fspath(site.root)
+        # The walk joins names to the root: paths already absolute and normal if it is.
+        normal = os.path.abspath(top) == top
         index_only = [
             path
             for path in iter_article_files(site.root, exclude, site.root, site.is_article)
-            if os.path.abspath(path) not in wanted
+            if (path if normal else os.path.abspath(path)) not in wanted
         ]
 
     # The current folder too: messages name other files (a default in _config.yml) as
@@ -644,18 +647,18 @@ def _related_to(
         if record is None:
             continue
         if URL in lookups:
-            keys.update(lookups_needle(URL_KEY, key) for key in record.url_keys)
+            keys.update(lookup_key(URL_KEY, key) for key in record.url_keys)
         if RELATED_TARGET in lookups:
-            keys.update(lookups_needle(URL_KEY, ref.key) for ref in record.related if ref.key)
+            keys.update(lookup_key(URL_KEY, ref.key) for ref in record.related if ref.key)
         if OUTPUT_URL in lookups and record.output_url is not None:
-            keys.add(lookups_needle(OUTPUT_FILE, destination(record.output_url)))
+            keys.add(lookup_key(OUTPUT_FILE, destination(record.output_url)))
         if PROVIDER in lookups:
             provider = provider_key(record.provider_domain, record.provider_name)
             if provider is not None:
-                keys.add(lookups_needle(PROVIDER_KEY, provider))
+                keys.add(lookup_key(PROVIDER_KEY, provider))
         if LINKED_BY in lookups and (page := page_key(record, site)) is not None:
             slugs.add(page_slug(page))
-    keys.update(lookups_needle(LINKED_SLUG, slug) for slug in slugs)
+    keys.update(lookup_key(LINKED_SLUG, slug) for slug in slugs)
     names = (
         {name[1] for name in map(post_name, reported) if name is not None}
         if POST_NAME in lookups
@@ -677,7 +680,7 @@ def _related_to(
         return found
     # Whether a linked page still exists: the articles at the URLs the linkers link to.
     linked = {
-        lookups_needle(URL_KEY, ref.key)
+        lookup_key(URL_KEY, ref.key)
         for path in found
         if (record := by_path[path].record) is not None
         for ref in record.related
