@@ -42,7 +42,7 @@ from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, Site
 from curate.loading import Suppressions, read_regular_file
 from curate.lookups import stored_keys
-from curate.model import Diagnostic, FileReport
+from curate.model import Diagnostic, FileReport, Span
 
 if TYPE_CHECKING:
     from curate.config import Settings
@@ -196,7 +196,7 @@ class Store:
         self._stats: dict[str, tuple[int, int, int]] = {}
         #: Rows whose record a lazy get() left in the database: key, stat, digest.
         self._held: dict[str, tuple[str, int, int, int, str]] = {}
-        self._positions: dict[str, dict[str, tuple[int, int]]] = {}
+        self._positions: dict[str, dict[str, Span]] = {}
         self._assets: dict[str, bool] = {}
         self._depends: dict[str, bool] = {}
         #: Said once to the user: why this run is (partly) uncached.
@@ -413,7 +413,7 @@ class Store:
             found.update(wanted[key] for (key,) in rows if key in wanted)
         return [path for path in paths if path in found]
 
-    def positions(self, path: str) -> Mapping[str, tuple[int, int]]:
+    def positions(self, path: str) -> Mapping[str, Span]:
         """Where the cross-article findings of ``path`` were found to point."""
         return self._positions.get(path, {})
 
@@ -463,7 +463,7 @@ class Store:
         except sqlite3.DatabaseError as error:
             self._fail(error)
 
-    def put_positions(self, positions: Mapping[str, Mapping[str, tuple[int, int]]]) -> None:
+    def put_positions(self, positions: Mapping[str, Mapping[str, Span]]) -> None:
         """Remember where cross-article findings point, so warm runs parse nothing."""
         for path, found in positions.items():
             self._positions[path] = dict(found)  # small ints: always storable
@@ -545,7 +545,7 @@ class Store:
                     _decoder(ArticleRecord)({**record, "path": path}),
                     _decoder(Suppressions | None)(suppressions),
                 )
-                self._positions[path] = _decoder(dict[str, tuple[int, int]])(positions)
+                self._positions[path] = _decoder(dict[str, Span])(positions)
                 clocked.append(report)
         except (_Malformed, ValueError, TypeError, RecursionError):
             return None
@@ -997,11 +997,9 @@ def _decode_record(path: str, raw: str) -> ArticleRecord | None:
     return record
 
 
-def _decode_positions(raw: str) -> dict[str, tuple[int, int]] | None:
+def _decode_positions(raw: str) -> dict[str, Span] | None:
     try:
-        positions: dict[str, tuple[int, int]] = _decoder(dict[str, tuple[int, int]])(
-            json.loads(raw)
-        )
+        positions: dict[str, Span] = _decoder(dict[str, Span])(json.loads(raw))
     except (_Malformed, ValueError, TypeError, RecursionError):
         return None
     return positions

@@ -45,7 +45,7 @@ from curate.loading import (
 from curate.lookups import LINKED_SLUG, OUTPUT_FILE, URL_KEY
 from curate.lookups import PROVIDER as PROVIDER_KEY
 from curate.lookups import key as lookup_key
-from curate.model import Article, Diagnostic, FileReport, Severity
+from curate.model import Article, Diagnostic, FileReport, Severity, Span
 from curate.policy import Policy, relative_to_root
 from curate.rules import (
     LINKED_BY,
@@ -56,6 +56,7 @@ from curate.rules import (
     URL,
     Finding,
     Rule,
+    lend_fixes,
     placed_diagnostic,
 )
 from curate.rules.related import page_key, page_slug
@@ -146,15 +147,19 @@ class _Checker:
         diagnostics.extend(schema_errors)
         # One finding per value: rules say nothing more about a value the schema rejected.
         rejected = self.options.policy.rejected_by_schema(schema_errors)
+        lent: list[Finding] = []
         for rule in self.rules:
             check = rule.check
             assert check is not None
             findings = _guarded(rule, lambda: check(article, site))  # noqa: B023
+            lent.extend(f for f in findings if f.pointer in rejected)
             diagnostics.extend(
                 to_diagnostic(article, rule, finding)
                 for finding in findings
                 if finding.pointer not in rejected
             )
+        if lent:
+            diagnostics = lend_fixes(diagnostics, lent)
         diagnostics = site.relocate_defaults(article, diagnostics)
         suppressions = article.suppressions
         kept = tuple(
@@ -242,6 +247,9 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
         rule.message_for(finding),
         rule.name,
         finding.pointer,
+        location.end_line,
+        location.end_column,
+        finding.fix,
     )
 
 
@@ -313,12 +321,12 @@ def _run_jobs(
 
 
 def _stop(pool: Any) -> None:
+    # Kill the workers first, then wait for the pool's own thread to see them gone: a pool
+    # left shutting down races the interpreter's exit hook (a "Bad file descriptor" traceback).
     workers = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in workers:
         process.kill()
-    for process in workers:
-        process.join(timeout=5)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _workers(settings: Settings) -> int:
@@ -713,7 +721,7 @@ def _corpus_diagnostics(
     reports on which a clock rule fired are added to ``clocked``.
     """
     diagnostics: list[Diagnostic] = []
-    learned: dict[str, dict[str, tuple[int, int]]] = {}
+    learned: dict[str, dict[str, Span]] = {}
     for report in reports:
         record = report.record
         if record is None:
@@ -736,6 +744,8 @@ def _corpus_diagnostics(
                     learned.setdefault(report.path, dict(known))[key] = (
                         diagnostic.line,
                         diagnostic.column,
+                        diagnostic.end_line,
+                        diagnostic.end_column,
                     )
                 else:
                     diagnostic = Diagnostic(
@@ -747,6 +757,9 @@ def _corpus_diagnostics(
                         rule.message_for(finding),
                         rule.name,
                         finding.pointer,
+                        position[2],
+                        position[3],
+                        finding.fix,
                     )
                 if policy.reports(diagnostic, report.suppressions):
                     diagnostics.append(diagnostic)

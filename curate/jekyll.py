@@ -469,6 +469,9 @@ def relocate(
                 path=display_path(config.config_path),
                 line=line,
                 column=column,
+                end_line=0,
+                end_column=0,
+                fix=None,  # the fix would edit the article, not _config.yml
                 message=f"{diagnostic.message} (a default in _config.yml, for {name})",
             )
         )

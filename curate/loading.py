@@ -26,7 +26,17 @@ import yaml
 
 from curate.codes import LOAD_CODES
 from curate.globs import Globs
-from curate.model import Article, Diagnostic, Location, Pointer, Severity
+from curate.model import (
+    Applicability,
+    Article,
+    Change,
+    ChangeKind,
+    Diagnostic,
+    Fix,
+    Location,
+    Pointer,
+    Severity,
+)
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -181,6 +191,20 @@ class Locator:
         self._root = root
         self._line_offset = line_offset
 
+    @classmethod
+    def from_text(cls, text: str) -> Locator | None:
+        """The positions of a file's front matter, from its decoded text; None if unreadable."""
+        try:
+            front_matter, _ = split_front_matter(text)
+            root = _compose(front_matter, 2)
+        except (_LoadError, yaml.YAMLError, RecursionError):
+            return None
+        return None if root is None else cls(root, 2)
+
+    @property
+    def root(self) -> yaml.Node:
+        return self._root
+
     def node_at(self, pointer: Pointer) -> tuple[yaml.Node, Pointer]:
         """The deepest node along ``pointer`` and the part of it that was found."""
         node = self._root
@@ -209,8 +233,13 @@ class Locator:
         return self.locate(pointer)
 
     def _location(self, node: yaml.Node) -> Location:
-        mark = node.start_mark
-        return Location(mark.line + self._line_offset, mark.column + 1)
+        start, end = node.start_mark, node.end_mark
+        return Location(
+            start.line + self._line_offset,
+            start.column + 1,
+            end.line + self._line_offset,
+            end.column + 1,
+        )
 
 
 def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
@@ -297,6 +326,13 @@ class _Builder:
                         f"duplicate key '{key}' (first at line "
                         f"{first.start_mark.line + self.line_offset}); YAML keeps only this one",
                         LOAD_CODES["FM006"],
+                        end_line=key_node.end_mark.line + self.line_offset,
+                        end_column=key_node.end_mark.column + 1,
+                        fix=Fix(
+                            f"Remove the first '{key}' (YAML ignores it)",
+                            Applicability.SAFE,
+                            (Change(ChangeKind.REMOVE_KEY, (), self._position(first)),),
+                        ),
                     )
                 )
             seen[key] = key_node

@@ -544,6 +544,8 @@ def _diagnostic(
         message,
         LOAD_CODES[code],
         pointer if located else (),
+        location.end_line,
+        location.end_column,
     )
 
 

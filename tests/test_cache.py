@@ -231,6 +231,17 @@ def test_cache_commands_use_the_cache_dir_of_the_config_file(
     assert not (site / "elsewhere" / DB_NAME).exists()
 
 
+def test_cache_commands_refuse_a_path_that_does_not_exist(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(site)
+    lint_json(capsys, ".")
+    for command in ("clear", "info"):
+        assert main(["cache", command, "no-such-folder"]) == 2
+        assert "no-such-folder: no such file or folder" in capsys.readouterr().err
+    assert (site / ".curate_cache" / DB_NAME).exists()  # a typo never clears the site's cache
+
+
 def test_a_path_typed_another_way_is_served_from_the_cache(
     site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

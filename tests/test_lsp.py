@@ -397,6 +397,35 @@ async def test_half_typed_yaml_is_a_finding_and_the_server_stays_up(
     assert completion is not None  # still answering
 
 
+@shared_server
+async def test_a_file_saved_outside_the_editor_is_picked_up(
+    client: LanguageClient, site: Path
+) -> None:
+    target = post(site, UNPUBLISHED)
+    # Closed in the editor (an earlier test opened it): its file on disk counts.
+    client.text_document_did_close(
+        lsp.DidCloseTextDocumentParams(
+            text_document=lsp.TextDocumentIdentifier(uri=target.as_uri())
+        )
+    )
+    linking = await open_document(client, post(site, LINKS_TO_UNPUBLISHED))
+    await diagnostics_until(client, linking, lambda found: "RL007" in codes(found))
+    original = target.read_text(encoding="utf-8")
+
+    def saved(text: str) -> None:
+        target.write_text(text, encoding="utf-8")
+        client.workspace_did_change_watched_files(
+            lsp.DidChangeWatchedFilesParams(
+                changes=[lsp.FileEvent(uri=target.as_uri(), type=lsp.FileChangeType.Changed)]
+            )
+        )
+
+    saved(original.replace("published: false", "published: true"))
+    await diagnostics_until(client, linking, lambda found: "RL007" not in codes(found))
+    saved(original)
+    await diagnostics_until(client, linking, lambda found: "RL007" in codes(found))
+
+
 def _send(stream: Any, message: dict[str, Any]) -> None:
     body = json.dumps(message).encode()
     stream.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))

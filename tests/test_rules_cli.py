@@ -343,6 +343,7 @@ def test_rules_json(capsys: pytest.CaptureFixture[str]) -> None:
         "error",
     )
     assert set(document) == {
+        "autofix",
         "code",
         "name",
         "severity",

@@ -35,7 +35,10 @@ class CacheLocation(OptionGroup):
         from curate.cache import cache_directory
         from curate.config import resolve_settings
         from curate.corpus import Site, find_site_root
+        from curate.errors import UsageError
 
+        if self.where is not None and not self.where.exists():
+            raise UsageError(f"{shown_path(str(self.where))}: no such file or folder")
         settings = resolve_settings(
             {"cache_dir": self.cache_dir, "root": self.root}, config=self.config
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +13,7 @@ from curate.cli.check import CodeOptions, OnlineOptions
 from curate.cli.common import (
     FindingFormat,
     Now,
+    OptionGroup,
     Paths,
     Schema,
     SiteOptions,
@@ -17,6 +21,33 @@ from curate.cli.common import (
     command,
     parse_now,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from curate.config import Settings
+    from curate.fixing import FixRun
+
+
+@dataclass(frozen=True)
+class FixOptions(OptionGroup):
+    """Ruff's fix options: apply the fixes, also the unsafe ones, or only show them."""
+
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply the safe fixes ([*]), then report what remains.")
+    ] = False
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option("--unsafe-fixes", help="With --fix or --diff: the unsafe fixes ([~]) too."),
+    ] = False
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print a unified diff of what --fix would change and write nothing "
+            "(exit 1 when there is something to change).",
+        ),
+    ] = False
 
 
 @command
@@ -53,6 +84,7 @@ def lint(
         ),
     ] = False,
     web: OnlineOptions,
+    fixes: FixOptions,
 ) -> int:
     """Lint articles: the schema plus editorial rules (related links, images, URLs, dates...).
 
@@ -62,6 +94,9 @@ def lint(
 
     With --online, the related links, images and logos of the reported files are also
     checked over HTTP (as 'curate links' does).
+
+    With --fix, the findings marked [*] are fixed in place (with --unsafe-fixes, those
+    marked [~] too); --diff shows the changes instead of making them.
     """
     from curate.cli.check import check_codes, run_and_report
 
@@ -76,7 +111,54 @@ def lint(
     )
     settings = web.extend(settings)
     check_codes(settings)
-    return run_and_report("lint", paths, settings, output, lint=True, statistics=statistics)
+    if fixes.diff:
+        return show_fixes(paths, settings, unsafe=fixes.unsafe_fixes)
+    unwritten = apply_fixes(paths, settings, unsafe=fixes.unsafe_fixes) if fixes.fix else 0
+    code = run_and_report("lint", paths, settings, output, lint=True, statistics=statistics)
+    return max(code, unwritten)
+
+
+def _fix_run(
+    paths: Sequence[Path] | None, settings: Settings, *, unsafe: bool, write: bool
+) -> FixRun:
+    from curate.cli.common import shown_path, targets, warn
+    from curate.fixing import fix_paths
+
+    run = fix_paths(targets(paths, settings), settings, unsafe=unsafe, write=write)
+    for d, reason in run.dropped:
+        warn(f"{shown_path(d.path)}:{d.line}:{d.column}: {d.code} not fixed: {reason}")
+    for path, reason in run.not_written:
+        warn(f"{shown_path(path)} not fixed: {reason}")
+    return run
+
+
+def _counted(run: FixRun) -> str:
+    total = sum(run.applied.values())
+    files = len(run.changed)
+    codes = ", ".join(f"{code} {count}" for code, count in sorted(run.applied.items()))
+    detail = f" ({codes})" if codes else ""
+    return (
+        f"{total} finding{'s' if total != 1 else ''}{detail} in "
+        f"{files} file{'s' if files != 1 else ''}"
+    )
+
+
+def apply_fixes(paths: Sequence[Path] | None, settings: Settings, *, unsafe: bool) -> int:
+    """Fix the files in place; 1 when a file could not be written, else 0."""
+    run = _fix_run(paths, settings, unsafe=unsafe, write=True)
+    sys.stderr.write(f"Fixed {_counted(run)}.\n")
+    return 1 if run.not_written else 0
+
+
+def show_fixes(paths: Sequence[Path] | None, settings: Settings, *, unsafe: bool) -> int:
+    """Print the diff of what --fix would change; 1 when there is something to change."""
+    from curate.fixing import unified_diff
+
+    run = _fix_run(paths, settings, unsafe=unsafe, write=False)
+    for outcome in run.changed:
+        sys.stdout.write(unified_diff(outcome.path, outcome.original, outcome.fixed))
+    sys.stderr.write(f"Would fix {_counted(run)}.\n")
+    return 1 if run.changed else 0
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from curate.__about__ import __version__
-from curate.model import Diagnostic, Severity
+from curate.model import Applicability, Diagnostic, Severity
 from curate.reporting.escape import display_path, encodable_json, printable
 
 
@@ -30,11 +30,31 @@ class Summary:
         return Counter(d.severity for d in diagnostics)
 
 
+def fix_mark(diagnostic: Diagnostic) -> str:
+    """``[*] `` before a finding --fix mends, ``[~] `` before one --unsafe-fixes mends."""
+    fix = diagnostic.fix
+    if fix is None:
+        return ""
+    return "[*] " if fix.applicability is Applicability.SAFE else "[~] "
+
+
+def fixable_note(diagnostics: Sequence[Diagnostic]) -> str | None:
+    """``N fixable with --fix (M more with --unsafe-fixes)``, or None when nothing is."""
+    safe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.SAFE)
+    unsafe = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.UNSAFE)
+    if not safe and not unsafe:
+        return None
+    if not safe:
+        return f"[~] {unsafe} fixable with --fix --unsafe-fixes"
+    more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+    return f"[*] {safe} fixable with --fix{more}"
+
+
 def write_concise(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO) -> None:
     for d in diagnostics:
         out.write(
             f"{display_path(d.path)}:{d.line}:{d.column}: {d.code} [{d.severity.value}]"
-            f" {printable(d.message)}\n"
+            f" {fix_mark(d)}{printable(d.message)}\n"
         )
     if summary.statistics:
         write_statistics_text(diagnostics, out)
@@ -52,6 +72,7 @@ def statistics(diagnostics: Sequence[Diagnostic]) -> list[tuple[tuple[str, str, 
 
 
 def write_json(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO) -> None:
+    diagnostics = _with_edits(diagnostics)
     if summary.statistics:
         document: Any = {
             "diagnostics": [d.to_dict() for d in diagnostics],
@@ -107,9 +128,57 @@ def artifact_uri(path: str) -> str:
     return quote(os.fsencode(location.as_posix()))  # the bytes of a name that is not UTF-8
 
 
+def _with_edits(diagnostics: Sequence[Diagnostic]) -> Sequence[Diagnostic]:
+    """The fixes' text edits, computed from the files (only when some finding has a fix)."""
+    if not any(d.fix is not None for d in diagnostics):
+        return diagnostics
+    from curate.fixing import with_edits
+
+    return with_edits(diagnostics)
+
+
+def _region(d: Diagnostic) -> dict[str, int]:
+    region = {"startLine": d.line, "startColumn": d.column}
+    if d.end_line:
+        region.update({"endLine": d.end_line, "endColumn": d.end_column})
+    return region
+
+
+def _sarif_fixes(d: Diagnostic) -> dict[str, Any]:
+    """SARIF ``fixes`` of a result: its edits as replacements in its file."""
+    if d.fix is None or not d.fix.edits:
+        return {}
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": edit.line,
+                "startColumn": edit.column,
+                "endLine": edit.end_line,
+                "endColumn": edit.end_column,
+            },
+            "insertedContent": {"text": edit.content},
+        }
+        for edit in d.fix.edits
+    ]
+    return {
+        "fixes": [
+            {
+                "description": {"text": f"{d.fix.title} ({d.fix.applicability.value})"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": artifact_uri(d.path)},
+                        "replacements": replacements,
+                    }
+                ],
+            }
+        ]
+    }
+
+
 def sarif_document(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
     from curate.rules import all_codes
 
+    diagnostics = _with_edits(diagnostics)
     docs = all_codes()
     used = sorted({d.code for d in diagnostics})
     rule_index = {code: index for index, code in enumerate(used)}
@@ -138,10 +207,11 @@ def sarif_document(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
                 {
                     "physicalLocation": {
                         "artifactLocation": {"uri": artifact_uri(d.path)},
-                        "region": {"startLine": d.line, "startColumn": d.column},
+                        "region": _region(d),
                     }
                 }
             ],
+            **_sarif_fixes(d),
         }
         for d in diagnostics
     ]

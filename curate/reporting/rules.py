@@ -51,10 +51,29 @@ def doc_dict(doc: CodeDoc, message: str | None = None) -> dict[str, Any]:
         "why": doc.why,
         "example": doc.example,
         "fix": doc.fix,
+        "autofix": _autofix_dict(doc.code),
     }
     if message is not None:
         document["message"] = message
     return document
+
+
+def _autofix_dict(code: str) -> dict[str, Any] | None:
+    from curate.rules import autofix
+
+    found = autofix(code)
+    if found is None:
+        return None
+    applicability = found.applicability
+    return {"applicability": applicability and applicability.value, "how": found.how}
+
+
+def fix_label(code: str) -> str:
+    """``safe`` or ``unsafe`` when ``curate lint --fix`` mends the code, else empty."""
+    from curate.rules import autofix
+
+    found = autofix(code)
+    return found.applicability.value if found and found.applicability else ""
 
 
 def write_json(documents: Any, out: TextIO) -> None:
@@ -74,6 +93,7 @@ def write_table(docs: Sequence[CodeDoc], out: TextIO) -> None:
     table.add_column("Code", no_wrap=True, style="bold")
     table.add_column("Name", no_wrap=True)
     table.add_column("Severity", no_wrap=True)
+    table.add_column("Fix", no_wrap=True)
     table.add_column("What it flags", overflow="fold", ratio=1)
     for index, doc in enumerate(docs):
         family = doc.code[:2]
@@ -82,6 +102,7 @@ def write_table(docs: Sequence[CodeDoc], out: TextIO) -> None:
             doc.code,
             doc.name,
             Text(doc.severity.value, style=SEVERITY_STYLE[doc.severity]),
+            fix_label(doc.code),
             doc.summary,
             end_section=last_of_family,
         )
@@ -89,7 +110,8 @@ def write_table(docs: Sequence[CodeDoc], out: TextIO) -> None:
     console.print(
         Text(
             f"{len(docs)} codes. 'curate rules CODE' explains one; "
-            "lint --select/--ignore take codes or prefixes (RL, IM0).",
+            "lint --select/--ignore take codes or prefixes (RL, IM0); "
+            "lint --fix mends the safe ones, --unsafe-fixes the others.",
             style="dim",
         )
     )
@@ -124,6 +146,11 @@ def write_doc(doc: CodeDoc, message: str | None, out: TextIO) -> None:
         ),
         ("How to fix", doc.fix),
     ]
+    from curate.rules import autofix
+
+    automatic = autofix(doc.code)
+    if automatic is not None:
+        sections.append(("Automatic fix", automatic.describe()))
     if message is not None:
         sections.append(("Message", message))
     for title, body in sections:

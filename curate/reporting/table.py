@@ -20,7 +20,7 @@ from rich.text import Text
 from curate.model import Diagnostic, Severity
 from curate.reporting.console import make_console
 from curate.reporting.escape import display_path, printable
-from curate.reporting.machine import Summary, statistics
+from curate.reporting.machine import Summary, fix_mark, fixable_note, statistics
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _COLOR_SYSTEMS = {
@@ -87,7 +87,7 @@ def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO
         lines = [paint(display_path(path), "bold magenta")]
         for d in group:
             prefix = (
-                f"{d.line}:{d.column}".rjust(9)
+                f"{fix_mark(d)}{d.line}:{d.column}".rjust(9)
                 + "  "
                 + paint(d.code.ljust(6), "bold")
                 + " "
@@ -108,6 +108,9 @@ def write_table(diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO
             stats.add_row(str(count), code, name, severity)
         console.print(stats)
     console.print(summary_line(diagnostics, summary))
+    fixable = fixable_note(diagnostics)
+    if fixable is not None:
+        console.print(Text(fixable))
     for note in summary.notes:
         console.print(Text(printable(note), style="dim"))
 

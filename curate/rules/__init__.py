@@ -22,10 +22,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from curate.codes import BUILTIN_CODES, CodeDoc
-from curate.model import Diagnostic, Pointer, Severity
+from curate.model import Applicability, Change, ChangeKind, Diagnostic, Fix, Pointer, Severity
 from curate.schema import format_pointer
 
 if TYPE_CHECKING:
@@ -46,11 +46,15 @@ class Finding(NamedTuple):
     message: str = ""
     at_key: bool = False
     fields: Mapping[str, object] | None = None
+    #: How to mend it, if curate can (``curate lint --fix``).
+    fix: Fix | None = None
 
     @classmethod
-    def of(cls, pointer: Pointer, *, at_key: bool = False, **fields: object) -> Finding:
+    def of(
+        cls, pointer: Pointer, *, at_key: bool = False, fix: Fix | None = None, **fields: object
+    ) -> Finding:
         """A finding worded by its rule's message template filled with ``fields``."""
-        return cls(pointer, at_key=at_key, fields=fields)
+        return cls(pointer, at_key=at_key, fields=fields, fix=fix)
 
 
 class PlacedFinding(NamedTuple):
@@ -67,6 +71,47 @@ class PlacedFinding(NamedTuple):
     column: int
     fields: Mapping[str, object]
     pointer: Pointer = ()
+
+
+class AutoFix(NamedTuple):
+    """Whether ``curate lint --fix`` mends a rule's findings, how, and why it is (un)safe.
+
+    ``applicability`` None: not fixable, and ``how`` says why.
+    """
+
+    applicability: Applicability | None
+    how: str
+
+    def describe(self) -> str:
+        if self.applicability is None:
+            return f"Not fixable automatically: {self.how}"
+        option = "--fix" if self.applicability is Applicability.SAFE else "--unsafe-fixes"
+        return f"Fixable with {option} ({self.applicability.value}): {self.how}"
+
+
+def replace_value(title: str, applicability: Applicability, pointer: Pointer, value: Any) -> Fix:
+    """A fix that writes ``value`` at ``pointer``, in the quoting style the value had."""
+    return Fix(title, applicability, (Change(ChangeKind.REPLACE, pointer, value),))
+
+
+def remove_item(title: str, applicability: Applicability, pointer: Pointer) -> Fix:
+    """A fix that removes the list item at ``pointer`` (e.g. ``("related", 2)``)."""
+    return Fix(title, applicability, (Change(ChangeKind.REMOVE_ITEM, pointer),))
+
+
+def lend_fixes(diagnostics: list[Diagnostic], findings: Iterable[Finding]) -> list[Diagnostic]:
+    """``diagnostics``, those without a fix given the fix of a rule finding on the same value.
+
+    One finding per value: a rule says nothing more about a value the schema
+    rejected, but its fix may still mend the value (a URL with a trailing space).
+    """
+    fixes = {f.pointer: f.fix for f in findings if f.fix is not None}
+    if not fixes:
+        return diagnostics
+    return [
+        d._replace(fix=fixes[d.pointer]) if d.fix is None and d.pointer in fixes else d
+        for d in diagnostics
+    ]
 
 
 #: What a corpus rule may look up in the site's index (``Rule.looks_up``): the
@@ -112,6 +157,13 @@ class Rule:
     #: date in the future stops being one). Such rules are re-run when a run reuses
     #: the remembered cross-article findings.
     clock: bool = False
+    #: Whether and how ``curate lint --fix`` mends the findings (None: not said).
+    autofix: AutoFix | None = None
+
+    @property
+    def fixable(self) -> Applicability | None:
+        return self.autofix.applicability if self.autofix is not None else None
+
     #: For a corpus rule, what it looks up in the index (a subset of ``LOOKUPS``);
     #: a warm run of a few files then indexes only the articles those lookups can
     #: reach. None: anything, so the whole index is built (the safe default).
@@ -182,6 +234,7 @@ def rule(
     fix: str,
     corpus: bool = False,
     clock: bool = False,
+    autofix: AutoFix | None = None,
     looks_up: Iterable[str] | None = None,
 ) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
     """Register the decorated function as the check of a rule."""
@@ -200,6 +253,7 @@ def rule(
                 check=None if corpus else function,
                 check_corpus=function if corpus else None,
                 clock=clock,
+                autofix=autofix,
                 looks_up=None if looks_up is None else frozenset(looks_up),
             )
         )
@@ -230,6 +284,43 @@ def _load_rule_modules() -> None:
     for module in pkgutil.iter_modules(__path__):
         if not module.name.startswith("_"):
             importlib.import_module(f"{__name__}.{module.name}")
+
+
+#: Automatic fixes of codes that are not rules (found while reading the file).
+BUILTIN_AUTOFIX = {
+    "FM006": AutoFix(
+        Applicability.SAFE,
+        "the earlier occurrences of the key are removed, with their values. Safe: YAML "
+        "already ignores them, so the parsed front matter does not change.",
+    ),
+}
+
+
+#: Why some findings that look mechanical are left to the editor.
+NOT_FIXABLE = {
+    "DT001": AutoFix(
+        None,
+        "renaming the post changes its URL (Jekyll builds it from the file name), which "
+        "breaks every link to it; and which of the two dates is right is the editor's call.",
+    ),
+    "IM001": AutoFix(None, "curate cannot choose an article's picture."),
+    "IM006": AutoFix(None, "a missing image file cannot be made up; add it or correct the path."),
+    "TX004": AutoFix(None, "a missing image file cannot be made up; add it or correct the path."),
+    "TI003": AutoFix(None, "curate cannot know the real headline."),
+    "RL008": AutoFix(
+        None,
+        "the links to mend are in other articles, and a fix edits only the file it is about; "
+        "fix those articles' RL001 findings instead.",
+    ),
+}
+
+
+def autofix(code: str) -> AutoFix | None:
+    """Whether and how ``curate lint --fix`` mends findings of ``code`` (None: not said)."""
+    found = all_rules().get(code)
+    if found is not None and found.autofix is not None:
+        return found.autofix
+    return BUILTIN_AUTOFIX.get(code) or NOT_FIXABLE.get(code)
 
 
 def placed_diagnostic(finding: PlacedFinding) -> Diagnostic:

@@ -7,8 +7,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from curate.corpus import display_path, normalize_url, parse_timestamp
-from curate.model import Severity
-from curate.rules import LINKED_BY, RELATED_TARGET, Finding, rule
+from curate.model import Applicability, Pointer, Severity
+from curate.rules import (
+    LINKED_BY,
+    RELATED_TARGET,
+    AutoFix,
+    Finding,
+    remove_item,
+    replace_value,
+    rule,
+)
 from curate.rules._common import (
     LINK_KEYS,
     URL_KEYS,
@@ -59,6 +67,11 @@ def _is_page_of(ref: RelatedRef, target: ArticleRecord, site: Site) -> bool:
     "# ...while _posts/2021-06-30-shenzhen-rolls-out.md says: published: false",
     fix="Remove the related entry, link to another article, or publish the target article.",
     corpus=True,
+    autofix=AutoFix(
+        Applicability.UNSAFE,
+        "the related entry is removed. Unsafe: the editor may rather publish the target "
+        "article or link to another one, and the entry is lost.",
+    ),
     looks_up=(RELATED_TARGET,),
 )
 def related_link_unpublished(
@@ -74,6 +87,11 @@ def related_link_unpublished(
                 where=f"related[{ref.position}]",
                 url=ref.url,
                 path=display_path(targets[0].path),
+                fix=remove_item(
+                    f"Remove related[{ref.position}] (it links to an unpublished article)",
+                    Applicability.UNSAFE,
+                    ("related", ref.position),
+                ),
             )
 
 
@@ -94,6 +112,11 @@ def related_link_unpublished(
     fix="Keep the entry if the recommendation is wanted; otherwise replace it with a "
     "published article, or publish the article.",
     corpus=True,
+    autofix=AutoFix(
+        Applicability.UNSAFE,
+        "the related entry is removed. Unsafe: the link works, and the editor may want the "
+        "recommendation.",
+    ),
     looks_up=(RELATED_TARGET,),
 )
 def related_recommends_unpublished(
@@ -109,6 +132,11 @@ def related_recommends_unpublished(
                 where=f"related[{ref.position}]",
                 title=describe(ref.title) if ref.title else ref.url,
                 path=display_path(targets[0].path),
+                fix=remove_item(
+                    f"Remove related[{ref.position}] (it recommends an unpublished article)",
+                    Applicability.UNSAFE,
+                    ("related", ref.position),
+                ),
             )
 
 
@@ -306,6 +334,11 @@ def related_link_to_self(article: Article, site: Site) -> Iterator[Finding]:
     '  - title: Story\n    webUrl: "https://example.com/story"\n'
     '  - title: Story\n    webUrl: "https://www.example.com/story/?utm_source=feed"',
     fix="Remove one of the two entries.",
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "the later entry is removed; the first one stays where it was. Safe: readers see the "
+        "same links, once each.",
+    ),
 )
 def related_link_duplicate(article: Article, site: Site) -> Iterator[Finding]:
     seen: dict[str, int] = {}
@@ -318,6 +351,11 @@ def related_link_duplicate(article: Article, site: Site) -> Iterator[Finding]:
                 ("related", index, field),
                 first=seen[key],
                 url=entry[field].strip(),
+                fix=remove_item(
+                    f"Remove related[{index}] (a second link to related[{seen[key]}])",
+                    Applicability.SAFE,
+                    ("related", index),
+                ),
             )
         for key in keys:
             seen.setdefault(key, index)
@@ -334,24 +372,32 @@ def _same_time(left: str, right: str) -> bool:
     return left_time == right_time
 
 
-def _drift(ref: RelatedRef, target: ArticleRecord) -> Iterator[tuple[tuple[str, ...], str, str]]:
-    """``(field path, related value, target value)`` for each field that disagrees."""
+def _drift(
+    ref: RelatedRef, target: ArticleRecord
+) -> Iterator[tuple[tuple[str, ...], str, str, str | int]]:
+    """``(field path, related value, target value, value to write)`` for each disagreement."""
     if ref.title and target.title and not _same_title(ref.title, target.title):
-        yield ("title",), describe(ref.title), describe(target.title)
+        yield ("title",), describe(ref.title), describe(target.title), target.title
     if (
         ref.published_at
         and target.published_at
         and not _same_time(ref.published_at, target.published_at)
     ):
-        yield ("publishedDateTime",), ref.published_at, target.published_at
+        yield (
+            ("publishedDateTime",),
+            ref.published_at,
+            target.published_at,
+            target.published_at,
+        )
     if (
         ref.provider_domain
         and target.provider_domain
         and ref.provider_domain.strip().lower() != target.provider_domain.strip().lower()
     ):
-        yield ("provider", "domain"), ref.provider_domain, target.provider_domain
+        domain = target.provider_domain
+        yield ("provider", "domain"), ref.provider_domain, domain, domain
     if ref.quality is not None and target.quality is not None and ref.quality != target.quality:
-        yield ("quality",), str(ref.quality), str(target.quality)
+        yield ("quality",), str(ref.quality), str(target.quality), target.quality
 
 
 @rule(
@@ -369,6 +415,11 @@ def _drift(ref: RelatedRef, target: ArticleRecord) -> Iterator[tuple[tuple[str, 
     '    webUrl: "https://example.com/b"',
     fix="Copy the current value from the linked article into the related entry.",
     corpus=True,
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "the linked article's current value is copied into the related entry. Safe: the entry "
+        "is a copy of that article's metadata, and the site's own article is the source.",
+    ),
     looks_up=(RELATED_TARGET,),
 )
 def related_metadata_drift(
@@ -379,10 +430,17 @@ def related_metadata_drift(
         if not targets:
             continue
         target = targets[0]
-        for field, value, actual in _drift(ref, target):
+        for field, value, actual, copied in _drift(ref, target):
+            pointer: Pointer = ("related", ref.position, *field)
             yield Finding.of(
-                ("related", ref.position, *field),
+                pointer,
                 value=value,
                 path=display_path(target.path),
                 actual=actual,
+                fix=replace_value(
+                    f"Copy {'.'.join(field)} from {display_path(target.path)}",
+                    Applicability.SAFE,
+                    pointer,
+                    copied,
+                ),
             )

@@ -13,8 +13,8 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from curate.model import Severity
-from curate.rules import PROVIDER, Finding, Rule, register, rule
+from curate.model import Applicability, Severity
+from curate.rules import PROVIDER, AutoFix, Finding, Rule, register, replace_value, rule
 from curate.rules._common import entries
 
 if TYPE_CHECKING:
@@ -46,6 +46,12 @@ def suggest_topic(name: str, site: Site) -> str | None:
     "hides the article from its topic page.",
     example="topics:\n  - AI Ethic",
     fix="Use the exact name from _data/topics (here: AI Ethics), or add the topic to the taxonomy.",
+    autofix=AutoFix(
+        Applicability.UNSAFE,
+        "the topic is renamed to the suggested one, when it is the only close match. Unsafe: "
+        "the editor may have meant a new topic (to add to the taxonomy), and the article moves "
+        "to another topic page.",
+    ),
 )
 def topic_unknown(article: Article, site: Site) -> Iterator[Finding]:
     if not site.has_taxonomy:
@@ -55,11 +61,22 @@ def topic_unknown(article: Article, site: Site) -> Iterator[Finding]:
         if not isinstance(topic, str) or not topic.strip() or topic in names:
             continue
         close = suggest_topic(topic, site)
+        pointer = ("topics", index)
         yield Finding.of(
-            ("topics", index),
+            pointer,
             topic=f'"{topic}"',
             suggestion=f'; did you mean "{close}"?' if close else "",
+            fix=replace_value(
+                f'Rename the topic to "{close}"', Applicability.UNSAFE, pointer, close
+            )
+            if close is not None and _only_close_match(topic, names)
+            else None,
         )
+
+
+def _only_close_match(name: str, names: set[str] | frozenset[str]) -> bool:
+    """Whether at most one topic name is close to ``name`` (so the suggestion is not a guess)."""
+    return len(difflib.get_close_matches(name.strip(), sorted(names), n=2, cutoff=0.75)) <= 1
 
 
 def organization_key(domain: str) -> str:

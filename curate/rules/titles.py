@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from curate.model import Pointer, Severity
-from curate.rules import Finding, rule
+from curate.model import Applicability, Pointer, Severity
+from curate.rules import AutoFix, Finding, replace_value, rule
 from curate.rules._common import describe, related_entries
 
 if TYPE_CHECKING:
     from curate.corpus import Site
-    from curate.model import Article
+    from curate.model import Article, Fix
 
 #: A lead byte of UTF-8 read as Windows-1252, then a continuation byte read the same way.
 _MOJIBAKE = re.compile(
@@ -93,12 +93,32 @@ def repair_mojibake(text: str) -> str | None:
     fix="Write the title with the characters meant (here: \u2018Sensitive Data\u2019); the "
     "message "
     "gives the repaired text.",
+    autofix=AutoFix(
+        Applicability.UNSAFE,
+        "the title is repaired by ftfy (its fix_encoding, which undoes text encoded twice); "
+        "when ftfy sees no mojibake, nothing is changed. Unsafe: a rare title really holds "
+        "such characters, and the editor should read the repaired text.",
+    ),
 )
 def title_mojibake(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, title in _titles(article.data):
         fixed = repair_mojibake(title)
         if fixed is not None:
-            yield Finding.of(pointer, value=describe(title), fixed=describe(fixed))
+            yield Finding.of(
+                pointer,
+                value=describe(title),
+                fixed=describe(fixed),
+                fix=_mojibake_fix(pointer, title),
+            )
+
+
+def _mojibake_fix(pointer: Pointer, title: str) -> Fix | None:
+    import ftfy  # only when a title is garbled: it takes a while to import
+
+    repaired = ftfy.fix_encoding(title)
+    if repaired == title:
+        return None
+    return replace_value("Repair the garbled title (ftfy)", Applicability.UNSAFE, pointer, repaired)
 
 
 def _space_problems(title: str) -> list[str]:
@@ -129,6 +149,12 @@ def clean_title(title: str) -> str:
     "differ, and a non-breaking space keeps words glued when a title wraps.",
     example='title: " AI finds new drugs\u00a0for Alzheimer\'s "',
     fix="Delete the extra spaces and write ordinary spaces; the message gives the clean title.",
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "the title is written with single ordinary spaces, nothing around it. Safe when only "
+        "ordinary whitespace changes (readers cannot see it); unsafe when a non-breaking or "
+        "invisible space is replaced, which some typography (French) means.",
+    ),
 )
 def title_whitespace(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, title in _titles(article.data):
@@ -137,7 +163,15 @@ def title_whitespace(article: Article, site: Site) -> Iterator[Finding]:
         problems = _space_problems(title)
         if problems:
             yield Finding.of(
-                pointer, problems=" and ".join(problems), fixed=describe(clean_title(title))
+                pointer,
+                problems=" and ".join(problems),
+                fixed=describe(clean_title(title)),
+                fix=replace_value(
+                    "Clean the spaces of the title",
+                    Applicability.UNSAFE if _ODD_SPACE.search(title) else Applicability.SAFE,
+                    pointer,
+                    clean_title(title),
+                ),
             )
 
 

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from curate.model import Pointer, Severity
-from curate.rules import Finding, rule
+from curate.corpus import TRACKING_PARAMETER
+from curate.model import Applicability, Pointer, Severity
+from curate.rules import AutoFix, Finding, replace_value, rule
 from curate.rules._common import (
     LINK_KEYS,
     describe,
@@ -91,6 +92,12 @@ def _amp_pairs(data: dict[str, Any]) -> Iterator[tuple[Pointer, dict[str, Any]]]
     'cdnAmpWebUrl: "https://amp-scmp-com.cdn.ampproject.org/c/s/amp.scmp.com/tech/article/2"',
     fix="Derive cdnAmpWebUrl from ampWebUrl: replace '-' by '--' and '.' by '-' in the host, "
     "then https://<that>.cdn.ampproject.org/c/s/<ampWebUrl without https://>.",
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "cdnAmpWebUrl is rewritten as the AMP cache form of ampWebUrl. Safe: the cache address "
+        "is a function of the AMP address, so the fix writes the only value that works. (Not "
+        "fixed when ampWebUrl is missing: there is nothing to derive it from.)",
+    ),
 )
 def amp_cache_url_mismatch(article: Article, site: Site) -> Iterator[Finding]:
     for base, entry in _amp_pairs(article.data):
@@ -107,6 +114,9 @@ def amp_cache_url_mismatch(article: Article, site: Site) -> Iterator[Finding]:
             yield Finding.of(
                 pointer,
                 problem=f"is not the AMP cache form of ampWebUrl: expected {expected}, got {cdn}",
+                fix=replace_value(
+                    "Recompute cdnAmpWebUrl from ampWebUrl", Applicability.SAFE, pointer, expected
+                ),
             )
 
 
@@ -131,11 +141,27 @@ def _whitespace(value: str) -> str:
     "rejects such article URLs first: lint then reports them once, as SC003.)",
     example='ampWebUrl: "https://amp.rte.ie/amp/1238952/ "',
     fix="Delete the spaces inside the quotes.",
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "the whitespace around the URL is removed. Safe: no URL begins or ends with "
+        "whitespace, and browsers and curate already strip it. (When the schema reports such a "
+        "URL first, as SC003, that finding carries this fix.)",
+    ),
 )
 def url_whitespace(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, value in url_values(article.data):
         if value.strip() and value != value.strip():
-            yield Finding.of(pointer, whitespace=_whitespace(value), value=describe(value))
+            yield Finding.of(
+                pointer,
+                whitespace=_whitespace(value),
+                value=describe(value),
+                fix=replace_value(
+                    "Remove the whitespace around the URL",
+                    Applicability.SAFE,
+                    pointer,
+                    value.strip(),
+                ),
+            )
 
 
 def encoded_url(value: str) -> str:
@@ -157,6 +183,12 @@ def encoded_url(value: str) -> str:
     "related links no longer match.",
     example='webUrl: "https://example.com/Winners-of-“Machine-Learning-for-Good”-Hackathon"',
     fix="Write the URL percent-encoded; the message gives it.",
+    autofix=AutoFix(
+        Applicability.SAFE,
+        "the non-ASCII characters are percent-encoded (UTF-8), as browsers encode them when "
+        "they open the link: the same address, written so every tool reads it. (Not fixed "
+        "when the host name is not ASCII: hosts are encoded otherwise, with punycode.)",
+    ),
 )
 def url_not_ascii(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, value in url_values(article.data):
@@ -165,4 +197,81 @@ def url_not_ascii(article: Article, site: Site) -> Iterator[Finding]:
         chars = "".join(dict.fromkeys(char for char in value.strip() if ord(char) >= 128))
         if not chars:
             continue
-        yield Finding.of(pointer, chars=" ".join(chars[:5]), encoded=encoded_url(value.strip()))
+        yield Finding.of(
+            pointer,
+            chars=" ".join(chars[:5]),
+            encoded=encoded_url(value.strip()),
+            fix=replace_value(
+                "Percent-encode the URL", Applicability.SAFE, pointer, encoded_url(value)
+            )
+            if _ascii_host(value)
+            else None,
+        )
+
+
+def _ascii_host(url: str) -> bool:
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return False
+    return host is not None and host.isascii()
+
+
+def without_tracking(url: str) -> str:
+    """``url`` without its tracking query parameters; the others stay, in their order."""
+    core = url.strip()
+    start = core.find("?")
+    if start == -1:
+        return url
+    end = core.find("#", start)
+    end = len(core) if end == -1 else end
+    parts = core[start + 1 : end].split("&")
+    kept = [part for part in parts if not _tracking(part)]
+    if len(kept) == len(parts):
+        return url
+    query = "?" + "&".join(kept) if any(kept) else ""
+    cleaned = core[:start] + query + core[end:]
+    leading = url[: len(url) - len(url.lstrip())]
+    return leading + cleaned + url[len(url.rstrip()) :]
+
+
+def _tracking(parameter: str) -> bool:
+    return bool(parameter) and TRACKING_PARAMETER.match(parameter.split("=", 1)[0]) is not None
+
+
+@rule(
+    "UR005",
+    "url-tracking-parameters",
+    Severity.INFO,
+    message="{where} carries tracking parameters ({names}): {url}",
+    summary="A URL carries query parameters that only say where a reader came from "
+    "(utm_*, fbclid, _mc...).",
+    why="They were copied from a newsletter, an ad or a share button: they credit that "
+    "campaign with this site's readers, show where the link was found, and make the same page "
+    "look like several URLs to the tools that compare URLs literally.",
+    example='webUrl: "https://example.com/story?utm_source=newsletter&id=7"',
+    fix="Delete the tracking parameters and keep the others (here: ?id=7).",
+    autofix=AutoFix(
+        Applicability.UNSAFE,
+        "the tracking parameters are deleted, the other parameters kept in their order. "
+        "Unsafe: a few sites need a parameter that looks like tracking to show the page, and "
+        "the publisher loses the attribution it may be owed.",
+    ),
+)
+def url_tracking_parameters(article: Article, site: Site) -> Iterator[Finding]:
+    for pointer, value in url_values(article.data):
+        if "?" not in value:
+            continue
+        cleaned = without_tracking(value)
+        if cleaned == value:
+            continue
+        query = value.strip().split("?", 1)[1].split("#", 1)[0]
+        names = [part.split("=", 1)[0] for part in query.split("&") if _tracking(part)]
+        yield Finding.of(
+            pointer,
+            names=", ".join(names),
+            url=value.strip(),
+            fix=replace_value(
+                "Remove the tracking parameters", Applicability.UNSAFE, pointer, cleaned
+            ),
+        )
