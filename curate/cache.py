@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 9
+FORMAT = 10
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 #: How long to wait for another curate holding the write lock before running uncached.
@@ -82,8 +82,10 @@ CREATE TABLE IF NOT EXISTS lookup (
     key TEXT NOT NULL,
     path TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS lookup_key ON lookup (fingerprint, key);
-CREATE INDEX IF NOT EXISTS lookup_path ON lookup (fingerprint, path);
+-- The key first: without statistics, SQLite would take any index that starts with
+-- the fingerprint, and scan every row of it.
+CREATE INDEX IF NOT EXISTS lookup_key ON lookup (key, fingerprint);
+CREATE INDEX IF NOT EXISTS lookup_path ON lookup (path, fingerprint);
 CREATE TABLE IF NOT EXISTS memo (
     fingerprint TEXT NOT NULL,
     shape TEXT NOT NULL,
