@@ -104,7 +104,7 @@ _FILE_KEYS: dict[str, tuple[str, str]] = {
     "ignore": ("ignore", "list of codes"),
     "extend-select": ("extend_select", "list of codes"),
     "per-file-ignores": ("per_file_ignores", "table of glob = [codes]"),
-    "published-quality-threshold": ("published_quality_threshold", "integer"),
+    "publish-threshold": ("published_quality_threshold", "integer"),
     "published-field": ("published_field", "string"),
     "timezone": ("timezone", "string"),
     "collections": ("collections", "table of collection = kind"),
@@ -122,6 +122,8 @@ _FILE_KEYS: dict[str, tuple[str, str]] = {
 }
 CONFIG_KEYS = tuple(_FILE_KEYS)
 _KEY_OF_FIELD = {name: key for key, (name, _) in _FILE_KEYS.items()}
+#: Deprecated key -> the key that replaced it; both are read, never both at once.
+_ALIASES = {"published-quality-threshold": "publish-threshold"}
 
 #: The most worker processes --jobs asks for; more are lowered to the CPU count anyway.
 MAX_JOBS = 1024
@@ -148,6 +150,10 @@ def _check_value(name: str, value: Any) -> str | None:
             f"{value!r} cannot be sent as a User-Agent header: give printable ASCII "
             "characters, without line breaks"
         )
+    if name == "published_quality_threshold" and value < 0:
+        return f"the threshold must be 0 or more, not {value}"
+    if name == "published_field" and not (value and value.isprintable()):
+        return f"{value!r} is not a field name"
     if name == "root" and not value.is_dir():
         return f"{value} is not a folder" if value.exists() else f"{value} does not exist"
     return None
@@ -211,11 +217,15 @@ def settings_from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     base = path.parent
     for key, value in values.items():
-        if key not in _FILE_KEYS:
+        if key in _ALIASES and _ALIASES[key] in values:
+            raise ConfigError(
+                f"{path}: '{key}' is the old name of '{_ALIASES[key]}': give only one"
+            )
+        if _ALIASES.get(key, key) not in _FILE_KEYS:
             close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(f"{path}: unknown key '{key}'{hint}")
-        name, kind = _FILE_KEYS[key]
+        name, kind = _FILE_KEYS[_ALIASES.get(key, key)]
         fields[name] = _convert(key, value, kind, base, path)
         problem = _check_value(name, fields[name])
         if problem is not None:
@@ -310,4 +320,35 @@ def resolve_settings(
         values[name] = value
     if values.get("jobs"):
         values["jobs"] = min(values["jobs"], cpu_count())
-    return Settings(**values)
+    settings = Settings(**values)
+    _check_published_field(settings)
+    return settings
+
+
+def _check_published_field(settings: Settings) -> None:
+    """PB001 needs a number to compare: 'published-field' must name a numeric property.
+
+    The default (heat) is not checked, so a custom schema without it costs nothing.
+    """
+    field_name = settings.published_field
+    if field_name == Settings.published_field:
+        return
+    from curate.schema import load_schema
+
+    properties = load_schema(settings.schema).get("properties")
+    numeric = sorted(
+        name
+        for name, spec in (properties if isinstance(properties, dict) else {}).items()
+        if isinstance(spec, dict) and spec.get("type") in ("integer", "number")
+    )
+    if field_name not in numeric:
+        where = (
+            f"{settings.config_path}: 'published-field'"
+            if settings.config_path
+            else ("'published-field'")
+        )
+        choices = ", ".join(numeric) or "none"
+        raise ConfigError(
+            f"{where}: {field_name!r} is not a number field of the schema "
+            f"(its integer or number fields: {choices})"
+        )

@@ -282,21 +282,39 @@ def filter_articles(records: Iterable[ArticleRecord], criteria: Criteria) -> lis
     return [record for record in records if criteria.matches(record)]
 
 
+def is_usable(report: FileReport) -> bool:
+    """Whether a file is a usable article: it loads, matches the schema and has no error of
+    reading or validating (a lint rule's error does not count: rank, list and stats agree).
+    """
+    from curate.codes import BUILTIN_CODES
+
+    builtin = {doc.code for doc in BUILTIN_CODES}
+    record = report.record
+    return (
+        record is not None
+        and record.valid
+        and not any(d.severity is Severity.ERROR and d.code in builtin for d in report.diagnostics)
+    )
+
+
 def usable_records(reports: Iterable[FileReport]) -> tuple[list[ArticleRecord], int]:
     """The records of files that load and validate, and how many files were left out."""
+    records, invalid, unreadable = sorted_out(reports)
+    return records, invalid + unreadable
+
+
+def sorted_out(reports: Iterable[FileReport]) -> tuple[list[ArticleRecord], int, int]:
+    """The usable records; how many articles fail validation; how many files cannot be read."""
     records: list[ArticleRecord] = []
-    skipped = 0
+    invalid = unreadable = 0
     for report in reports:
-        record = report.record
-        if (
-            record is None
-            or not record.valid
-            or any(d.severity is Severity.ERROR for d in report.diagnostics)
-        ):
-            skipped += 1
+        if report.record is None:
+            unreadable += 1
+        elif not is_usable(report):
+            invalid += 1
         else:
-            records.append(record)
-    return records, skipped
+            records.append(report.record)
+    return records, invalid, unreadable
 
 
 # --- scoring and sorting ------------------------------------------------------------------
@@ -575,6 +593,7 @@ def corpus_stats(
     records: Sequence[ArticleRecord],
     *,
     unreadable: int = 0,
+    invalid: int | None = None,
     lint_errors: int | None = None,
     lint_warnings: int | None = None,
 ) -> CorpusStats:
@@ -599,7 +618,7 @@ def corpus_stats(
         heat=histogram(heats),
         heat_unknown=len(records) - len(heats),
         unreadable=unreadable,
-        invalid=sum(1 for r in records if not r.valid),
+        invalid=sum(1 for r in records if not r.valid) if invalid is None else invalid,
         lint_errors=lint_errors,
         lint_warnings=lint_warnings,
     )

@@ -34,6 +34,31 @@ def test_a_usage_error_is_one_line_and_exit_2(
     assert captured.err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lint", "--format", "xml"], "'xml' is not one of table"),
+        (["rank", "--limit", "-1"], "-1 is not in the range x>=0"),
+        (["stats", "--top", "-1"], "-1 is not in the range x>=0"),
+        (["cache", "frob"], "No such command 'frob'"),
+        (["rules", "RL001", "extra"], "unexpected extra argument(s) (extra)"),
+        (["lint", "--bogus"], "No such option: --bogus"),
+        (["frob"], "No such command 'frob'"),
+    ],
+)
+def test_clicks_usage_errors_are_one_curate_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("curate: error: ") and message in captured.err
+    assert captured.err.count("\n") == 1
+    assert "Usage:" not in captured.err and "Try " not in captured.err
+    command = "curate" if args[0] == "frob" else f"curate {args[0]}"
+    assert captured.err.endswith(f" (see '{command} --help')\n")
+
+
 @pytest.mark.parametrize("command", ["validate", "lint", "links", "rank", "list", "stats"])
 def test_a_missing_path_is_a_usage_error(
     command: str, site: Path, capsys: pytest.CaptureFixture[str]
@@ -210,3 +235,29 @@ def test_a_file_that_cannot_be_opened_is_a_finding_among_the_others(
     assert (locked, "FM012") in found
     # The other files were checked: the fixture's one invalid article is reported too.
     assert any(path != locked and code == "SC001" for path, code in found)
+
+
+@pytest.mark.parametrize("command", ["validate", "lint", "links"])
+def test_an_empty_folder_gives_only_the_warning(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, str(tmp_path), "--no-cache"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"curate: warning: no article files found in {tmp_path}\n"
+    assert main([command, str(tmp_path), "--no-cache", "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_every_file_named_counts_as_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dangling symlink cannot be read (FM012), but it was checked all the same."""
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    posts = EXAMPLES / "_posts"
+    named = sorted(str(path) for path in posts.glob("2021-07-0[6-9]-*.md"))
+    assert len(named) == 4
+    assert main(["validate", "--no-cache", str(tmp_path / "dangling.md")]) == 1
+    assert capsys.readouterr().out.endswith("1 file checked: 1 error\n")
+    assert main(["validate", "--no-cache", *named, str(tmp_path / "dangling.md")]) == 1
+    assert "5 files checked: 5 errors" in capsys.readouterr().out

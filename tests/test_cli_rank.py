@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from curate.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT, copy_tracked
 
 NOW = "2024-03-01"
 BY_SCORE = [
@@ -38,7 +38,7 @@ BY_DATE = [
     "old-hot",
     "low",
 ]
-SKIPPED = "curate: skipped 1 article that fails validation; run `curate lint` to see why\n"
+SKIPPED = "curate: skipped 1 file (1 article fails validation); run `curate validate` to see why\n"
 
 
 @pytest.fixture
@@ -266,7 +266,11 @@ def test_failing_articles_are_skipped_with_one_line(
     assert "broken" not in out
     (site / "_news" / "2024-02-28-bad-yaml.md").write_text("---\ntitle: [\n---\n", "utf-8")
     code, _, err = run(capsys, "list", site, "--no-cache", "-f", "paths")
-    assert (code, err) == (0, SKIPPED.replace("1 article that fails", "2 articles that fail"))
+    assert (code, err) == (
+        0,
+        "curate: skipped 2 files (1 article fails validation, 1 file cannot be read as an "
+        "article); run `curate validate` to see why\n",
+    )
 
 
 # --- output formats -----------------------------------------------------------------------
@@ -397,7 +401,7 @@ def test_a_missing_path_is_a_usage_error(
 
 def test_nothing_matches(capsys: pytest.CaptureFixture[str], site: Path) -> None:
     code, out, _ = run(capsys, "rank", site, "--no-cache", "--min-quality", "1000")
-    assert code == 0 and out.startswith("No articles match.")
+    assert (code, out) == (0, "No articles match (0 of 8).\n")
     _, out, _ = run(capsys, "rank", site, "--no-cache", "--min-quality", "1000", "-f", "json")
     assert json.loads(out) == []
     _, out, _ = run(capsys, "rank", site, "--no-cache", "--min-quality", "1000", "-f", "csv")
@@ -527,3 +531,42 @@ def test_commands_are_documented(capsys: pytest.CaptureFixture[str]) -> None:
     assert "score = 100 * base * freshness" in out
     assert "freshness = 0.5 ^ (age / half-life)" in out
     assert "never swap places" in out
+
+
+def test_stats_rank_and_list_agree_on_the_usable_articles(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """examples/ holds 3 usable articles, 3 that fail validation (one only by a duplicate
+    key, FM006) and 1 file that is no article: every command counts them alike."""
+    examples = copy_tracked(ROOT / "examples", tmp_path / "examples")
+    _, out, _ = run(capsys, "stats", examples, "--no-cache", "-f", "json")
+    document = json.loads(out)
+    assert (document["articles"], document["invalid"], document["unreadable"]) == (6, 3, 1)
+    _, out, _ = run(capsys, "stats", examples, "--no-cache")
+    assert "(3 fail validation; 1 more file cannot be read as an article)" in " ".join(out.split())
+    skipped = (
+        "curate: skipped 4 files (3 articles fail validation, 1 file cannot be read as an "
+        "article); run `curate validate` to see why\n"
+    )
+    for command in ("rank", "list"):
+        _, out, err = run(capsys, command, examples, "--no-cache", "-f", "paths")
+        assert err == skipped and len(out.splitlines()) == 3
+
+
+@pytest.mark.parametrize("command", ["rank", "list"])
+def test_an_empty_folder_is_one_line_and_the_warning(
+    command: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, command, tmp_path, "--no-cache")
+    assert (code, out) == (0, "No articles.\n")
+    assert err == f"curate: warning: no article files found in {tmp_path}\n"
+
+
+def test_a_hint_when_every_score_is_below_a_tenth(
+    capsys: pytest.CaptureFixture[str], site: Path
+) -> None:
+    hint = "all scores < 0.1: try --now 2024-02-29 (newest article) or a longer --half-life"
+    _, out, _ = run(capsys, "rank", site, "--no-cache", "--now", "2030-01-01")
+    assert hint in out.splitlines()
+    _, out, _ = run(capsys, "rank", site, "--no-cache", "--now", NOW)
+    assert "all scores" not in out

@@ -180,3 +180,43 @@ def test_the_readme_examples_work_in_both_files(tmp_path: Path) -> None:
             settings = resolve_settings({}, cwd=folder)
             assert settings.config_path == folder / name
             assert settings.per_file_ignores == (("_archive/*", ("DT001", "IM001")),)
+
+
+def test_publish_threshold_and_its_deprecated_old_name(tmp_path: Path) -> None:
+    write(tmp_path / "curate.toml", "publish-threshold = 60\n")
+    assert resolve_settings({}, cwd=tmp_path).published_quality_threshold == 60
+    write(tmp_path / "curate.toml", "published-quality-threshold = 50\n")
+    assert resolve_settings({}, cwd=tmp_path).published_quality_threshold == 50
+    write(tmp_path / "curate.toml", "published-quality-threshold = 50\npublish-threshold = 6\n")
+    with pytest.raises(ConfigError, match="'published-quality-threshold' is the old name"):
+        resolve_settings({}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("publish-threshold = -5\n", "'publish-threshold': the threshold must be 0 or more"),
+        (
+            "published-quality-threshold = -5\n",
+            "'published-quality-threshold': the threshold must be 0 or more",
+        ),
+        ('published-field = "hot"\n', "'published-field': 'hot' is not a number field"),
+        ('published-field = "title"\n', "'published-field': 'title' is not a number field"),
+    ],
+)
+def test_publishing_settings_that_would_turn_pb001_off_are_errors(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    write(tmp_path / "curate.toml", text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_settings({}, cwd=tmp_path)
+
+
+def test_published_field_may_name_any_number_field_of_the_schema(tmp_path: Path) -> None:
+    write(tmp_path / "curate.toml", 'published-field = "quality"\n')
+    assert resolve_settings({}, cwd=tmp_path).published_field == "quality"
+
+
+def test_a_negative_publish_threshold_option_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^--publish-threshold: the threshold must be 0"):
+        resolve_settings({"published_quality_threshold": -5}, cwd=tmp_path)

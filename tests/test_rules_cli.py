@@ -196,6 +196,18 @@ def test_config_select_strict_and_threshold(
     ]
 
 
+def test_publish_threshold_is_the_new_name_of_the_option_and_key(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "curate.toml"
+    config.write_text('select = ["PB"]\nstrict = true\npublish-threshold = 50\n')
+    assert lint_json(capsys, str(site), "--config", str(config)) == (0, [])
+    code, findings = lint_json(
+        capsys, str(site), "--config", str(config), "--publish-threshold", "60"
+    )
+    assert code == 1 and [f["code"] for f in findings] == ["PB001"]
+
+
 def test_unknown_code_in_per_file_ignores_is_a_usage_error(
     site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -180,8 +180,8 @@ def test_no_taxonomy_no_topic_or_organization_findings(tmp_path: Path) -> None:
 def test_provider_logo_missing_points_at_an_existing_logo(tmp_path: Path) -> None:
     site = site_with(tmp_path, files=("assets/images/organizations/example.com-50x50.jpg",))
     assert messages(site, "IM005") == [
-        "provider example.com has no logo (no provider.images) in 1 of the site's articles "
-        "(reported at the first); the site has one: "
+        "provider example.com has no logo (no provider.images) in its 1 article; "
+        "the site has one: "
         "https://news.example.org/blog/assets/images/organizations/example.com-50x50.jpg"
     ]
 

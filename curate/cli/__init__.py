@@ -10,6 +10,10 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typer._click.exceptions import UsageError as UsageErrorType
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: list[str]) -> int:
+    import typer
+    from typer._click import exceptions as click
+
     from curate.cli.app import build_app
     from curate.errors import UsageError
 
@@ -40,10 +47,31 @@ def _run(args: list[str]) -> int:
 
     app = build_app(args)
     try:
-        app(args=args, prog_name="curate")
+        # Not standalone: Click's own usage-error block (Usage/Try/Error, four lines)
+        # would be a second format; its errors come here and are one line, like ours.
+        result = app(args=args, prog_name="curate", standalone_mode=False)
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    except click.NoArgsIsHelpError as error:  # a bare `curate`: the help, as Click shows it
+        error.show()
+        return error.exit_code
+    except click.UsageError as error:
+        raise UsageError(_usage_message(error)) from None
+    except click.ClickException as error:
+        raise UsageError(error.format_message()) from None
     except SystemExit as exit_:
         code = exit_.code
         if code == 130:  # Typer's answer to a Ctrl-C inside a command
             raise KeyboardInterrupt from None
         return code if isinstance(code, int) else (0 if code is None else 2)
-    return 0
+    if result == 130:
+        raise KeyboardInterrupt
+    return result if isinstance(result, int) else 0
+
+
+def _usage_message(error: UsageErrorType) -> str:
+    """Click's message, with the command whose --help would have helped."""
+    message = error.format_message().rstrip(".")
+    context = error.ctx
+    where = context.command_path if context is not None else "curate"
+    return f"{message} (see '{where} --help')"

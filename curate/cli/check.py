@@ -222,11 +222,40 @@ def run_and_report(
     result = run(chosen, settings, lint=lint, online=online, link_progress=link_progress)
     for message in result.warnings:
         warn(message)
-    summary = Summary(command, len(result.files), statistics, tuple(result.extra.get("notes", ())))
-    REPORTERS[output](shown(result.diagnostics), summary, sys.stdout)
+    notes = offline_warning(result.links, tuple(result.extra.get("notes", ())))
     if not result.files and not result.diagnostics:
+        if output not in HUMAN_FORMATS:  # a program still gets a document it can parse
+            REPORTERS[output]([], Summary(command, 0, statistics, notes), sys.stdout)
         warn(f"no article files found in {', '.join(map(str, chosen))}")
+        return 0
+    summary = Summary(command, files_checked(result.files, result.diagnostics), statistics, notes)
+    REPORTERS[output](shown(result.diagnostics), summary, sys.stdout)
     return exit_code(result.diagnostics, settings, lint=lint)
+
+
+#: The formats read by people, which need no output at all when there is nothing to check.
+HUMAN_FORMATS = ("table", "concise")
+
+
+def files_checked(files: Sequence[str], diagnostics: Sequence[Diagnostic]) -> int:
+    """Every file named or found, including those that cannot be read (a dangling symlink)."""
+    from curate.codes import BUILTIN_CODES
+
+    builtin = {doc.code for doc in BUILTIN_CODES}
+    known = set(files)
+    unread = {d.path for d in diagnostics if d.code in builtin and d.path not in known}
+    return len(known) + len(unread)
+
+
+def offline_warning(report: LinkReport | None, notes: tuple[str, ...]) -> tuple[str, ...]:
+    """The summary notes, without the one that says the network was unavailable: that one
+    is a warning on stderr, which every format shows (a JSON reader would miss a note).
+    """
+    if report is None or not report.not_checked:
+        return notes
+    offline = report.note()
+    warn(offline)
+    return tuple(note for note in notes if note != offline)
 
 
 def exit_code(diagnostics: Sequence[Diagnostic], settings: Settings, *, lint: bool) -> int:

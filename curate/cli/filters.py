@@ -220,22 +220,40 @@ def load_records(
     The others are counted in one line on stderr.
     """
     from curate.cli.common import shown_path
-    from curate.ranking import usable_records
+    from curate.ranking import sorted_out
 
     result = run_on(paths, settings, lint=False)
-    records, skipped = usable_records(result.reports)
-    if skipped:
-        sys.stderr.write(
-            f"curate: skipped {skipped} "
-            f"{'article that fails' if skipped == 1 else 'articles that fail'} validation; "
-            "run `curate lint` to see why\n"
-        )
+    records, invalid, unreadable = sorted_out(result.reports)
+    if invalid or unreadable:
+        sys.stderr.write(f"curate: {skipped_line(invalid, unreadable)}\n")
     return [r._replace(path=shown_path(r.path)) for r in records], result.site
+
+
+def skipped_line(invalid: int, unreadable: int) -> str:
+    """``skipped 4 files: 3 articles fail validation, 1 file cannot be read as an article; ...``"""
+    parts = []
+    if invalid:
+        parts.append(f"{invalid} {'article fails' if invalid == 1 else 'articles fail'} validation")
+    if unreadable:
+        parts.append(
+            "1 file cannot be read as an article"
+            if unreadable == 1
+            else f"{unreadable} files cannot be read as articles"
+        )
+    total = invalid + unreadable
+    return (
+        f"skipped {total} file{'s' if total != 1 else ''} ({', '.join(parts)}); "
+        "run `curate validate` to see why"
+    )
 
 
 def matched(shown: int, matching: int, total: int) -> str:
     """``6 of 124 articles match``, ``showing 20 of 95 matching articles (124 in all)``..."""
     plural = "s" if total != 1 else ""
+    if not total:
+        return "No articles."
+    if not matching:
+        return f"No articles match (0 of {total})."
     if shown < matching:
         if matching == total:
             return f"showing {shown} of {total} article{plural}"

@@ -56,7 +56,14 @@ def report_links(
     *,
     statistics: bool = False,
 ) -> int:
-    from curate.cli.check import check_online, check_online_settings, exit_code
+    from curate.cli.check import (
+        HUMAN_FORMATS,
+        check_online,
+        check_online_settings,
+        exit_code,
+        files_checked,
+        offline_warning,
+    )
     from curate.cli.common import shown, targets, warn
     from curate.engine import ignored_for_file, prepare
     from curate.model import Diagnostic
@@ -74,10 +81,14 @@ def report_links(
         if selection.enabled(d.code) and not ignored_for_file(d, settings, site.root)
     ]
     diagnostics = sorted([*unchecked, *report.diagnostics], key=Diagnostic.sort_key)
-    summary = Summary("links", len(files), statistics, (report.note(),))
-    REPORTERS[output](shown(diagnostics), summary, sys.stdout)
+    notes = offline_warning(report, (report.note(),))
     if not files and not diagnostics:
+        if output not in HUMAN_FORMATS:  # a program still gets a document it can parse
+            REPORTERS[output]([], Summary("links", 0, statistics, notes), sys.stdout)
         warn(f"no article files found in {', '.join(map(str, chosen))}")
+        return 0
+    summary = Summary("links", files_checked(files, diagnostics), statistics, notes)
+    REPORTERS[output](shown(diagnostics), summary, sys.stdout)
     return exit_code(diagnostics, settings, lint=True)
 
 

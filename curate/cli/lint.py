@@ -65,9 +65,11 @@ def lint(
     quality_threshold: Annotated[
         int | None,
         typer.Option(
+            "--publish-threshold",
             "--quality-threshold",
             metavar="N",
-            help="Published articles need at least this quality (default 70).",
+            help="PB001: published articles need at least this value of 'published-field' "
+            "(default 70, compared with heat). --quality-threshold is its deprecated old name.",
             show_default=False,
         ),
     ] = None,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import timezone
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from curate.cli.common import Now, Paths, SiteOptions, choice, command
 from curate.cli.filters import ArticleFormat, Fields, Filters, Limit, RawCells, Reverse
+
+if TYPE_CHECKING:
+    from curate.ranking import RankedArticle
 
 SORT_KEYS = ("score", "quality", "heat", "date")
 
@@ -84,11 +88,13 @@ def rank(
         matching,
         RankOptions(clock, half, mix, by, reverse, limit),  # type: ignore[arg-type]
     )
-    notes = [
-        matched(len(ranking), len(matching), len(records)),
-        f"score: half-life {half_life}, {mix}, "
-        f"now {clock.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC",
-    ]
+    notes = [matched(len(ranking), len(matching), len(records))]
+    if ranking:
+        notes += low_scores_hint(ranking)
+        notes.append(
+            f"score: half-life {half_life}, {mix}, "
+            f"now {clock.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
+        )
     write_articles(
         ranking,
         output,
@@ -100,6 +106,22 @@ def rank(
         raw_cells=raw_cells,
     )
     return 0
+
+
+def low_scores_hint(ranking: Sequence[RankedArticle]) -> list[str]:
+    """A hint when every score shown would print as <0.1: the site is older than the clock."""
+    from curate.corpus import parse_timestamp
+
+    if any(item.score >= LOW_SCORE for item in ranking):
+        return []
+    dates = [parse_timestamp(item.record.published_at) for item in ranking]
+    newest = max((when for when in dates if when is not None), default=None)
+    example = newest.date().isoformat() if newest is not None else "2024-03-01"
+    return [f"all scores < 0.1: try --now {example} (newest article) or a longer --half-life"]
+
+
+#: Below this a score is shown as <0.1.
+LOW_SCORE = 0.05
 
 
 def register(app: typer.Typer) -> None:

@@ -28,22 +28,25 @@ def stats(
 ) -> int:
     """Summarise the corpus: counts, dates, topics, providers, quality, heat, lint errors.
 
-    Every article that can be read is counted, valid or not; the Lint line says how
+    Every article that can be read is counted, valid or not; those that fail
+    validation (which rank and list skip) are counted apart. The Lint line says how
     many have lint errors (run 'curate lint' to see them). --now pins the clock of
     the date rules.
     """
     from curate.cli.common import parse_now, shown_path, targets
     from curate.cli.filters import run_on
-    from curate.ranking import articles_with_findings, corpus_stats
+    from curate.ranking import articles_with_findings, corpus_stats, sorted_out
     from curate.reporting.articles import write_stats_json, write_stats_table
 
     settings = site.settings(now=parse_now(now))
     result = run_on(paths, settings, lint=True)
     records = [report.record for report in result.reports if report.record is not None]
+    _, invalid, unreadable = sorted_out(result.reports)
     errors, warnings = articles_with_findings(result.diagnostics, result.files)
     summary = corpus_stats(
         records,
-        unreadable=len(result.reports) - len(records),
+        unreadable=unreadable,
+        invalid=invalid,
         lint_errors=errors,
         lint_warnings=warnings,
     )

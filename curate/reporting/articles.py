@@ -483,6 +483,9 @@ def write_table(
     console = make_console(out)
     if rows:
         console.print(article_table(rows, fields, console.width, droppable=droppable))
+    elif notes:  # the first note says how many match: "No articles match (0 of 9)"
+        console.print(Text(printable(notes[0]), style="yellow"))
+        notes = notes[1:]
     else:
         console.print(Text("No articles match.", style="yellow"))
     for note in notes:
@@ -647,10 +650,16 @@ def _summary(stats: CorpusStats, source: str) -> Table:
     articles = Text(f"{stats.articles}")
     problems = []
     if stats.invalid:
-        problems.append(f"{stats.invalid} fail schema validation")
+        problems.append(f"{stats.invalid} {'fails' if stats.invalid == 1 else 'fail'} validation")
     if stats.unreadable:
-        problems.append(f"{stats.unreadable} more files cannot be read as articles")
-    articles.append(f" in {printable(source)}" if source else "")
+        problems.append(
+            "1 more file cannot be read as an article"
+            if stats.unreadable == 1
+            else f"{stats.unreadable} more files cannot be read as articles"
+        )
+    if source:
+        where = "the current folder" if source == "." else printable(source)
+        articles.append(f" found in {where}")
     if problems:
         articles.append(f" ({'; '.join(problems)})", style="yellow")
     grid.add_row("Articles", articles)

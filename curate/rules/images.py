@@ -125,8 +125,7 @@ def _no_logo(record: ArticleRecord) -> bool:
     "IM005",
     "provider-logo-missing",
     Severity.INFO,
-    message="provider {provider} has no logo (no provider.images) in {count} of the site's "
-    "articles (reported at the first){hint}",
+    message="provider {provider} has no logo (no provider.images) in {articles}{hint}",
     summary="A provider has no 'images' (its logo) in its articles (reported once per "
     "provider, at its first article, with the count).",
     why="The site shows the publisher's logo beside its name; without one the article looks "
@@ -148,7 +147,13 @@ def provider_logo_missing(
     domain = record.provider_domain.strip() if record.provider_domain else None
     name = domain or (record.provider_name or "").strip() or "(unnamed)"
     yield Finding.of(
-        ("provider",), provider=name, count=count, hint=_logo_hint(record), at_key=True
+        ("provider",),
+        provider=name,
+        articles="its 1 article"
+        if count == 1
+        else f"any of its {count} articles (reported at the first)",
+        hint=_logo_hint(record),
+        at_key=True,
     )
 
 

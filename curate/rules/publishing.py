@@ -22,21 +22,21 @@ IV_BYTES = 16
 
 @rule(
     "PB001",
-    "published-below-quality-threshold",
+    "published-below-threshold",
     Severity.WARNING,
     message="published: true, but {field} {value} is below the publishing threshold {threshold}",
     summary="An article is 'published: true' while the field the site publishes by (default "
-    "heat; 'published-field') is below the threshold (default 70; --quality-threshold or "
-    "'published-quality-threshold').",
-    why="The site publishes articles from the threshold up (the everyday-cc sites list "
-    "articles by heat, with 'minimum_heat'); a weaker one on the site is usually a "
-    "'published' flag set by hand or a value lowered later.",
+    "heat; 'published-field') is below the threshold (default 70; --publish-threshold or "
+    "'publish-threshold').",
+    why="A site publishes articles from a threshold up: in the everyday-cc sample, an "
+    "article is published exactly when its heat is 70 or more. A weaker one on the site is "
+    "usually a 'published' flag set by hand or a value lowered later.",
     example="heat: 59\npublished: true",
     fix="Set 'published: false', or raise the value if the article deserves it. If the site "
-    "publishes by another field, set 'published-field' (e.g. quality) in curate's "
-    "configuration.",
+    "publishes by another field or threshold, set 'published-field' (e.g. quality) and "
+    "'publish-threshold' in curate's configuration.",
 )
-def published_below_quality_threshold(article: Article, site: Site) -> Iterator[Finding]:
+def published_below_threshold(article: Article, site: Site) -> Iterator[Finding]:
     field = site.settings.published_field if site.settings else "heat"
     value = integer(article.data.get(field))
     threshold = quality_threshold(site)

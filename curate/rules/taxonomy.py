@@ -91,6 +91,13 @@ def provider_key(domain: str | None, name: str | None) -> str | None:
     return name.strip().lower() if name and name.strip() else None
 
 
+def provider_share(count: int) -> str:
+    """What TX002 says of the provider's articles: one, or how many (reported at the first)."""
+    if count == 1:
+        return "it provides 1 article of the site"
+    return f"it provides {count} articles of the site (reported at the first)"
+
+
 def first_of_provider(
     record: ArticleRecord, index: CorpusIndex, wanted: Callable[[ArticleRecord], bool]
 ) -> int:
@@ -125,7 +132,7 @@ def _articles(count: int) -> str:
     "organization-missing",
     Severity.INFO,
     message="provider domain {domain} has no organization entry (_data/organizations/{domain}.md)"
-    "; {count} of the site's articles come from it (reported at the first)",
+    "; {share}",
     summary="A provider's domain has no entry in the site's _data/organizations (reported once "
     "per provider, at its first article, with the count).",
     why="The organization entry gives the publisher its page, name and logo on the site; "
@@ -147,7 +154,7 @@ def organization_missing(
     count = first_of_provider(record, index, _lacks_organization(site.organizations))
     if count:
         domain = organization_key(record.provider_domain)
-        yield Finding.of(("provider", "domain"), domain=domain, count=count)
+        yield Finding.of(("provider", "domain"), domain=domain, share=provider_share(count))
 
 
 _LACKS: dict[frozenset[str], Callable[[ArticleRecord], bool]] = {}
