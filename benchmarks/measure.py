@@ -1,4 +1,4 @@
-"""Run commands as whole processes and record each one's wall time and peak RSS."""
+"""Run commands as whole processes and record each one's wall time, CPU time and peak RSS."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ class Sample:
     peak_rss_mb: float
     exit_code: int
     stderr: str
+    #: User + system time of the process (and of the workers it waited for).
+    cpu_seconds: float = 0.0
 
     @property
     def failed(self) -> bool:
@@ -37,6 +39,7 @@ class Measurement:
     peak_rss_mb: float | None
     failure: str = ""
     detail: str = ""
+    cpu_seconds: float | None = None
 
 
 def run_process(command: Sequence[str], cwd: Path) -> Sample:
@@ -54,8 +57,8 @@ def run_process(command: Sequence[str], cwd: Path) -> Sample:
         text = stderr.read().decode("utf-8", errors="replace")
     if spawner.returncode != 0:
         return Sample(0.0, 0.0, COMMAND_NOT_RUN, text)
-    seconds, exit_code, peak_rss_kb = spawner.stdout.split()
-    return Sample(float(seconds), int(peak_rss_kb) / 1024, int(exit_code), text)
+    seconds, exit_code, peak_rss_kb, cpu = spawner.stdout.split()
+    return Sample(float(seconds), int(peak_rss_kb) / 1024, int(exit_code), text, float(cpu))
 
 
 def run_batches(commands: Sequence[Sequence[str]], cwd: Path) -> Sample:
@@ -70,6 +73,7 @@ def run_batches(commands: Sequence[Sequence[str]], cwd: Path) -> Sample:
         max(sample.peak_rss_mb for sample in samples),
         max(sample.exit_code for sample in samples),
         "",
+        sum(sample.cpu_seconds for sample in samples),
     )
 
 
@@ -110,5 +114,10 @@ def summarise(label: str, samples: Sequence[Sample]) -> Measurement:
             return measurement
     seconds = statistics.median(sample.seconds for sample in samples)
     peak_rss_mb = statistics.median(sample.peak_rss_mb for sample in samples)
-    print(f"{label}: {seconds:.3f} s, {peak_rss_mb:.0f} MB", file=sys.stderr, flush=True)
-    return Measurement(label, seconds, peak_rss_mb)
+    cpu = statistics.median(sample.cpu_seconds for sample in samples)
+    print(
+        f"{label}: {seconds:.3f} s, {cpu:.3f} s CPU, {peak_rss_mb:.0f} MB",
+        file=sys.stderr,
+        flush=True,
+    )
+    return Measurement(label, seconds, peak_rss_mb, cpu_seconds=cpu)

@@ -8,6 +8,7 @@ Every figure is a whole process: wall time and that process's own peak RSS, medi
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import shutil
@@ -34,11 +35,55 @@ ARG_HEADROOM = 2048
 
 
 @dataclass(frozen=True)
+class Target:
+    """Issue 13's target for a figure: seconds of wall time, or times the floor's figure."""
+
+    seconds: float | None = None
+    floor_wall: float | None = None
+    floor_cpu: float | None = None
+
+    def text(self) -> str:
+        parts = []
+        if self.seconds is not None:
+            parts.append(f"<= {self.seconds:g} s")
+        if self.floor_wall is not None:
+            parts.append(f"<= {self.floor_wall:g}x floor")
+        if self.floor_cpu is not None:
+            parts.append(f"CPU <= {self.floor_cpu:g}x floor CPU")
+        return ", ".join(parts)
+
+    def verdict(self, m: Measurement, floor: Measurement | None) -> str:
+        """ "met", or by how much each part is missed."""
+        if m.seconds is None:
+            return "n/a"
+        missed = []
+        if self.seconds is not None and m.seconds > self.seconds:
+            missed.append(f"+{m.seconds - self.seconds:.2f} s")
+        wall_floor = floor.seconds if floor is not None else None
+        if self.floor_wall is not None and wall_floor and m.seconds > self.floor_wall * wall_floor:
+            missed.append(f"wall {m.seconds / wall_floor:.1f}x")
+        if self.floor_cpu is not None and floor is not None and floor.cpu_seconds:
+            cpu = m.cpu_seconds or 0.0
+            if cpu > self.floor_cpu * floor.cpu_seconds:
+                missed.append(f"CPU {cpu / floor.cpu_seconds:.1f}x")
+        return "met" if not missed else "missed: " + ", ".join(missed)
+
+
+#: Issue 13's targets at 10,000 articles and at 100,000.
+PRECOMMIT = {10_000: Target(0.15), LARGE_SITE: Target(0.5)}
+WARM_UNCHANGED = {10_000: Target(0.3)}
+WARM_ONE_CHANGED = {10_000: Target(0.35), LARGE_SITE: Target(2.0)}
+COLD_LINT = Target(floor_wall=1.0, floor_cpu=1.5)
+COLD_VALIDATE = Target(floor_cpu=1.0)
+
+
+@dataclass(frozen=True)
 class Row:
     measurement: Measurement
     versus_floor: bool = False
     versus_check_jsonschema: bool = False
     reference: str = ""
+    target: Target | None = None
 
 
 class EditedArticle:
@@ -103,47 +148,76 @@ def measure_cached(
         edited.restore()
 
 
-def curate_rows(site: Path, runs: int) -> list[Row]:
+def curate_rows(site: Path, runs: int, articles: int) -> list[Row]:
     curate = curate_command()
     article = editable_article(site)
     rows = [Row(measure("curate --version", [[*curate, "--version"]], site, runs))]
+    rows.append(Row(measure("curate --help", [[*curate, "--help"]], site, runs)))
     for name in ("validate", "lint"):
         command = [*curate, name, str(site)]
         cold = measure(f"curate {name} (cold, --no-cache)", [[*command, "--no-cache"]], site, runs)
-        rows.append(Row(cold, versus_floor=True, versus_check_jsonschema=True))
-        rows.append(
-            Row(measure_cached(f"curate {name} (warm, nothing changed)", command, site, runs))
-        )
+        target = COLD_LINT if name == "lint" else COLD_VALIDATE
+        rows.append(Row(cold, versus_floor=True, versus_check_jsonschema=True, target=target))
+        label = f"curate {name} (warm, nothing changed)"
+        warm = WARM_UNCHANGED.get(articles) if name == "lint" else None
+        rows.append(Row(measure_cached(label, command, site, runs), target=warm))
         label = f"curate {name} (warm, 1 file changed)"
-        rows.append(Row(measure_cached(label, command, site, runs, edited=article)))
+        changed = WARM_ONE_CHANGED.get(articles) if name == "lint" else None
+        rows.append(Row(measure_cached(label, command, site, runs, edited=article), target=changed))
     relative = article.path.relative_to(site)
     label = f"curate lint {relative.parent}/<one file> (warm, cwd=SITE: pre-commit)"
-    rows.append(Row(measure_cached(label, [*curate, "lint", str(relative)], site, runs)))
+    one = [*curate, "lint", str(relative)]
+    rows.append(Row(measure_cached(label, one, site, runs), target=PRECOMMIT.get(articles)))
     rank = [*curate, "rank", "--topic", RANK_TOPIC, str(site)]
     rows.append(Row(measure_cached(f'curate rank --topic "{RANK_TOPIC}" (warm)', rank, site, runs)))
     return rows
 
 
-def sequence_rows(site: Path, runs: int) -> list[Row]:
+def sequence_rows(site: Path, runs: int, articles: int) -> list[Row]:
     """The runs users make one after another, not each command primed by itself.
 
     A whole-site lint, then a pre-commit run of one file (typed relative to the site,
     not as the whole-site run typed it), then the whole site again: the pre-commit run
     must find the cache the whole-site run left, and must not evict what it remembered.
+    Then the commit of an edit: the file changes, pre-commit lints it, then the whole
+    site is linted again.
     """
     curate = curate_command()
-    relative = editable_article(site).path.relative_to(site)
+    article = editable_article(site)
+    relative = article.path.relative_to(site)
     whole = [*curate, "lint", str(site)]
     one = [*curate, "lint", str(relative)]
     run_process([*curate, "cache", "clear", str(site)], site)
     run_process(whole, site)
-    precommit, again = [], []
+    precommit, again, edited, after_edit = [], [], [], []
     for _ in range(runs):
         precommit.append(run_process(one, site))
         again.append(run_process(whole, site))
+    try:
+        for _ in range(runs):
+            article.rewrite()
+            edited.append(run_process(one, site))
+            after_edit.append(run_process(whole, site))
+    finally:
+        article.restore()
+    shown = f"{relative.parent}/<one file>"
     return [
-        Row(summarise(f"sequence: lint SITE, then lint {relative.parent}/<one file>", precommit)),
-        Row(summarise("sequence: ... then lint SITE again", again)),
+        Row(
+            summarise(f"sequence: lint SITE, then lint {shown}", precommit),
+            target=PRECOMMIT.get(articles),
+        ),
+        Row(
+            summarise("sequence: ... then lint SITE again", again),
+            target=WARM_UNCHANGED.get(articles),
+        ),
+        Row(
+            summarise(f"sequence: edit {shown}, then lint it (pre-commit of an edit)", edited),
+            target=PRECOMMIT.get(articles),
+        ),
+        Row(
+            summarise("sequence: ... then lint SITE (1 file changed)", after_edit),
+            target=WARM_ONE_CHANGED.get(articles),
+        ),
     ]
 
 
@@ -217,7 +291,17 @@ def large_site_rows(site: Path) -> list[Row]:
     for name in ("validate", "lint"):
         command = [*curate, name, str(site), "--no-cache"]
         cold = measure(f"curate {name} (cold, --no-cache)", [command], site, 1)
-        rows.append(Row(cold, versus_floor=True))
+        target = COLD_LINT if name == "lint" else COLD_VALIDATE
+        rows.append(Row(cold, versus_floor=True, target=target))
+    article = editable_article(site)
+    relative = article.path.relative_to(site)
+    whole = [*curate, "lint", str(site)]
+    one = [*curate, "lint", str(relative)]
+    label = f"curate lint {relative.parent}/<one file> (warm, cwd=SITE: pre-commit)"
+    rows.append(Row(measure_cached(label, one, site, 1), target=PRECOMMIT[LARGE_SITE]))
+    label = "curate lint (warm, 1 file changed)"
+    changed = measure_cached(label, whole, site, 1, edited=article)
+    rows.append(Row(changed, target=WARM_ONE_CHANGED[LARGE_SITE]))
     return rows
 
 
@@ -247,6 +331,13 @@ def generated(site: Path, articles: int, seed: int) -> str:
     return f"generated in {seconds:.1f} s (seed {seed}, {len(broken)} broken on purpose)"
 
 
+def load_average() -> str:
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def cpu_model() -> str:
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8")
@@ -263,20 +354,31 @@ def ratio(value: float | None, reference: float | None) -> str:
 
 
 def table(rows: Sequence[Row]) -> list[str]:
-    references = {row.reference: row.measurement.seconds for row in rows if row.reference}
+    references = {row.reference: row.measurement for row in rows if row.reference}
     floor, check = references.get("floor"), references.get("check")
+    floor_cpu = floor.cpu_seconds if floor is not None else None
     lines = [
-        "| measurement | median s | peak RSS MB | time / floor | check-jsonschema / time |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| measurement | median s | CPU s | peak RSS MB | time / floor | CPU / floor CPU "
+        "| check-jsonschema / time | target (issue 13) | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for row in rows:
         m = row.measurement
         seconds = f"{m.seconds:.3f}" if m.seconds is not None else f"n/a ({m.failure})"
+        cpu = f"{m.cpu_seconds:.3f}" if m.cpu_seconds is not None else ""
         rss = f"{m.peak_rss_mb:.0f}" if m.peak_rss_mb is not None else ""
-        versus_floor = ratio(m.seconds, floor) if row.versus_floor else ""
+        floor_seconds = floor.seconds if floor is not None else None
+        versus_floor = ratio(m.seconds, floor_seconds) if row.versus_floor else ""
+        versus_cpu = ratio(m.cpu_seconds, floor_cpu) if row.versus_floor else ""
         # How many times faster than check-jsonschema: the target is stated that way round.
-        versus_check = ratio(check, m.seconds) if row.versus_check_jsonschema else ""
-        lines.append(f"| {m.label} | {seconds} | {rss} | {versus_floor} | {versus_check} |")
+        check_seconds = check.seconds if check is not None else None
+        versus_check = ratio(check_seconds, m.seconds) if row.versus_check_jsonschema else ""
+        target = row.target.text() if row.target is not None else ""
+        verdict = row.target.verdict(m, floor) if row.target is not None else ""
+        lines.append(
+            f"| {m.label} | {seconds} | {cpu} | {rss} | {versus_floor} | {versus_cpu} "
+            f"| {versus_check} | {target} | {verdict} |"
+        )
     return lines
 
 
@@ -315,20 +417,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.articles < 1 or args.runs < 1:
         parser.error("--articles and --runs must be at least 1")
+    # As an installed package would be: an editable checkout under PYTHONDONTWRITEBYTECODE=1
+    # would otherwise compile curate's modules again in every measured process (~30 ms).
+    compileall.compile_dir(BENCHMARKS.parent / "curate", quiet=1)
 
     report = [
         "# curate benchmark",
         "",
         f"Machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()} "
         f"({platform.python_implementation()}), {platform.system()} {platform.release()}.",
-        "Times are wall clock from spawn to exit; peak RSS is each process's own ru_maxrss "
+        "Times are wall clock from spawn to exit; CPU is user + system time of the process and "
+        "the workers it waited for; peak RSS is each process's own ru_maxrss "
         "(wait4 in benchmarks/spawn.py, so about 9 MB is the smallest figure possible).",
+        f"Load average when the run started: {load_average()} (the machine may be shared).",
     ]
     with site_directory(args.workdir, args.articles, args.seed) as (site, origin):
         print(origin, file=sys.stderr)
         rows = [
-            *curate_rows(site, args.runs),
-            *sequence_rows(site, args.runs),
+            *curate_rows(site, args.runs, args.articles),
+            *sequence_rows(site, args.runs, args.articles),
             *baseline_rows(site, args.runs),
         ]
         report += [site_summary(site, args.articles, args.runs, origin), "", *table(rows)]

@@ -1,4 +1,4 @@
-"""Run one command; print its wall time, exit code and peak RSS in KB on one line.
+"""Run one command; print its wall time, exit code, peak RSS in KB and CPU seconds on one line.
 
     python -I -S benchmarks/spawn.py COMMAND [ARG...]
 
@@ -28,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pid = os.posix_spawnp(command[0], command, os.environ, file_actions=to_devnull)
     _, status, usage = os.wait4(pid, 0)
     seconds = time.perf_counter() - start
-    print(f"{seconds:.6f} {os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+    cpu = usage.ru_utime + usage.ru_stime  # the command's own, its children's included
+    print(f"{seconds:.6f} {os.waitstatus_to_exitcode(status)} {usage.ru_maxrss} {cpu:.6f}")
     return 0
 
 

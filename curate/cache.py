@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, Site
 from curate.loading import Suppressions, read_regular_file
+from curate.lookups import stored_keys
 from curate.model import Diagnostic, FileReport, Span
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 6
+FORMAT = 10
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 #: How long to wait for another curate holding the write lock before running uncached.
@@ -67,12 +68,24 @@ CREATE TABLE IF NOT EXISTS files (
     digest TEXT NOT NULL,
     checked_ns INTEGER NOT NULL,
     complete INTEGER NOT NULL,
-    diagnostics TEXT NOT NULL,
-    record TEXT NOT NULL,
     depends TEXT NOT NULL DEFAULT '[]',
     positions TEXT NOT NULL DEFAULT '{}',
+    -- the long columns last: reading the others never walks their overflow pages
+    diagnostics TEXT NOT NULL,
+    record TEXT NOT NULL,
     PRIMARY KEY (fingerprint, path)
 );
+-- Each row's lookup keys (curate.lookups.keys_of), written with it: a pre-commit run
+-- finds the rows sharing a key with its files by point queries.
+CREATE TABLE IF NOT EXISTS lookup (
+    fingerprint TEXT NOT NULL,
+    key TEXT NOT NULL,
+    path TEXT NOT NULL
+);
+-- The key first: without statistics, SQLite would take any index that starts with
+-- the fingerprint, and scan every row of it.
+CREATE INDEX IF NOT EXISTS lookup_key ON lookup (key, fingerprint);
+CREATE INDEX IF NOT EXISTS lookup_path ON lookup (path, fingerprint);
 CREATE TABLE IF NOT EXISTS memo (
     fingerprint TEXT NOT NULL,
     shape TEXT NOT NULL,
@@ -172,6 +185,15 @@ class Store:
         self.fingerprint = fingerprint
         self.path = path
         self._root = None if root is None else os.path.realpath(root)
+        #: Where the current folder is in the site ("" at the root, "news/" below it);
+        #: None outside it.
+        self._here: str | None = None
+        here = os.getcwd()
+        if self._root is not None and os.sep == "/":
+            if here == self._root:
+                self._here = ""
+            elif here.startswith(self._root + "/"):
+                self._here = here[len(self._root) + 1 :] + "/"
         self._started_ns = time.time_ns()
         self._stats: dict[str, tuple[int, int, int]] = {}
         #: Rows whose record a lazy get() left in the database: key, stat, digest.
@@ -240,6 +262,22 @@ class Store:
     def key(self, path: str) -> str:
         """The row key of ``path``: relative to the site root, however it was typed."""
         root = self._root
+        if root is not None and path.startswith(root + "/") and os.path.normpath(path) == path:
+            # An absolute path in normal form (what the walk of the site yields): what
+            # the abspath below gives, without its cost.
+            return _storable(path[len(root) + 1 :])
+        if self._here is not None:
+            # The common case, a normal relative path typed inside the site, without
+            # the cost of abspath: the same key.
+            plain = path[2:] if path.startswith("./") else path
+            if (
+                plain
+                and plain[0] != "/"
+                and os.path.normpath(plain) == plain
+                and plain != ".."
+                and not plain.startswith("../")
+            ):
+                return _storable(self._here + plain)
         absolute = os.path.abspath(path)
         if root is not None and absolute.startswith(root + os.sep):
             return _storable(absolute[len(root) + 1 :].replace(os.sep, "/"))
@@ -264,7 +302,7 @@ class Store:
         which saves most of the decoding. ``lazy=True`` leaves them in the database
         until :meth:`records` asks: a lint run that reuses its remembered
         cross-article findings never needs them, and a pre-commit run only needs those
-        :meth:`mentioning` finds. Only the files in ``reported`` (default: all) get
+        :meth:`sharing` finds. Only the files in ``reported`` (default: all) get
         their findings decoded; the others are only indexed.
         """
         if not self._usable:
@@ -300,12 +338,18 @@ class Store:
                 continue
             if depends != "[]" and not self._assets_hold(depends):
                 continue
-            if reported is not None and path not in reported:
-                diagnostics = _NO_DIAGNOSTICS  # only indexed: its findings are not needed
-            report = _decode_report(path, diagnostics, record, bool(complete))
+            indexed_only = reported is not None and path not in reported
+            if indexed_only:
+                diagnostics = _NO_DIAGNOSTICS  # its findings are not needed
+            if diagnostics == _NO_DIAGNOSTICS and record == "null":
+                # Most rows of a warm run: what _decode_report gives, without the calls.
+                report: FileReport | None = FileReport(path, (), None, None, bool(complete))
+            else:
+                report = _decode_report(path, diagnostics, record, bool(complete))
             if report is None:
                 continue
-            if positions != "{}":
+            if positions != "{}" and not indexed_only:
+                # Where its cross-article findings point: only needed if it is reported.
                 decoded_positions = _decode_positions(positions)
                 if decoded_positions is None:
                     continue
@@ -355,21 +399,18 @@ class Store:
             decoded.append(dataclasses.replace(report, record=record))
         return decoded, failed
 
-    def mentioning(self, paths: Sequence[str], needles: Iterable[str]) -> list[str]:
-        """Those of ``paths`` whose record, still in the database, contains one of ``needles``.
-
-        A cheap pre-filter on the stored JSON, run by SQLite (``needles`` are escaped as
-        JSON escapes them); a false hit only costs a decode.
-        """
-        texts = sorted({json.dumps(needle)[1:-1] for needle in needles})
+    def sharing(self, paths: Sequence[str], keys: Iterable[str]) -> list[str]:
+        """Those of ``paths`` whose row, still in the database, has one of the lookup ``keys``
+        (``curate.lookups.key``): point queries on an index; a row found costs a decode."""
+        texts = sorted(set(keys))
         wanted = {self._held[path][0]: path for path in paths if path in self._held}
         found: set[str] = set()
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
-            test = " OR ".join("instr(record, ?) > 0" for _ in chunk)
             try:
                 rows = self._db.execute(
-                    f"SELECT path FROM files WHERE fingerprint = ? AND ({test})",
+                    "SELECT DISTINCT path FROM lookup WHERE fingerprint = ?"
+                    f" AND key IN ({','.join('?' * len(chunk))})",
                     (self.fingerprint, *chunk),
                 ).fetchall()
             except sqlite3.DatabaseError as error:
@@ -387,6 +428,7 @@ class Store:
         if not self._usable:
             return
         rows = []
+        keys: list[tuple[str, str, str]] = []
         for report, provenance in results:
             stat = self._stats.get(report.path)
             if stat is None or provenance.digest is None:
@@ -408,12 +450,24 @@ class Store:
                     depends,
                 )
             )
-        self._write(
-            "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
-            " digest, checked_ns, complete, diagnostics, record, depends)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+            keys.extend((self.fingerprint, key, rows[-1][1]) for key in stored_keys(report.record))
+        if not rows:
+            return
+        try:
+            with self._db:  # one transaction: a row is never without its lookup keys
+                self._db.executemany(
+                    "DELETE FROM lookup WHERE fingerprint = ? AND path = ?",
+                    [(self.fingerprint, row[1]) for row in rows],
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
+                    " digest, checked_ns, complete, diagnostics, record, depends)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self._db.executemany("INSERT INTO lookup VALUES (?, ?, ?)", keys)
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
 
     def put_positions(self, positions: Mapping[str, Mapping[str, Span]]) -> None:
         """Remember where cross-article findings point, so warm runs parse nothing."""
@@ -456,12 +510,13 @@ class Store:
         All were stat-ed by :meth:`get`; None when one is missing.
         """
         digest = hashlib.blake2b(digest_size=16)
+        stats = self._stats
         for group in (reported, indexed):
-            for path in group:
-                signature = self._stats.get(path)
-                if signature is None:
-                    return None
-                digest.update(os.fsencode(f"{path}\0{signature}\0"))
+            signatures = [stats.get(path) for path in group]
+            if None in signatures:
+                return None
+            # One repr of the whole list (C speed): the paths and their signatures, in order.
+            digest.update(os.fsencode(repr(list(zip(group, signatures, strict=True)))))
             digest.update(b"\1")
         return digest.hexdigest()
 
@@ -646,6 +701,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
             connection.execute("DROP TABLE IF EXISTS files")
             connection.execute("DROP TABLE IF EXISTS links")
             connection.execute("DROP TABLE IF EXISTS memo")
+            connection.execute("DROP TABLE IF EXISTS lookup")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     connection.execute(statement)

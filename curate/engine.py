@@ -15,7 +15,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,7 @@ from curate.corpus import (
     post_name,
 )
 from curate.globs import Globs
+from curate.jekyll import destination
 from curate.loading import (
     MAX_FILE_BYTES,
     LoadResult,
@@ -41,10 +42,16 @@ from curate.loading import (
     locate_file,
     read_regular_file,
 )
+from curate.lookups import LINKED_SLUG, OUTPUT_FILE, URL_KEY
+from curate.lookups import PROVIDER as PROVIDER_KEY
+from curate.lookups import key as lookup_key
 from curate.model import Article, Diagnostic, FileReport, Severity, Span
 from curate.policy import Policy, relative_to_root
 from curate.rules import (
+    LINKED_BY,
+    OUTPUT_URL,
     POST_NAME,
+    PROVIDER,
     RELATED_TARGET,
     URL,
     Finding,
@@ -52,6 +59,8 @@ from curate.rules import (
     lend_fixes,
     placed_diagnostic,
 )
+from curate.rules.related import page_key, page_slug
+from curate.rules.taxonomy import provider_key
 from curate.schema import ArticleValidator, check_schema, load_schema, schema_fingerprint
 
 if TYPE_CHECKING:
@@ -430,10 +439,13 @@ def run_checks(
     if corpus_rules and site.root is not None and not (covers_site and not settings.include):
         wanted = {os.path.abspath(path) for path in reported}
         exclude = (*settings.exclude, *site.exclude)
+        top = os.fspath(site.root)
+        # The walk joins names to the root: paths already absolute and normal if it is.
+        normal = os.path.abspath(top) == top
         index_only = [
             path
             for path in iter_article_files(site.root, exclude, site.root, site.is_article)
-            if os.path.abspath(path) not in wanted
+            if (path if normal else os.path.abspath(path)) not in wanted
         ]
 
     # The current folder too: messages name other files (a default in _config.yml) as
@@ -587,8 +599,9 @@ class _Stage:
             self.decode(reported, set(reported))
             if len(reported) < len(index_only):
                 assert cache is not None
-                indexed = _related_to(reported, index_only, self.by_path, cache, rules)
-            self.decode(indexed, set())
+                indexed = _related_to(reported, index_only, self, cache, rules, site)
+            else:
+                self.decode(indexed, set())
         reports = [self.by_path[p] for p in reported]
         records = (self.by_path[p].record for p in (*reported, *indexed))
         index = CorpusIndex(r for r in records if r is not None)
@@ -615,44 +628,75 @@ def _shape(typed: Sequence[Path]) -> str:
 def _related_to(
     reported: Sequence[str],
     index_only: Sequence[str],
-    by_path: Mapping[str, FileReport],
+    stage: _Stage,
     cache: Store,
     rules: Sequence[Rule],
+    site: Site,
 ) -> list[str]:
     """The site's other articles that the reported ones can meet in cross-article rules.
 
     Derived from what each rule declares it looks up (``Rule.looks_up``): linting a
     few files of a large site (pre-commit) then decodes only the articles that share
-    a URL, a related link or a post name with them. A rule that declares nothing
-    gets the whole index.
+    a URL, a related link, a post name, an output file, a provider or a linked page
+    with them. A rule that declares nothing gets the whole index. Decodes what it
+    returns.
     """
     lookups: set[str] = set()
     for rule in rules:
         if rule.looks_up is None:
+            stage.decode(index_only, set())
             return list(index_only)
         lookups |= rule.looks_up
-    needles: set[str] = set()
+    by_path = stage.by_path
+    keys: set[str] = set()
+    slugs: set[str] = set()
     for path in reported:
         record = by_path[path].record
         if record is None:
             continue
         if URL in lookups:
-            needles.update(record.url_keys)
+            keys.update(lookup_key(URL_KEY, key) for key in record.url_keys)
         if RELATED_TARGET in lookups:
-            needles.update(ref.key for ref in record.related if ref.key)
-    slugs = (
+            keys.update(lookup_key(URL_KEY, ref.key) for ref in record.related if ref.key)
+        if OUTPUT_URL in lookups and record.output_url is not None:
+            keys.add(lookup_key(OUTPUT_FILE, destination(record.output_url)))
+        if PROVIDER in lookups:
+            provider = provider_key(record.provider_domain, record.provider_name)
+            if provider is not None:
+                keys.add(lookup_key(PROVIDER_KEY, provider))
+        if LINKED_BY in lookups and (page := page_key(record, site)) is not None:
+            slugs.add(page_slug(page))
+    keys.update(lookup_key(LINKED_SLUG, slug) for slug in slugs)
+    names = (
         {name[1] for name in map(post_name, reported) if name is not None}
         if POST_NAME in lookups
         else set()
     )
-    hits = set(cache.mentioning(index_only, needles))
-    return [
-        path
-        for path in index_only
-        if path in hits
-        or by_path[path].record is not None  # checked in this run: already at hand
-        or (slugs and (name := post_name(path)) is not None and name[1] in slugs)
-    ]
+
+    def reachable(hits: set[str]) -> list[str]:
+        return [
+            path
+            for path in index_only
+            if path in hits
+            or by_path[path].record is not None  # checked in this run: already at hand
+            or (names and (name := post_name(path)) is not None and name[1] in names)
+        ]
+
+    found = reachable(set(cache.sharing(index_only, keys)))
+    stage.decode(found, set())
+    if not slugs:
+        return found
+    # Whether a linked page still exists: the articles at the URLs the linkers link to.
+    linked = {
+        lookup_key(URL_KEY, ref.key)
+        for path in found
+        if (record := by_path[path].record) is not None
+        for ref in record.related
+        if ref.key and page_slug(ref.key) in slugs
+    }
+    more = reachable(set(cache.sharing(index_only, linked)))
+    stage.decode(more, set())
+    return more
 
 
 def position_key(finding: Finding) -> str:

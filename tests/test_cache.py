@@ -468,3 +468,30 @@ def test_a_result_that_cannot_be_encoded_is_not_stored_and_no_crash(
     store.put([(FileReport(path, (), None), Provenance(digest))])
     assert store.get([path]) != {}
     store.close()
+
+
+def test_row_keys_are_the_same_however_the_path_is_spelled(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast key of a plain relative path is the key abspath/realpath would give."""
+    (site / "news").mkdir(exist_ok=True)
+    (site / "news" / "inner").mkdir(exist_ok=True)
+    spellings = {
+        ".": ["news/a.md", "./news/a.md", "news//a.md", "news/./a.md", "news/inner/../a.md"],
+        "news": ["a.md", "./a.md", "inner/../a.md", "../news/a.md", str(site / "news/a.md")],
+    }
+    for folder, paths in spellings.items():
+        monkeypatch.chdir(site / folder)
+        store = Store.open(site / ".curate_cache", "x", root=site)
+        assert store is not None
+        try:
+            assert {store.key(path) for path in paths} == {"news/a.md"}, folder
+        finally:
+            store.close()
+    monkeypatch.chdir(site.parent)
+    store = Store.open(site / ".curate_cache", "x", root=site)
+    assert store is not None
+    try:
+        assert store.key(f"{site.name}/news/a.md") == "news/a.md"
+    finally:
+        store.close()

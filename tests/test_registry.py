@@ -183,3 +183,11 @@ def test_each_failed_outcome_of_a_request_has_its_online_rule() -> None:
     assert set(CODE_OF_OUTCOME) == {outcome.value for outcome in Outcome} - {Outcome.OK.value}
     online = {code for code, rule in all_rules().items() if rule.scope == "online"}
     assert set(CODE_OF_OUTCOME.values()) == set(ONLINE_CODES) == online
+
+
+def test_a_rule_says_whether_it_can_fix() -> None:
+    """The fix a rule declares (``autofix=``) is what ``curate rules`` and ``--fix`` go by."""
+    rules = all_rules()
+    fixable = {code for code, rule in rules.items() if rule.fixable is not None}
+    assert {"UR003", "RL005", "TI002"} <= fixable
+    assert not fixable & {"TI003", "DT001", "WB001", "TX004"}

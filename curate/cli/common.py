@@ -254,8 +254,24 @@ def shown_path(path: str) -> str:
 
 
 def shown(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """``diagnostics`` with their paths as curate prints them."""
-    return [d._replace(path=shown_path(d.path)) for d in diagnostics]
+    """``diagnostics`` with their paths as curate prints them.
+
+    The folder of each path is worked out once (a whole site has thousands of findings
+    in a few folders): its shown form, then the file name, is what shown_path gives.
+    """
+    folders: dict[str, str] = {}
+    result = []
+    for diagnostic in diagnostics:
+        folder, name = os.path.split(diagnostic.path)
+        if name in ("", ".", ".."):
+            result.append(diagnostic._replace(path=shown_path(diagnostic.path)))
+            continue
+        prefix = folders.get(folder)
+        if prefix is None:
+            above = shown_path(folder or os.curdir)
+            prefix = folders[folder] = "" if above == "." else above.rstrip(os.sep) + os.sep
+        result.append(diagnostic._replace(path=prefix + name))
+    return result
 
 
 def warn(message: str) -> None:

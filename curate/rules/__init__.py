@@ -121,7 +121,14 @@ URL = "url"
 RELATED_TARGET = "related-target"
 #: ... the articles whose post name has the record's slug (``2021-06-30-<slug>.md``).
 POST_NAME = "post-name"
-LOOKUPS = frozenset({URL, RELATED_TARGET, POST_NAME})
+#: ... the articles rendered at the record's output file (``jekyll.destination``) ...
+OUTPUT_URL = "output-url"
+#: ... the articles of the record's provider (``taxonomy.provider_key``) ...
+PROVIDER = "provider"
+#: ... the articles whose related entries link to a page with the slug of the record's
+#: own page (``related.page_slug``), and the articles at the URLs those entries link to.
+LINKED_BY = "linked-by"
+LOOKUPS = frozenset({URL, RELATED_TARGET, POST_NAME, OUTPUT_URL, PROVIDER, LINKED_BY})
 
 ArticleCheck = Callable[["Article", "Site"], Iterator[Finding]]
 CorpusCheck = Callable[["ArticleRecord", "CorpusIndex", "Site"], Iterator[Finding]]

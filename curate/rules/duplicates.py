@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from curate.corpus import display_path
 from curate.jekyll import destination
 from curate.model import Severity
-from curate.rules import URL, Finding, rule
+from curate.rules import OUTPUT_URL, URL, Finding, rule
 
 if TYPE_CHECKING:
     from curate.corpus import ArticleRecord, CorpusIndex, Site
@@ -122,6 +122,7 @@ def _rendered(record: ArticleRecord) -> bool:
     "_posts/2021-03-06-ai-finds-drugs.md (published: false)",
     fix="Delete the copy, or give it another slug (file name or 'slug:') before publishing it.",
     corpus=True,
+    looks_up=(OUTPUT_URL,),
 )
 def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Iterator[Finding]:
     others = _sharing(record, index)
@@ -154,6 +155,7 @@ def duplicate_slug(record: ArticleRecord, index: CorpusIndex, site: Site) -> Ite
     fix="Delete one of the two if it is the same story; otherwise rename one file (or give "
     "it a 'slug:' or 'permalink:') so that the URLs differ.",
     corpus=True,
+    looks_up=(OUTPUT_URL,),
 )
 def output_url_collision(
     record: ArticleRecord, index: CorpusIndex, site: Site

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from curate.model import Severity
-from curate.rules import Finding, rule
+from curate.rules import PROVIDER, Finding, rule
 from curate.rules._common import describe, images, integer, text
 from curate.rules.taxonomy import first_of_provider
 
@@ -134,6 +134,7 @@ def _no_logo(record: ArticleRecord) -> bool:
     fix="Add the logo under provider.images, usually "
     "/assets/images/organizations/<domain>-50x50.jpg (50 x 50), after adding the file.",
     corpus=True,
+    looks_up=(PROVIDER,),
 )
 def provider_logo_missing(
     record: ArticleRecord, index: CorpusIndex, site: Site

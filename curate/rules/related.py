@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from curate.corpus import display_path, normalize_url, parse_timestamp
 from curate.model import Applicability, Pointer, Severity
-from curate.rules import RELATED_TARGET, AutoFix, Finding, remove_item, replace_value, rule
+from curate.rules import (
+    LINKED_BY,
+    RELATED_TARGET,
+    AutoFix,
+    Finding,
+    remove_item,
+    replace_value,
+    rule,
+)
 from curate.rules._common import (
     LINK_KEYS,
     URL_KEYS,
@@ -164,7 +172,7 @@ def _links_to_pages(index: CorpusIndex, site: Site) -> dict[str, list[_Link]]:
         dangling: dict[str, list[tuple[str, list[_Link]]]] = {}
         for key, linked in links.items():
             if not index.find_key(key):
-                dangling.setdefault(_slug(key), []).append((key, linked))
+                dangling.setdefault(page_slug(key), []).append((key, linked))
         _DANGLING[index] = dangling
     return links
 
@@ -175,7 +183,8 @@ def _linkers(links: list[_Link], record: ArticleRecord) -> str:
     return ", ".join(paths[:3]) + (f" and {more} more" if more > 0 else "")
 
 
-def _slug(url: str) -> str:
+def page_slug(url: str) -> str:
+    """The last step of a page URL, lower-cased, without .html (how a moved page is found)."""
     return url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html").lower()
 
 
@@ -195,6 +204,7 @@ def _slug(url: str) -> str:
     fix="Remove or replace the related entries in the articles named, in the same commit, or "
     "keep the article published (and at its URL).",
     corpus=True,
+    looks_up=(LINKED_BY,),
 )
 def unpublished_article_still_linked(
     record: ArticleRecord, index: CorpusIndex, site: Site
@@ -213,7 +223,7 @@ def unpublished_article_still_linked(
                 url=site.page_url(record.output_url or ""),
             )
         return
-    for _old, linked in _DANGLING[index].get(_slug(key), ()):
+    for _old, linked in _DANGLING[index].get(page_slug(key), ()):
         others = [link for link in linked if link.record.path != record.path]
         if others:
             yield Finding.of(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from curate.model import Applicability, Severity
-from curate.rules import AutoFix, Finding, Rule, register, replace_value, rule
+from curate.rules import PROVIDER, AutoFix, Finding, Rule, register, replace_value, rule
 from curate.rules._common import entries
 
 if TYPE_CHECKING:
@@ -142,6 +142,7 @@ def _articles(count: int) -> str:
     fix="Add _data/organizations/<domain>.md (taxonomy: organization, name, domain, images), "
     "or ignore this code if the site only describes its main publishers.",
     corpus=True,
+    looks_up=(PROVIDER,),
 )
 def organization_missing(
     record: ArticleRecord, index: CorpusIndex, site: Site
