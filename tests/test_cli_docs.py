@@ -82,3 +82,16 @@ def test_help_uses_a_wide_terminal(
     monkeypatch.setenv("COLUMNS", "120")
     main(["links", "--help"])
     assert max(map(len, capsys.readouterr().out.splitlines())) > 100
+
+
+@pytest.mark.parametrize("name", command_names())
+def test_the_readme_headings_show_the_arguments_as_the_help_does(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main([*name.split(), "--help"])
+    usage = capsys.readouterr().out.splitlines()[0]
+    arguments = usage.split("[OPTIONS]")[1].strip()
+    first = name.split()[0]
+    heading = re.search(rf"^### `curate {first}[^`]*`", README, re.MULTILINE)
+    if heading is not None and "[" in heading.group(0):
+        assert heading.group(0).endswith(f" {arguments}`"), (heading.group(0), arguments)

@@ -83,10 +83,11 @@ def _with_metavar(parameter: inspect.Parameter) -> inspect.Parameter:
     info = next((item for item in metadata if isinstance(item, typer.models.ParameterInfo)), None)
     if info is None or info.metavar is not None:
         return parameter
-    if isinstance(info, typer.models.ArgumentInfo):
-        info.metavar = parameter.name.upper()
-        return parameter
     base = annotation.__origin__
+    if isinstance(info, typer.models.ArgumentInfo):
+        single_path = Path in getattr(base, "__args__", (base,))
+        info.metavar = "PATH" if single_path else parameter.name.upper()
+        return parameter
     kinds = [kind for kind in getattr(base, "__args__", (base,)) if kind is not type(None)]
     kind = kinds[0] if kinds else None
     if getattr(kind, "__origin__", None) is list:
@@ -125,7 +126,7 @@ Paths = Annotated[
     list[Path] | None,
     typer.Argument(
         help="Article files and folders (folders are searched for *.md). Default: the site "
-        "root, or the current folder.",
+        "root of --root or the config's 'root', else the current folder.",
         show_default=False,
     ),
 ]
