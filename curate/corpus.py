@@ -456,7 +456,18 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
             loaded = _tolerant_yaml(path)
             if isinstance(loaded.data, dict):
                 config = loaded.data
-            if loaded.complaint:
+            if loaded.complaint and loaded.data is None and loaded.text:
+                # Jekyll stops on a _config.yml it cannot parse: an error, not a warning.
+                problems.append(
+                    PlacedFinding(
+                        "TX006",
+                        display_path(path),
+                        loaded.line,
+                        1,
+                        {"problem": loaded.complaint},
+                    )
+                )
+            elif loaded.complaint:
                 problems.append(_config_problem(path, loaded.complaint, loaded.line))
             break
     jekyll, complaints = read_config(config, config_path, settings)

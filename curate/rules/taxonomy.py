@@ -212,6 +212,23 @@ register(
 
 register(
     Rule(
+        "TX006",
+        "site-config-invalid",
+        Severity.ERROR,
+        message="site config {problem}",
+        summary="The site's _config.yml is not valid YAML (or cannot be read).",
+        why="Jekyll stops the build on a _config.yml it cannot parse: nothing of the site is "
+        "published. curate goes on with Jekyll's defaults, so its other findings may not "
+        "match the site.",
+        example="# _config.yml\nexclude: [drafts, vendor\n# ...the '[' is never closed",
+        fix="Correct the YAML at the line shown (close the bracket or quote; indent with "
+        "spaces, never tabs).",
+        scope="site",
+    )
+)
+
+register(
+    Rule(
         "TX005",
         "organization-file-extension-missing",
         Severity.WARNING,
