@@ -65,7 +65,7 @@ def rank(
     --explain shows each part. Ties go to the newest article, then the path.
 
     Articles that fail to load or validate are skipped (one line on stderr says how
-    many; 'curate lint' says why).
+    many; 'curate validate' says why).
     """
     from curate.cli.filters import load_records, matched, now_override, split_fields
     from curate.errors import UsageError
