@@ -28,9 +28,9 @@ IV_BYTES = 16
     summary="An article is 'published: true' while the field the site publishes by (default "
     "heat; 'published-field') is below the threshold (default 70; --publish-threshold or "
     "'publish-threshold').",
-    why="A site publishes articles from a threshold up: in the everyday-cc sample, an "
-    "article is published exactly when its heat is 70 or more. A weaker one on the site is "
-    "usually a 'published' flag set by hand or a value lowered later.",
+    why="A site publishes articles from a threshold up: in the _news of the everyday-cc "
+    "sample, an article is published exactly when its heat is 70 or more. A weaker one on "
+    "the site is usually a 'published' flag set by hand or a value lowered later.",
     example="heat: 59\npublished: true",
     fix="Set 'published: false', or raise the value if the article deserves it. If the site "
     "publishes by another field or threshold, set 'published-field' (e.g. quality) and "
