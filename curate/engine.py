@@ -2,7 +2,7 @@
 
 :func:`run` is the one entry the commands call: ``run(paths, settings, lint=...,
 online=...) -> RunResult``. Per-file work (parse, schema, article rules, index
-record) happens in :class:`_Checker`, in a process pool for large runs; its results
+record) happens in :class:`FileChecker`, in a process pool for large runs; its results
 are plain frozen values, which the cache stores. Cross-article rules run afterwards
 on the index of the site; the online checks last. Whether a finding is reported is
 decided by one :class:`~curate.policy.Policy`.
@@ -68,7 +68,16 @@ if TYPE_CHECKING:
     from curate.links import CollectedLinks, LinkReport
     from curate.online import LinkResult
 
-__all__ = ["PARALLEL_THRESHOLD", "FileReport", "RunResult", "prepare", "run", "run_checks"]
+__all__ = [
+    "PARALLEL_THRESHOLD",
+    "FileChecker",
+    "FileReport",
+    "RunResult",
+    "check_links",
+    "prepare",
+    "run",
+    "run_checks",
+]
 
 #: Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -115,8 +124,12 @@ class RunResult:
 Checked = tuple[FileReport, Provenance]
 
 
-class _Checker:
-    """The per-process state of checking: one compiled validator, the selected rules."""
+class FileChecker:
+    """The per-file check: one compiled validator and the selected rules, built once.
+
+    The engine's workers, the fixer (which checks a fixed text again) and the language
+    server (which checks an unsaved buffer) all use it, so they report alike.
+    """
 
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
@@ -255,7 +268,7 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
 
 # -- the process pool ------------------------------------------------------------------
 
-_WORKER: _Checker | None = None
+_WORKER: FileChecker | None = None
 
 
 def _init_worker(options: CheckOptions, parent: int) -> None:
@@ -263,7 +276,7 @@ def _init_worker(options: CheckOptions, parent: int) -> None:
     # Ctrl-C is the parent's to handle: it stops the pool; a worker only stops with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
-    _WORKER = _Checker(options)
+    _WORKER = FileChecker(options)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -296,7 +309,7 @@ def _run_jobs(
     if not jobs:
         return []
     if workers <= 1 or len(jobs) < threshold:
-        checker = _Checker(options)
+        checker = FileChecker(options)
         return [checker.run(job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -382,11 +395,22 @@ def run(
 
 
 def _run_online(result: RunResult, settings: Settings, progress: LinkProgress | None) -> None:
+    collected, report = check_links(result.files, result.site, settings, progress)
+    result.collected = collected
+    result.links = report
+    result.diagnostics = sorted([*result.diagnostics, *report.diagnostics], key=Diagnostic.sort_key)
+    result.extra["notes"] = (*result.extra.get("notes", ()), report.note())
+
+
+def check_links(
+    files: Sequence[str], site: Site, settings: Settings, progress: LinkProgress | None = None
+) -> tuple[CollectedLinks, LinkReport]:
+    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``)."""
     from curate.links import check_collected, collect_links, online_options, open_link_cache
 
     options = online_options(settings)
-    collected = collect_links(result.files, result.site, settings)
-    cache = open_link_cache(settings, result.site)
+    collected = collect_links(files, site, settings)
+    cache = open_link_cache(settings, site)
     try:
         if progress is None:
             report = check_collected(
@@ -404,10 +428,7 @@ def _run_online(result: RunResult, settings: Settings, progress: LinkProgress | 
     finally:
         if cache is not None:
             cache.close()
-    result.collected = collected
-    result.links = report
-    result.diagnostics = sorted([*result.diagnostics, *report.diagnostics], key=Diagnostic.sort_key)
-    result.extra["notes"] = (*result.extra.get("notes", ()), report.note())
+    return collected, report
 
 
 def run_checks(

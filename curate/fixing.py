@@ -511,12 +511,12 @@ def text_checker(settings: Settings, site: Site, index: CorpusIndex | None) -> T
     The per-file checks are the engine's own; cross-article rules use ``index`` (the
     site as it was before the fixes).
     """
-    from curate.engine import CheckOptions, _Checker, to_diagnostic
+    from curate.engine import CheckOptions, FileChecker, to_diagnostic
     from curate.policy import Policy
     from curate.schema import load_schema
 
     policy = Policy.from_settings(settings, site.root)
-    checker = _Checker(CheckOptions(load_schema(settings.schema), site, policy, lint=True))
+    checker = FileChecker(CheckOptions(load_schema(settings.schema), site, policy, lint=True))
     corpus_rules = [rule for rule in policy.rules() if rule.check_corpus is not None]
 
     def check(path: str, text: str) -> list[Diagnostic] | None:

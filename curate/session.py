@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 
 from curate.corpus import ArticleRecord, CorpusIndex, Site, post_name
-from curate.engine import CacheFactory, CheckOptions, _Checker, run_checks, to_diagnostic
+from curate.engine import CacheFactory, CheckOptions, FileChecker, run_checks, to_diagnostic
 from curate.loading import MAX_FILE_BYTES, load_file, load_text, locate_file
 from curate.model import Article, Diagnostic, Location
 from curate.policy import Policy
@@ -111,7 +111,7 @@ class Session:
     schema: dict[str, Any]
     validator: ArticleValidator
     policy: Policy
-    checker: _Checker
+    checker: FileChecker
     organizations: tuple[Organization, ...]
     #: The text of each open buffer whose record replaces the one on disk.
     buffers: dict[str, str]
@@ -142,7 +142,7 @@ class Session:
             schema=schema,
             validator=ArticleValidator(schema),
             policy=policy,
-            checker=_Checker(CheckOptions(schema, result.site, policy, lint=True)),
+            checker=FileChecker(CheckOptions(schema, result.site, policy, lint=True)),
             organizations=tuple(load_organizations(root)),
             buffers={},
         )
@@ -154,7 +154,7 @@ class Session:
     def check(self, path: str, text: str) -> Checked:
         """Check ``text`` as the content of ``path``; its record joins the index.
 
-        The file's own checks are the engine's (:meth:`_Checker.check_loaded`), so a
+        The file's own checks are the engine's (:meth:`FileChecker.check_loaded`), so a
         buffer gets exactly what ``curate lint`` would say of the saved file.
         """
         path = _absolute(path)

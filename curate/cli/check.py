@@ -295,22 +295,7 @@ def check_online(
     files: Sequence[str], site: Site, settings: Settings
 ) -> tuple[CollectedLinks, LinkReport]:
     """Check the URLs of ``files`` over HTTP, with a progress bar on a terminal."""
-    from curate.links import check_collected, collect_links, open_link_cache
+    from curate.engine import check_links
     from curate.reporting.progress import link_progress
 
-    options = online_options(settings)
-    collected = collect_links(files, site, settings)
-    cache = open_link_cache(settings, site)
-    try:
-        with link_progress(len(collected.targets)) as advance:
-            report = check_collected(
-                collected,
-                options,
-                cache=cache,
-                max_cache_age=settings.max_cache_age,
-                on_result=advance,
-            )
-    finally:
-        if cache is not None:
-            cache.close()
-    return collected, report
+    return check_links(files, site, settings, link_progress)
