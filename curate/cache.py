@@ -548,7 +548,7 @@ class Store:
                 report = FileReport(
                     path,
                     (),
-                    _decoder(ArticleRecord)({**record, "path": path}),
+                    _tuple_decoder(ArticleRecord, ("path",))(record, path),
                     _decoder(Suppressions | None)(suppressions),
                 )
                 self._positions[path] = _decoder(dict[str, Span])(positions)
@@ -909,6 +909,8 @@ def _key_decoder(hint: Any) -> Callable[[str], Any]:
 
 
 def _record_decoder(cls: type) -> Callable[[Any], Any]:
+    if _is_record(cls):
+        return _tuple_decoder(cls, ())
     hints = {
         name: hint for name, hint in typing.get_type_hints(cls).items() if not name.startswith("_")
     }
@@ -916,7 +918,7 @@ def _record_decoder(cls: type) -> Callable[[Any], Any]:
     simple = {name: kinds for name, hint in hints.items() if (kinds := _simple_kinds(hint))}
     converted = {name: _decoder(hint) for name, hint in hints.items() if name not in simple}
 
-    def build(value: Any) -> Any:
+    def build_fields(value: Any) -> Any:
         if type(value) is not dict:
             raise _Malformed
         fields = {}
@@ -933,7 +935,82 @@ def _record_decoder(cls: type) -> Callable[[Any], Any]:
         except (KeyError, TypeError):
             raise _Malformed from None
 
-    return build
+    return build_fields
+
+
+def _is_record(hint: Any) -> bool:
+    """Whether ``hint`` is a NamedTuple class."""
+    return isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields")
+
+
+@cache
+def _tuple_decoder(cls: type, given: tuple[str, ...]) -> Callable[..., Any]:
+    """A decoder for the NamedTuple ``cls``, generated once from its annotations.
+
+    It takes the stored JSON object, then the fields named in ``given`` (those left out
+    of a stored row, such as its path). Plain fields, and tuples of plain values, are
+    checked inline: a warm run decodes ten thousand records with one call each. Exactly
+    as strict as a field-by-field decode: a missing field without a default, a field
+    of another type or a field the class does not have raises :class:`_Malformed`
+    (a stored value of a ``given`` field is replaced, as ``{**stored, "path": path}`` would).
+    """
+    hints = typing.get_type_hints(cls)
+    defaults: dict[str, Any] = getattr(cls, "_field_defaults", {})
+    fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    names: dict[str, Any] = {"_Malformed": _Malformed, "_MISSING": object(), "_new": tuple.__new__}
+    names["_cls"] = cls
+    required = 0
+    lines = [f"def decode(value, {', '.join(given)}):" if given else "def decode(value):"]
+    lines.append("    if type(value) is not dict: raise _Malformed")
+    lines.append("    get = value.get")
+    lines.append("    present = 0")
+    for index, name in enumerate(fields):
+        if name in given:  # a stored value of it is allowed, and replaced
+            lines.append(f"    if {name!r} in value: present += 1")
+            continue
+        hint = hints[name]
+        var = f"v{index}"
+        lines.append(f"    {var} = get({name!r}, _MISSING)")
+        if name in defaults:
+            names[f"_default{index}"] = defaults[name]
+            lines.append(f"    if {var} is _MISSING: {var} = _default{index}")
+            lines.append("    else:")
+            lines.append("        present += 1")
+            indent = " " * 8
+        else:
+            required += 1
+            lines.append(f"    if {var} is _MISSING: raise _Malformed")
+            indent = " " * 4
+        kinds = _simple_kinds(hint)
+        origin = typing.get_origin(hint)
+        args = typing.get_args(hint)
+        items = (
+            _simple_kinds(args[0])
+            if origin is tuple and len(args) == 2 and args[1] is Ellipsis
+            else None
+        )
+        if kinds is not None:
+            names[f"_kinds{index}"] = kinds
+            lines.append(f"{indent}if type({var}) not in _kinds{index}: raise _Malformed")
+        elif origin is tuple and len(args) == 2 and args[1] is Ellipsis and _is_record(args[0]):
+            names[f"_item{index}"] = _tuple_decoder(args[0], ())
+            lines.append(f"{indent}if type({var}) is not list: raise _Malformed")
+            lines.append(f"{indent}{var} = tuple([_item{index}(item) for item in {var}])")
+        elif items is not None:
+            names[f"_kinds{index}"] = items
+            lines.append(f"{indent}if type({var}) is not list: raise _Malformed")
+            lines.append(f"{indent}for item in {var}:")
+            lines.append(f"{indent}    if type(item) not in _kinds{index}: raise _Malformed")
+            lines.append(f"{indent}{var} = tuple({var})")
+        else:
+            names[f"_convert{index}"] = _decoder(hint)
+            lines.append(f"{indent}{var} = _convert{index}({var})")
+    lines.append(f"    if len(value) != present + {required}: raise _Malformed")
+    values = ", ".join(name if name in given else f"v{index}" for index, name in enumerate(fields))
+    lines.append(f"    return _new(_cls, ({values},))")
+    exec("\n".join(lines), names)  # code built above from the class's own annotations
+    decode: Callable[..., Any] = names["decode"]
+    return decode
 
 
 #: The stored types' fields: a change of any of them makes old rows misses.
@@ -994,10 +1071,7 @@ def _decode_record(path: str, raw: str) -> ArticleRecord | None:
     if raw == "null":
         return None
     try:
-        fields = json.loads(raw)
-        if type(fields) is not dict:
-            raise _Malformed
-        record: ArticleRecord = _decoder(ArticleRecord)({**fields, "path": path})
+        record: ArticleRecord = _tuple_decoder(ArticleRecord, ("path",))(json.loads(raw), path)
     except (_Malformed, ValueError, TypeError, RecursionError):
         return _MALFORMED  # type: ignore[no-any-return]
     return record

@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from curate.corpus import parse_timestamp
@@ -110,6 +111,7 @@ def parse_weights(text: str) -> Weights:
 # --- topics -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # a site has a few hundred topic spellings, on thousands of articles
 def normalize_topic(text: str) -> str:
     """Topic spellings that mean the same: case, spaces, hyphens and underscores ignored."""
     return _SEPARATORS.sub(" ", text.casefold()).strip()
@@ -286,15 +288,21 @@ def is_usable(report: FileReport) -> bool:
     """Whether a file is a usable article: it loads, matches the schema and has no error of
     reading or validating (a lint rule's error does not count: rank, list and stats agree).
     """
-    from curate.codes import BUILTIN_CODES
-
-    builtin = {doc.code for doc in BUILTIN_CODES}
     record = report.record
     return (
         record is not None
         and record.valid
-        and not any(d.severity is Severity.ERROR and d.code in builtin for d in report.diagnostics)
+        and not any(
+            d.severity is Severity.ERROR and d.code in _builtin_codes() for d in report.diagnostics
+        )
     )
+
+
+@lru_cache(maxsize=1)
+def _builtin_codes() -> frozenset[str]:
+    from curate.codes import BUILTIN_CODES
+
+    return frozenset(doc.code for doc in BUILTIN_CODES)
 
 
 def usable_records(reports: Iterable[FileReport]) -> tuple[list[ArticleRecord], int]:

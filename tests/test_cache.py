@@ -495,3 +495,37 @@ def test_row_keys_are_the_same_however_the_path_is_spelled(
         assert store.key(f"{site.name}/news/a.md") == "news/a.md"
     finally:
         store.close()
+
+
+def test_the_generated_record_decoder_is_as_strict_as_the_field_by_field_one() -> None:
+    """Each stored record field of another type, a missing field, an unknown one: a miss."""
+    from curate.cache import _MALFORMED, _decode_record, _encode_report, _plain
+    from curate.corpus import ArticleRecord, RelatedRef
+    from curate.model import FileReport
+
+    related = RelatedRef(0, "https://a.example/x", "a.example/x", "X", None, "a.example", 3)
+    record = ArticleRecord(
+        "a.md", "Title", "2024-01-01T00:00:00Z", "https://w", None, None, 5, None, True,
+        "Name", "a.example", ("AI", "AI Ethics"), "news", False, (related,),
+        url_keys=("w",), output_url="/a/",
+    )  # fmt: skip
+    _, raw = _encode_report(FileReport("a.md", (), record, None))
+    assert _decode_record("b.md", raw) == record._replace(path="b.md")
+    stored = json.loads(raw)
+    without_defaults = {k: v for k, v in stored.items() if k not in ArticleRecord._field_defaults}
+    assert _decode_record("a.md", json.dumps(without_defaults)) == record._replace(
+        url_keys=(), output_url=None
+    )
+    assert _decode_record("a.md", json.dumps({**stored, "path": "x.md"})) == record
+    other_types = {
+        "title": 5, "quality": "5", "published": 1, "has_image": None, "topics": "AI",
+        "related": [{**_plain(related), "position": "0"}], "url_keys": [1], "valid": "yes",
+    }  # fmt: skip
+    for name, value in other_types.items():
+        assert _decode_record("a.md", json.dumps({**stored, name: value})) is _MALFORMED, name
+    for name in ("title", "topics", "related"):
+        missing = {k: v for k, v in stored.items() if k != name}
+        assert _decode_record("a.md", json.dumps(missing)) is _MALFORMED, name
+    for changed in ({**stored, "extra": 1}, [stored], "x", {**stored, "topics": ["AI", None]}):
+        assert _decode_record("a.md", json.dumps(changed)) is _MALFORMED
+    assert _decode_record("a.md", "null") is None

@@ -255,24 +255,30 @@ def shown_path(path: str) -> str:
 
 
 def shown(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """``diagnostics`` with their paths as curate prints them.
+    """``diagnostics`` with their paths as curate prints them (see :func:`path_shower`)."""
+    show = path_shower()
+    return [diagnostic._replace(path=show(diagnostic.path)) for diagnostic in diagnostics]
 
-    The folder of each path is worked out once (a whole site has thousands of findings
-    in a few folders): its shown form, then the file name, is what shown_path gives.
+
+def path_shower() -> Callable[[str], str]:
+    """:func:`shown_path`, working out the shown form of each folder once.
+
+    A whole site has thousands of files in a few folders: the folder's shown form,
+    then the file name, is what shown_path gives.
     """
     folders: dict[str, str] = {}
-    result = []
-    for diagnostic in diagnostics:
-        folder, name = os.path.split(diagnostic.path)
+
+    def show(path: str) -> str:
+        folder, name = os.path.split(path)
         if name in ("", ".", ".."):
-            result.append(diagnostic._replace(path=shown_path(diagnostic.path)))
-            continue
+            return shown_path(path)
         prefix = folders.get(folder)
         if prefix is None:
             above = shown_path(folder or os.curdir)
             prefix = folders[folder] = "" if above == "." else above.rstrip(os.sep) + os.sep
-        result.append(diagnostic._replace(path=prefix + name))
-    return result
+        return prefix + name
+
+    return show
 
 
 def warn(message: str) -> None:

@@ -221,14 +221,15 @@ def load_records(
 
     The others are counted in one line on stderr.
     """
-    from curate.cli.common import shown_path
+    from curate.cli.common import path_shower
     from curate.ranking import sorted_out
 
     result = run_on(paths, settings, lint=False)
     records, invalid, unreadable = sorted_out(result.reports)
     if invalid or unreadable:
         sys.stderr.write(f"curate: {skipped_line(invalid, unreadable)}\n")
-    return [r._replace(path=shown_path(r.path)) for r in records], result.site
+    show = path_shower()
+    return [r._replace(path=show(r.path)) for r in records], result.site
 
 
 def skipped_line(invalid: int, unreadable: int) -> str:
