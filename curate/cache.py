@@ -970,16 +970,16 @@ def _tuple_decoder(cls: type, given: tuple[str, ...]) -> Callable[..., Any]:
             continue
         hint = hints[name]
         var = f"v{index}"
-        lines.append(f"    {var} = get({name!r}, _MISSING)")
         if name in defaults:
             names[f"_default{index}"] = defaults[name]
+            lines.append(f"    {var} = get({name!r}, _MISSING)")
             lines.append(f"    if {var} is _MISSING: {var} = _default{index}")
             lines.append("    else:")
             lines.append("        present += 1")
             indent = " " * 8
         else:
             required += 1
-            lines.append(f"    if {var} is _MISSING: raise _Malformed")
+            lines.append(f"    {var} = value[{name!r}]")  # a KeyError if missing
             indent = " " * 4
         kinds = _simple_kinds(hint)
         origin = typing.get_origin(hint)
@@ -1008,7 +1008,10 @@ def _tuple_decoder(cls: type, given: tuple[str, ...]) -> Callable[..., Any]:
     lines.append(f"    if len(value) != present + {required}: raise _Malformed")
     values = ", ".join(name if name in given else f"v{index}" for index, name in enumerate(fields))
     lines.append(f"    return _new(_cls, ({values},))")
-    exec("\n".join(lines), names)  # code built above from the class's own annotations
+    body = ("  " + line for line in lines[1:])
+    ending = ("  except KeyError:", "    raise _Malformed from None")
+    source = "\n".join([lines[0], "  try:", *body, *ending])
+    exec(source, names)  # code built above from the class's own annotations
     decode: Callable[..., Any] = names["decode"]
     return decode
 
