@@ -183,9 +183,11 @@ class Site:
         place = getattr(article, "place", None)
         return place.schema if place is not None else None
 
-    def apply_defaults(self, article: Article) -> Article:
+    def apply_defaults(self, article: Article, *, with_url: bool = True) -> Article:
         """The article as Jekyll renders it: front-matter defaults applied, URL computed."""
-        document = apply_defaults(article, self.jekyll, self.root, self.site_prefix())
+        document = apply_defaults(
+            article, self.jekyll, self.root, self.site_prefix(), with_url=with_url
+        )
         provider = document.data.get("provider")
         if isinstance(provider, dict) and provider.get("images") in (None, []):
             logo = self.logo_of(_text(provider.get("domain")))

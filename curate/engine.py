@@ -151,7 +151,8 @@ class FileChecker:
         if article is None:
             return FileReport(path, tuple(diagnostics), None), Provenance(digest)
         site = self.options.site
-        article = site.apply_defaults(article)
+        # Only rules and index records read the output URL; a plain validate skips it.
+        article = site.apply_defaults(article, with_url=self.options.lint or self.options.records)
         own_schema = site.schema_for(article)
         if own_schema is not None:  # a person, a course...: its schema, no article rules
             diagnostics.extend(self._validator(own_schema).validate(article))
