@@ -743,8 +743,9 @@ def describe(directory: Path) -> str:
         for suffix in ("", "-wal")
         if Path(f"{path}{suffix}").exists()
     )
+    kinds = "kind of run" if runs == 1 else "kinds of run"
     return (
-        f"{path}\n{files} file results for {runs} configuration(s), "
+        f"{path}\n{files} file results from {runs} {kinds} (commands and settings), "
         f"{links} link results, {size / 1024:.0f} KiB"
     )
 
