@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curate import inputs
 from curate.cache import CacheUnavailable, Provenance, Store, cache_factory, digest_bytes
 from curate.corpus import (
     ArticleRecord,
@@ -529,6 +530,8 @@ def run_checks(
         if cache is not None:
             warnings.extend(cache.warnings)
             cache.close()
+        # A replay needs a run that used its cache without a word (the words are output).
+        inputs.note_cache(cache.path.parent if cache is not None and not warnings else None)
     diagnostics = [d for d in diagnostics if policy.reports(d)]
     diagnostics.sort(key=Diagnostic.sort_key)
     return RunResult(
@@ -568,6 +571,9 @@ class _Stage:
 
     def check(self, jobs: Sequence[tuple[str, bool]]) -> None:
         fresh = _run_jobs(jobs, self.options, self.workers, self.threshold)
+        site = self.options.site
+        for _, provenance in fresh:  # what worker processes looked up, for a replay
+            inputs.record_lookups(site.root, provenance.assets)
         if self.cache is not None and fresh:
             self.cache.put(fresh)
         self.by_path.update((report.path, report) for report, _ in fresh)
@@ -785,8 +791,10 @@ def _corpus_diagnostics(
                     )
                 if policy.reports(diagnostic, report.suppressions):
                     diagnostics.append(diagnostic)
-        if fired and clocked is not None:
-            clocked.append(report)
+        if fired:
+            inputs.note_clock_finding()
+            if clocked is not None:
+                clocked.append(report)
     if cache is not None and learned:
         cache.put_positions(learned)
     return diagnostics

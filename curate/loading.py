@@ -24,6 +24,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
+from curate import inputs
 from curate.codes import LOAD_CODES
 from curate.globs import Globs
 from curate.model import (
@@ -674,6 +675,7 @@ def iter_article_files(
     while pending:
         current, relative = pending.pop()
         try:
+            inputs.record(current)  # before listing it: an entry added later changes it
             status = os.stat(current)
             if (status.st_dev, status.st_ino) in visited:
                 continue
@@ -704,6 +706,7 @@ def iter_article_files(
             ):
                 found.append(entry.path)
     found.sort()
+    inputs.record_all(found)  # before anything reads them
     yield from found
 
 
@@ -742,6 +745,7 @@ def collect_paths(
     seen: set[str] = set()
     for path in paths:
         name = os.fspath(path)
+        inputs.record(name)
         try:
             is_folder = stat.S_ISDIR(os.stat(name).st_mode)
         except OSError as error:
