@@ -274,7 +274,7 @@ def cores_note(rows: Sequence[Row]) -> str:
     for row in rows:
         m = row.measurement
         if row.figure in (COLD_LINT, COLD_VALIDATE) and m.seconds and m.cpu_seconds:
-            parts.append(f"{plain(m.label)} {m.cpu_seconds / m.seconds:.2f}")
+            parts.append(f"{row.figure.split()[-1]} {m.cpu_seconds / m.seconds:.2f}")
     if not parts:
         return ""
     return "Cores used on average (CPU / wall): " + ", ".join(parts) + "; the floor 1."
@@ -623,20 +623,20 @@ with them in the same run."""
 
 WHY_RATIOS_DIFFER = """\
 Why an independent measurement found cold lint at 3.0x the floor and this benchmark 1.5x: the
-wall-time ratio compares a one-process floor with curate's two-process pool, so it measures how
-much of the second core was free, not curate. In the independent run curate's wall time (8.2 s)
-was about its CPU time (3.1x the floor's): it had one core, the floor lost nothing. In the
-benchmark's earlier run curate had 1.7 cores (12.9 s CPU in 7.5 s), and the floor, timed minutes
-later and alone, had shared its core (5.0 s against 2.8 s on a quiet machine). Re-measured here,
-interleaved, at load 1-2: curate lint got 1.1 cores (11.9 s CPU in 10.8 s) and was 2.6x the
-floor's wall, and pinned to one core (`taskset -c 0`) it was 2.6x as well, while the floor's own
-time did not move (4.2 s against 4.4 s pinned). CPU time is not load-free either on this VM:
-the floor's CPU time for the same work ranged from 3.9 to 8.0 s at load 3-5 (steal time under
-0.2 s), which is why the floor is now timed interleaved with the cold runs and the cores each
-run had are printed. A cold page cache is not the cause: evicting the articles
-(`posix_fadvise(DONTNEED)`) before the floor added 0.5-3 s of wall time, in the direction of a
-lower ratio; the benchmark reads every article before timing. The wall target (<= 1.0x) can only
-be met with two free cores; the CPU ratio is the figure to compare across runs."""
+wall-time ratio compares a one-process floor with a two-process pool, so it measures how much of
+the second core was free. The independent run's curate had one core: its wall time (8.2 s) was
+about its CPU time (3.1x the floor's), and the one-process floor lost nothing. The benchmark's
+1.5x came from a run where curate had 1.7 cores (12.9 s CPU in 7.5 s) and the floor, timed alone
+minutes later, ran slow (5.0 s, CPU time too, against 2.8 s on a quiet machine). Measured here
+with the two interleaved: at load 1-2 curate lint had 1.05 cores and took 2.6x the floor's wall
+time; pinned to one core (`taskset -c 0`), 2.6x too, the floor unmoved (4.2 s, 4.4 s pinned); in
+a run of this benchmark at load 3.4, 3.1x at 0.88 cores. CPU time is not load-free on this VM
+either: the floor's ranged from 3.9 to 8.0 s for the same work at load 3-5 (steal time under
+0.2 s), hence the interleaving and the cores-used line under the cold table. The page cache is
+not the cause: evicting the articles (`posix_fadvise(DONTNEED)`) before the floor added 0.5-3 s
+to the floor, which lowers the ratio; the benchmark reads every article before timing. The wall
+target (<= 1.0x) can only be met with two free cores; the CPU ratio, timed interleaved, is the
+steadier figure."""
 
 
 def paragraphs(text: str, width: int = 100) -> list[str]:
