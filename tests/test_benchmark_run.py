@@ -277,3 +277,43 @@ def test_the_readme_section_is_replaced_and_hand_written_text_kept(bench: Module
     assert "Hand-written.\n\n## Exit codes" in second
     with pytest.raises(ValueError, match="Performance"):
         bench.replace_readme_section("# curate\n", section)
+
+
+def test_a_whole_run_on_a_small_site_measures_every_figure(
+    bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The wiring, not the timing: every command runs and every figure gets a number."""
+    readme = tmp_path / "README.md"
+    readme.write_text(README, encoding="utf-8")
+    arguments = ["--articles", "40", "--runs", "1", "--workdir", str(tmp_path)]
+    arguments += ["--skip-links", "--skip-peers", "--markdown", "--update-readme", str(readme)]
+    assert bench.main(arguments) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(bench.SECTION_HEADING + "\n")
+    assert readme.read_text(encoding="utf-8").startswith("# curate\n\n" + out)
+    table_rows = [line for line in out.splitlines() if line.startswith("| ")]
+    labels = [row.split("|")[1].strip() for row in table_rows]
+    for expected in (
+        "`curate --version`",
+        "`lint FILE` (pre-commit)",
+        "edit, `lint FILE`",
+        "`lint .`, nothing changed",
+        "edit, `lint .`",
+        '`rank --topic "AI Ethics" .`',
+        "first `lint SITE` (empty cache)",
+        "then `lint FILE` (pre-commit)",
+        "then `lint SITE` again",
+        "edit FILE, then `lint FILE`",
+        "then `lint SITE` (1 file changed)",
+        "floor: read + `yaml.CSafeLoader`, 1 process",
+        "`curate validate --no-cache .`",
+        "`curate lint --no-cache .`",
+    ):
+        assert expected in labels, out
+    assert "n/a" not in out, out
+    assert "The peers were not run (`--skip-peers`)." in out
+    # The edited article is left as the generator wrote it.
+    fresh = tmp_path / "fresh"
+    bench.generate_site(fresh, 40, 0)
+    for path in bench.article_paths(fresh):
+        assert (tmp_path / "site-40-seed0" / "_news" / path.name).read_bytes() == path.read_bytes()
