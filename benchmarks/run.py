@@ -597,7 +597,11 @@ def links_section(runs: int) -> list[str]:
         ]
     from links import report as links_report
 
-    lines = links_report(runs=runs)
+    try:
+        lines = links_report(runs=runs)
+    # Whatever went wrong there, the figures measured so far are still printed.
+    except (Exception, SystemExit) as error:
+        return [f"Not run: benchmarks/links.py failed: {error!r}."]
     return [*lines, "", links_verdict(lines)]
 
 

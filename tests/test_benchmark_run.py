@@ -317,3 +317,27 @@ def test_a_whole_run_on_a_small_site_measures_every_figure(
     bench.generate_site(fresh, 40, 0)
     for path in bench.article_paths(fresh):
         assert (tmp_path / "site-40-seed0" / "_news" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_links_are_skipped_with_a_clear_line_without_lychee(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    (line,) = bench.links_section(1)
+    assert line.startswith("Not run: lychee is not installed")
+
+
+def test_a_failing_links_benchmark_does_not_lose_the_run(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bench.shutil, "which", lambda name: "/usr/bin/lychee")
+    links = ModuleType("links")
+
+    def broken(runs: int) -> list[str]:
+        raise SystemExit("the benchmark web did not start")
+
+    links.report = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "links", links)
+    (line,) = bench.links_section(1)
+    assert line.startswith("Not run: benchmarks/links.py failed:")
+    assert "the benchmark web did not start" in line
