@@ -542,20 +542,35 @@ class _Body:
             else:
                 self._length = int(declared)
         self._consumed = False
+        self._complete = self._length == 0
 
     def finished(self) -> bool:
         """Whether the connection can take another request: the whole body is behind it.
 
         A body already in the buffer is dropped; one still on the wire is not waited for
-        (the connection is closed instead).
+        here (see :meth:`drain`): the connection is closed instead.
         """
-        if self._consumed or not self._reusable:
+        if not self._reusable:
             return False
         buffer = self._connection.buffer
-        if self._length is not None and len(buffer) == self._length:
+        if not self._consumed and self._length is not None and len(buffer) == self._length:
             buffer.clear()
-            return self._connection.usable
-        return False
+            self._complete = True
+        return self._complete and self._connection.usable
+
+    async def drain(self, limit: int, seconds: float) -> None:
+        """Read a body of at most ``limit`` bytes that comes within ``seconds``, to keep
+        the connection; a bigger, slower or broken one is left (the connection closes)."""
+        if self._complete or not self._reusable or self._consumed:
+            return
+        if self._length is not None and self._length > limit:
+            return
+        with contextlib.suppress(TransportError, asyncio.TimeoutError):
+            await _within(self._read_all(limit), seconds)
+
+    async def _read_all(self, limit: int) -> None:
+        async for _ in self.chunks(limit):
+            pass
 
     async def chunks(self, limit: int) -> AsyncIterator[bytes]:
         """The body's bytes as they come, up to about ``limit`` bytes off the wire."""
@@ -568,6 +583,14 @@ class _Body:
                 yield chunk
             return
         remaining = self._length if self._length is not None else limit
+        if self._length is not None and len(buffer) >= remaining and remaining <= limit:
+            # The whole body is here: the common case of a small page.
+            piece = bytes(buffer[:remaining])
+            del buffer[:remaining]
+            self._complete = True
+            if piece:
+                yield piece
+            return
         while remaining > 0 and read < limit:
             if not buffer:
                 if connection.ended and self._length is None and connection.error is None:
@@ -578,6 +601,8 @@ class _Body:
             del buffer[: len(piece)]
             remaining -= len(piece)
             read += len(piece)
+            if self._length is not None and not remaining:
+                self._complete = True
             yield piece
 
     async def _dechunk(self, limit: int) -> AsyncIterator[bytes]:
@@ -597,6 +622,12 @@ class _Body:
             size = int(match.group(1), 16)
             del buffer[: end + 2]
             if size == 0:
+                # No trailers expected: the blank line that ends the body.
+                while len(buffer) < 2:
+                    await connection.more()
+                if buffer[:2] == b"\r\n":
+                    del buffer[:2]
+                    self._complete = True
                 return
             while size and read < limit:
                 if not buffer:
