@@ -406,30 +406,27 @@ def _run_online(result: RunResult, settings: Settings, progress: LinkProgress | 
 def check_links(
     files: Sequence[str], site: Site, settings: Settings, progress: LinkProgress | None = None
 ) -> tuple[CollectedLinks, LinkReport]:
-    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``)."""
-    from curate.links import check_collected, collect_links, online_options, open_link_cache
+    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``).
+
+    Requests start while the files are still being read (:func:`curate.links.check_files`).
+    """
+    from curate.links import check_files, online_options, open_link_cache
 
     options = online_options(settings)
-    collected = collect_links(files, site, settings)
     cache = open_link_cache(settings, site)
     try:
-        if progress is None:
-            report = check_collected(
-                collected, options, cache=cache, max_cache_age=settings.max_cache_age
-            )
-        else:
-            with progress(len(collected.targets)) as advance:
-                report = check_collected(
-                    collected,
-                    options,
-                    cache=cache,
-                    max_cache_age=settings.max_cache_age,
-                    on_result=advance,
-                )
+        return check_files(
+            files,
+            site,
+            settings,
+            options,
+            cache=cache,
+            max_cache_age=settings.max_cache_age,
+            progress=progress,
+        )
     finally:
         if cache is not None:
             cache.close()
-    return collected, report
 
 
 def run_checks(
