@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from curate import inputs
-from curate.cache import CacheUnavailable, Provenance, Store, cache_factory, digest_bytes
+from curate.cache import (
+    CacheUnavailable,
+    Provenance,
+    Store,
+    cache_factory,
+    digest_bytes,
+    encode_row,
+)
 from curate.corpus import (
     ArticleRecord,
     CorpusIndex,
@@ -132,8 +139,11 @@ class FileChecker:
     server (which checks an unsaved buffer) all use it, so they report alike.
     """
 
-    def __init__(self, options: CheckOptions) -> None:
+    def __init__(self, options: CheckOptions, *, encode: bool = False) -> None:
         self.options = options
+        #: Also encode each result as the cache stores it (``Provenance.row``), where it
+        #: is checked: a pool's workers do that work, not the parent.
+        self.encode = encode
         self.validator = ArticleValidator(options.schema)
         self.validators: dict[str, ArticleValidator] = {}
         self.rules: list[Rule] = (
@@ -201,7 +211,13 @@ class FileChecker:
 
     def run(self, job: tuple[str, bool]) -> Checked:
         path, full = job
-        return self.check(path) if full else self.index(path)
+        checked = self.check(path) if full else self.index(path)
+        if self.encode and checked[1].digest is not None:  # else it is not stored
+            report, provenance = checked
+            row = encode_row(report, provenance)
+            if row is not None:
+                return report, provenance._replace(row=row)
+        return checked
 
     def _validator(self, schema: str) -> ArticleValidator:
         validator = self.validators.get(schema)
@@ -273,12 +289,13 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
 _WORKER: FileChecker | None = None
 
 
-def _init_worker(options: CheckOptions, parent: int) -> None:
+def _init_worker(options: CheckOptions | None, parent: int, encode: bool) -> None:
     global _WORKER
     # Ctrl-C is the parent's to handle: it stops the pool; a worker only stops with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
-    _WORKER = FileChecker(options)
+    if options is not None:  # spawned: nothing inherited, so the checker is built here
+        _WORKER = FileChecker(options, encode=encode)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -300,39 +317,61 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="curate-parent-watch", daemon=True).start()
 
 
-def _work(job: tuple[str, bool]) -> Checked:
+def _work(jobs: Sequence[tuple[str, bool]]) -> list[Checked]:
     assert _WORKER is not None
-    return _WORKER.run(job)
+    return [_WORKER.run(job) for job in jobs]
 
 
 def _run_jobs(
-    jobs: Sequence[tuple[str, bool]], options: CheckOptions, workers: int, threshold: int
+    jobs: Sequence[tuple[str, bool]],
+    options: CheckOptions,
+    workers: int,
+    threshold: int,
+    *,
+    encode: bool = False,
 ) -> list[Checked]:
+    """Check ``jobs``: in this process, or in a pool of ``workers`` when there are enough.
+
+    The checker (the compiled schema, the selected rules) is built here, before the
+    pool forks: the workers inherit it instead of each building their own.
+    """
     if not jobs:
         return []
+    global _WORKER
+    checker = FileChecker(options, encode=encode)
     if workers <= 1 or len(jobs) < threshold:
-        checker = FileChecker(options)
         return [checker.run(job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    chunk = max(16, len(jobs) // (workers * 8))
-    workers = min(workers, -(-len(jobs) // chunk))  # no worker without a chunk to check
+    forked = "fork" in multiprocessing.get_all_start_methods()
+    # A few large chunks per worker: each result crosses the pipe once per chunk, and
+    # the last chunks are small enough that no worker waits long for another.
+    batches = _batches(jobs, workers)
+    workers = min(workers, len(batches))
+    _WORKER = checker if forked else None
     pool = ProcessPoolExecutor(
         workers,
-        mp_context=multiprocessing.get_context(method),
+        mp_context=multiprocessing.get_context("fork" if forked else "spawn"),
         initializer=_init_worker,
-        initargs=(options, os.getpid()),
+        initargs=(None if forked else options, os.getpid(), encode),
     )
     try:
-        results = list(pool.map(_work, jobs, chunksize=chunk))
+        results = [checked for batch in pool.map(_work, batches) for checked in batch]
     except BaseException:
         # Ctrl-C or a failure: stop now, not after the queued chunks.
         _stop(pool)
         raise
+    finally:
+        _WORKER = None
     pool.shutdown()
     return results
+
+
+def _batches(jobs: Sequence[tuple[str, bool]], workers: int) -> list[Sequence[tuple[str, bool]]]:
+    """``jobs`` in chunks: about eight per worker, at least 16 jobs each."""
+    size = max(16, len(jobs) // (workers * 8))
+    return [jobs[start : start + size] for start in range(0, len(jobs), size)]
 
 
 def _stop(pool: Any) -> None:
@@ -407,30 +446,27 @@ def _run_online(result: RunResult, settings: Settings, progress: LinkProgress | 
 def check_links(
     files: Sequence[str], site: Site, settings: Settings, progress: LinkProgress | None = None
 ) -> tuple[CollectedLinks, LinkReport]:
-    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``)."""
-    from curate.links import check_collected, collect_links, online_options, open_link_cache
+    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``).
+
+    Requests start while the files are still being read (:func:`curate.links.check_files`).
+    """
+    from curate.links import check_files, online_options, open_link_cache
 
     options = online_options(settings)
-    collected = collect_links(files, site, settings)
     cache = open_link_cache(settings, site)
     try:
-        if progress is None:
-            report = check_collected(
-                collected, options, cache=cache, max_cache_age=settings.max_cache_age
-            )
-        else:
-            with progress(len(collected.targets)) as advance:
-                report = check_collected(
-                    collected,
-                    options,
-                    cache=cache,
-                    max_cache_age=settings.max_cache_age,
-                    on_result=advance,
-                )
+        return check_files(
+            files,
+            site,
+            settings,
+            options,
+            cache=cache,
+            max_cache_age=settings.max_cache_age,
+            progress=progress,
+        )
     finally:
         if cache is not None:
             cache.close()
-    return collected, report
 
 
 def run_checks(
@@ -570,7 +606,9 @@ class _Stage:
         self.by_path: dict[str, FileReport] = {}
 
     def check(self, jobs: Sequence[tuple[str, bool]]) -> None:
-        fresh = _run_jobs(jobs, self.options, self.workers, self.threshold)
+        fresh = _run_jobs(
+            jobs, self.options, self.workers, self.threshold, encode=self.cache is not None
+        )
         site = self.options.site
         for _, provenance in fresh:  # what worker processes looked up, for a replay
             inputs.record_lookups(site.root, provenance.assets)
