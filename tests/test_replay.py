@@ -375,3 +375,63 @@ def test_a_replay_into_a_closed_pipe_keeps_its_exit_code_and_says_nothing(tmp_pa
         os.close(write)
     assert result.returncode == 1 and result.stderr == b""
     assert replayed(site) == 1
+
+
+def _on_a_terminal(site: Path, *args: str, env: dict[str, str]) -> tuple[int, bytes]:
+    """Run curate with stdout and stderr on a pseudo-terminal of 100 columns; its bytes."""
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "curate", *args],
+        cwd=site,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the terminal has no writer left
+            break
+        if not data:
+            break
+        output += data
+    os.close(master)
+    return process.wait(timeout=120), output
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty") or sys.platform == "win32", reason="no pty")
+def test_a_replay_on_a_terminal_is_the_run_s_colours_and_width(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    time.sleep(SETTLE_S)
+    expected = _on_a_terminal(site, "lint", ".", "--no-cache", env=env)
+    assert b"\x1b[" in expected[1]  # coloured, as on a terminal
+    assert _on_a_terminal(site, "lint", ".", env=env) == expected  # stored
+    assert _on_a_terminal(site, "lint", ".", env=env) == expected  # replayed
+    assert replayed(site) == 1
+
+
+def test_a_schema_edited_after_a_stored_run_is_noticed(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    schema = site / "article.schema.json"
+    shutil.copy(ROOT / "schemas" / "article.schema.json", schema)
+    (site / "curate.toml").write_text('schema = "article.schema.json"\n', encoding="utf-8")
+    time.sleep(SETTLE_S)
+    args = ("validate", "--root", ".", "_posts", "-f", "concise")
+    assert curate(site, *args) == curate(site, *args, "--no-cache")
+    assert curate(site, *args)[0] == 1 and replayed(site) == 1
+    text = schema.read_text(encoding="utf-8")
+    schema.write_text(text.replace('"required": [', '"required": ["nickname", ', 1), "utf-8")
+    expected = curate(site, *args, "--no-cache")
+    assert b"nickname" in expected[1]
+    assert curate(site, *args) == expected
+    assert replayed(site) == 1
