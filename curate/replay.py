@@ -537,7 +537,8 @@ def _connect(path: str, *, create: bool = False) -> sqlite3.Connection:
         if create:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
-        db.execute("PRAGMA synchronous=NORMAL")
+        # A cache: a torn write is a file rebuilt, never a wrong result (rows are checked).
+        db.execute("PRAGMA synchronous=OFF")
     except BaseException:
         db.close()
         raise
