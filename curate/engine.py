@@ -10,6 +10,7 @@ decided by one :class:`~curate.policy.Policy`.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import signal
@@ -149,6 +150,7 @@ class FileChecker:
         self.rules: list[Rule] = (
             [r for r in options.policy.rules() if r.check is not None] if options.lint else []
         )
+        self._checks = [(rule, rule.check) for rule in self.rules if rule.check is not None]
         options.site.take_asset_reads()  # those of loading the site belong to no file
 
     def check(self, path: str) -> Checked:
@@ -173,10 +175,13 @@ class FileChecker:
         # One finding per value: rules say nothing more about a value the schema rejected.
         rejected = self.options.policy.rejected_by_schema(schema_errors)
         lent: list[Finding] = []
-        for rule in self.rules:
-            check = rule.check
-            assert check is not None
-            findings = _guarded(rule, lambda: check(article, site))  # noqa: B023
+        for rule, check in self._checks:
+            try:  # as _guarded does, without a closure per rule and file
+                findings = list(check(article, site))
+            except Exception as error:
+                findings = [Finding((), f"internal error in rule {rule.code}: {error!r}")]
+            if not findings:
+                continue
             lent.extend(f for f in findings if f.pointer in rejected)
             diagnostics.extend(
                 to_diagnostic(article, rule, finding)
@@ -350,6 +355,9 @@ def _run_jobs(
     batches = _batches(jobs, workers)
     workers = min(workers, len(batches))
     _WORKER = checker if forked else None
+    # The workers share the parent's objects until they write to them: the collector of
+    # each would visit (and so copy) every page of them; frozen, it leaves them alone.
+    gc.freeze()
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork" if forked else "spawn"),
@@ -364,6 +372,7 @@ def _run_jobs(
         raise
     finally:
         _WORKER = None
+        gc.unfreeze()
     pool.shutdown()
     return results
 

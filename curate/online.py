@@ -320,10 +320,13 @@ def check_links(
         if on_result is not None:
             on_result(result)
 
-    def to_request() -> Iterator[tuple[tuple[str, str], WebURL]]:
+    def to_request() -> Iterator[tuple[tuple[str, str], WebURL] | None]:
+        """Each target to request; None for one that needs none (seen, skipped, cached),
+        so that a slow ``targets`` is paused for the requests under way (see _check_all)."""
         seen: set[tuple[str, str]] = set()
         for target in targets:
             if target in seen:
+                yield None
                 continue
             seen.add(target)
             url, kind = target
@@ -332,10 +335,12 @@ def check_links(
             screened = _screen(url, patterns)
             if isinstance(screened, LinkResult):
                 record(target, screened)
+                yield None
                 continue
             cached = cache.get_ok(url, kind, max_cache_age) if cache is not None else None
             if cached is not None:
                 record(target, cached)
+                yield None
             else:
                 yield target, screened
 
@@ -346,7 +351,7 @@ def check_links(
 
     pending = to_request()
     # No event loop, no threads, when nothing needs a request.
-    first = next(pending, None)
+    first = next((item for item in pending if item is not None), None)
     if first is not None:
         queue = itertools.chain((first,), pending)
         asyncio.run(_check_all(queue, options, transport, resolve or system_resolve, finish))
@@ -379,7 +384,7 @@ def shorten(text: str, limit: int = 300) -> str:
 
 
 async def _check_all(
-    pending: Iterator[tuple[tuple[str, str], WebURL]],
+    pending: Iterator[tuple[tuple[str, str], WebURL] | None],
     options: OnlineOptions,
     transport: httpx.AsyncBaseTransport | None,
     resolve: Resolve,
@@ -387,8 +392,9 @@ async def _check_all(
 ) -> None:
     """Check each target of ``pending`` as it comes, then decide about the unreached ones.
 
-    ``pending`` may be slow to produce (the articles are read as it goes): every few
-    milliseconds it is paused so that the requests started so far leave meanwhile.
+    ``pending`` may be slow to produce (the articles are read as it goes): every
+    millisecond it is paused so that the requests started so far leave meanwhile. It
+    yields None for what needs no request, so that the pauses come even then.
     """
     loop = asyncio.get_running_loop()
     # Name lookups run in threads; the default pool (a handful) would make DNS the
@@ -428,8 +434,9 @@ async def _check_all(
     try:
         tasks = []
         paused = loop.time()
-        for target, url in pending:
-            tasks.append(loop.create_task(check(target, url)))
+        for item in pending:
+            if item is not None:
+                tasks.append(loop.create_task(check(*item)))
             if loop.time() - paused > _PRODUCER_SLICE:
                 await asyncio.sleep(0)
                 paused = loop.time()
@@ -512,12 +519,15 @@ class _Resolver:
         self._allow_private = allow_private
         self._timeout = timeout
         self._lookups: dict[str, asyncio.Task[_Lookup]] = {}
+        #: Lookups done, but for those a retry must ask again.
+        self._known: dict[str, _Lookup] = {}
         self._trusted: set[str] = set()
 
     def trust(self, host: str) -> None:
         """Let ``host``, of curate's own choosing (the network probe), be at any address."""
         self._trusted.add(host)
         self._lookups.pop(host, None)
+        self._known.pop(host, None)
 
     async def addresses(self, host: str) -> tuple[str, ...]:
         """The checked addresses of ``host``; raises :class:`_Unreachable`."""
@@ -527,6 +537,14 @@ class _Resolver:
         return lookup.addresses
 
     async def _lookup(self, host: str) -> _Lookup:
+        known = self._known.get(host)
+        if known is not None:
+            return known
+        address = _ip_literal(host)
+        if address is not None:
+            # Nothing to look up: judged at once, without a task or a thread.
+            known = self._known[host] = self._judge(host, (address,), "")
+            return known
         task = self._lookups.get(host)
         if task is None:
             task = self._lookups[host] = asyncio.create_task(self._resolve(host))
@@ -540,32 +558,31 @@ class _Resolver:
                 reason = f"DNS lookup for {host} timed out"
                 return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True, unreached=True))
         retryable = lookup.failure is not None and lookup.failure.retryable
-        if retryable and self._lookups.get(host) is task:
-            # Forgotten so that the retry asks again.
+        if self._lookups.get(host) is task:
+            # Forgotten once done: kept as known unless the retry must ask again.
             del self._lookups[host]
+            if not retryable:
+                self._known[host] = lookup
         return lookup
 
     async def _resolve(self, host: str) -> _Lookup:
-        address = _ip_literal(host)
-        if address is not None:
-            addresses: tuple[str, ...] = (address,)
-            named = ""
-        else:
-            loop = asyncio.get_running_loop()
-            try:
-                found = await loop.run_in_executor(None, self._resolve_name, host)
-            except socket.gaierror as exc:
-                return _Lookup((), _dns_failure(host, exc))
-            except UnicodeError:
-                return _Lookup((), _Failure(Outcome.BROKEN, f"invalid host name {host!r}", False))
-            except OSError as exc:
-                reason = f"DNS lookup failed for {host}: {exc.strerror or exc}"
-                return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True, unreached=True))
-            addresses = tuple(dict.fromkeys(found))
-            if not addresses:
-                reason = f"DNS lookup failed: no address for {host}"
-                return _Lookup((), _Failure(Outcome.BROKEN, reason, False, unreached=True))
-            named = f"{host} resolves to "
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(None, self._resolve_name, host)
+        except socket.gaierror as exc:
+            return _Lookup((), _dns_failure(host, exc))
+        except UnicodeError:
+            return _Lookup((), _Failure(Outcome.BROKEN, f"invalid host name {host!r}", False))
+        except OSError as exc:
+            reason = f"DNS lookup failed for {host}: {exc.strerror or exc}"
+            return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True, unreached=True))
+        addresses = tuple(dict.fromkeys(found))
+        if not addresses:
+            reason = f"DNS lookup failed: no address for {host}"
+            return _Lookup((), _Failure(Outcome.BROKEN, reason, False, unreached=True))
+        return self._judge(host, addresses, f"{host} resolves to ")
+
+    def _judge(self, host: str, addresses: tuple[str, ...], named: str) -> _Lookup:
         # One non-public address refuses the host: a public site has no reason to publish
         # one, and a caller's transport may connect to any of them. An address that is
         # not one at all (a resolver's mistake) is never contacted either.
