@@ -140,12 +140,15 @@ class Invocation:
                 chunks = decode_tape(zlib.decompress(output))
                 if chunks is None:
                     return None
-                with db:
-                    db.execute(
-                        "UPDATE runs SET used_ns = ?, hits = hits + 1 WHERE invocation = ?",
-                        (time.time_ns(), self.key),
-                    )
-                    db.execute("UPDATE counters SET value = value + 1 WHERE name = 'replayed'")
+                try:
+                    with db:
+                        db.execute(
+                            "UPDATE runs SET used_ns = ?, hits = hits + 1 WHERE invocation = ?",
+                            (time.time_ns(), self.key),
+                        )
+                        db.execute("UPDATE counters SET value = value + 1 WHERE name = 'replayed'")
+                except sqlite3.Error:
+                    pass  # another curate is writing: replayed all the same, not counted
                 return Stored(code, chunks)
         except Exception:  # locked, corrupt, unreadable: run instead
             return None

@@ -468,3 +468,20 @@ def test_an_in_process_call_may_ask_for_replay(
         outputs.append(capsys.readouterr())
     assert outputs[0] == outputs[1] and outputs[0].out
     assert replayed(site) == 1
+
+
+def test_a_locked_store_is_no_error(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    expected = curate(site, "lint", ".", "--no-cache")
+    assert curate(site, "lint", ".") == expected  # stored
+    with contextlib.closing(sqlite3.connect(site / ".curate_cache" / replay.DB_NAME)) as db:
+        db.execute("BEGIN EXCLUSIVE")  # another process writing, for longer than curate waits
+        assert curate(site, "lint", ".") == expected  # replayed, not counted
+        (site / "_config.yml").touch()
+        time.sleep(SETTLE_S)
+        assert curate(site, "lint", ".") == expected  # run, and not stored
+        db.rollback()
+    assert curate(site, "lint", ".") == expected  # run, stored
+    assert curate(site, "lint", ".") == expected  # replayed
+    assert replayed(site) == 1
