@@ -38,6 +38,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from curate import inputs
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, RelatedRef, Site
 from curate.loading import Suppressions, read_regular_file
@@ -501,7 +502,7 @@ class Store:
     def _asset_exists(self, relative: str) -> bool:
         known = self._assets.get(relative)
         if known is None:
-            known = self._root is not None and os.path.isfile(os.path.join(self._root, relative))
+            known = self._root is not None and inputs.is_file(os.path.join(self._root, relative))
             self._assets[relative] = known
         return known
 

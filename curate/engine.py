@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curate import inputs
 from curate.cache import (
     CacheUnavailable,
     Provenance,
@@ -457,30 +458,27 @@ def _run_online(result: RunResult, settings: Settings, progress: LinkProgress | 
 def check_links(
     files: Sequence[str], site: Site, settings: Settings, progress: LinkProgress | None = None
 ) -> tuple[CollectedLinks, LinkReport]:
-    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``)."""
-    from curate.links import check_collected, collect_links, online_options, open_link_cache
+    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``).
+
+    Requests start while the files are still being read (:func:`curate.links.check_files`).
+    """
+    from curate.links import check_files, online_options, open_link_cache
 
     options = online_options(settings)
-    collected = collect_links(files, site, settings)
     cache = open_link_cache(settings, site)
     try:
-        if progress is None:
-            report = check_collected(
-                collected, options, cache=cache, max_cache_age=settings.max_cache_age
-            )
-        else:
-            with progress(len(collected.targets)) as advance:
-                report = check_collected(
-                    collected,
-                    options,
-                    cache=cache,
-                    max_cache_age=settings.max_cache_age,
-                    on_result=advance,
-                )
+        return check_files(
+            files,
+            site,
+            settings,
+            options,
+            cache=cache,
+            max_cache_age=settings.max_cache_age,
+            progress=progress,
+        )
     finally:
         if cache is not None:
             cache.close()
-    return collected, report
 
 
 def run_checks(
@@ -580,6 +578,8 @@ def run_checks(
         if cache is not None:
             warnings.extend(cache.warnings)
             cache.close()
+        # A replay needs a run that used its cache without a word (the words are output).
+        inputs.note_cache(cache.path.parent if cache is not None and not warnings else None)
     diagnostics = [d for d in diagnostics if policy.reports(d)]
     diagnostics.sort(key=Diagnostic.sort_key)
     return RunResult(
@@ -621,6 +621,9 @@ class _Stage:
         fresh = _run_jobs(
             jobs, self.options, self.workers, self.threshold, encode=self.cache is not None
         )
+        site = self.options.site
+        for _, provenance in fresh:  # what worker processes looked up, for a replay
+            inputs.record_lookups(site.root, provenance.assets)
         if self.cache is not None and fresh:
             self.cache.put(fresh)
         self.by_path.update((report.path, report) for report, _ in fresh)
@@ -838,8 +841,10 @@ def _corpus_diagnostics(
                     )
                 if policy.reports(diagnostic, report.suppressions):
                     diagnostics.append(diagnostic)
-        if fired and clocked is not None:
-            clocked.append(report)
+        if fired:
+            inputs.note_clock_finding()
+            if clocked is not None:
+                clocked.append(report)
     if cache is not None and learned:
         cache.put_positions(learned)
     return diagnostics

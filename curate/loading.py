@@ -25,6 +25,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
+from curate import inputs
 from curate.codes import LOAD_CODES
 from curate.globs import Globs
 from curate.model import (
@@ -696,6 +697,7 @@ def iter_article_files(
     while pending:
         current, relative = pending.pop()
         try:
+            inputs.record(current)  # before listing it: an entry added later changes it
             status = os.stat(current)
             if (status.st_dev, status.st_ino) in visited:
                 continue
@@ -726,6 +728,7 @@ def iter_article_files(
             ):
                 found.append(entry.path)
     found.sort()
+    inputs.record_all(found)  # before anything reads them
     yield from found
 
 
@@ -764,6 +767,7 @@ def collect_paths(
     seen: set[str] = set()
     for path in paths:
         name = os.fspath(path)
+        inputs.record(name)
         try:
             is_folder = stat.S_ISDIR(os.stat(name).st_mode)
         except OSError as error:
