@@ -291,7 +291,7 @@ class Stored:
             except BrokenPipeError:
                 broken.add(number)
                 _silence(stream)
-            except (OSError, ValueError):
+            except Exception:  # closed, or no stream at all: nowhere left to write
                 broken.add(number)
         return self.code
 
