@@ -76,6 +76,7 @@ INSERT OR IGNORE INTO counters VALUES ('replayed', 0);
 """
 
 Chunk = tuple[int, "str | None"]  # (1 stdout or 2 stderr, text written; None: a flush)
+Terminal = tuple[bool, "tuple[int, ...] | None"]  # a terminal?, and its (columns, lines)
 
 
 def entry(args: Sequence[str], run: Callable[[list[str]], int]) -> int:
@@ -102,6 +103,8 @@ class Invocation:
         self.folder = folder
         self.database = os.path.join(folder, DB_NAME)
         self._key: str | None = None
+        #: The terminals as the key saw them.
+        self.terminals: list[Terminal] = []
         #: curate's own files, as the key saw them.
         self.fingerprint: list[tuple[str, inputs.Signature]] = []
 
@@ -119,7 +122,8 @@ class Invocation:
     def key(self) -> str:
         if self._key is None:
             self.fingerprint = package_fingerprint()
-            self._key = invocation_key(self.args, self.fingerprint)
+            self.terminals = terminals()
+            self._key = invocation_key(self.args, self.fingerprint, self.terminals)
         return self._key
 
     def lookup(self) -> Stored | None:
@@ -128,12 +132,16 @@ class Invocation:
         try:
             with _closing(_connect(self.database)) as db:
                 row = db.execute(
-                    "SELECT exit_code, paths, signatures, output FROM runs WHERE invocation = ?",
+                    "SELECT exit_code, paths, signatures, output, stored_ns FROM runs"
+                    " WHERE invocation = ?",
                     (self.key,),
                 ).fetchone()
                 if row is None:
                     return None
-                code, paths, signatures, output = row
+                code, paths, signatures, output, stored_ns = row
+                if time.time_ns() < stored_ns:
+                    # The clock was set back: a date rule that did not fire then may now.
+                    return None
                 inputs_held = Manifest.decode(paths, signatures)
                 if inputs_held is None or not inputs_held.holds():
                     return None
@@ -163,11 +171,15 @@ class Invocation:
         tape = Tape()
         recorder = inputs.start(started)
         tape.install()
+        stop_watching = _watch_resizes(tape)
         try:
             code = run(self.args)
         finally:
+            stop_watching()
             tape.uninstall()
             inputs.stop()
+        if terminals() != self.terminals:  # resized: the output is not the key's width
+            tape.unfaithful = True
         try:
             if self.storable(code, tape, recorder):
                 self.store(code, tape, recorder)
@@ -474,23 +486,54 @@ def site_root(folder: str) -> str | None:
         folder = parent
 
 
-def invocation_key(args: Sequence[str], fingerprint: list[tuple[str, inputs.Signature]]) -> str:
-    """Everything, besides the files it reads, that a run's output can depend on."""
-    environment = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE)
-    terminals = []
+def terminals() -> list[Terminal]:
+    """Which of stdin, stdout and stderr are terminals, and their sizes (Rich asks all three)."""
+    found: list[Terminal] = []
     for descriptor in (0, 1, 2):
         try:
             tty = os.isatty(descriptor)
             size = tuple(os.get_terminal_size(descriptor)) if tty else None
         except OSError:
             tty, size = False, None
-        terminals.append((tty, size))
+        found.append((tty, size))
+    return found
+
+
+def _watch_resizes(tape: Tape) -> Callable[[], None]:
+    """Until the call it returns, a resized terminal (SIGWINCH) makes the tape unfaithful:
+    Rich asks the width as it prints, so a run resized and back printed at two widths."""
+    import signal  # the run imports it anyway (Click)
+
+    def resized(number: int, frame: object) -> None:
+        tape.unfaithful = True
+
+    try:
+        previous = signal.signal(signal.SIGWINCH, resized)
+    except Exception:  # no SIGWINCH (Windows), or not the main thread
+        return lambda: None
+
+    def restore() -> None:
+        signal.signal(signal.SIGWINCH, previous)
+
+    return restore
+
+
+def invocation_key(
+    args: Sequence[str],
+    fingerprint: list[tuple[str, inputs.Signature]],
+    terminals: list[Terminal],
+) -> str:
+    """Everything, besides the files it reads, that a run's output can depend on."""
+    environment = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE)
     streams = [
         (getattr(stream, "encoding", None), getattr(stream, "errors", None))
         for stream in (sys.stdout, sys.stderr)
     ]
+    # Who reads the files: the groups too (a file readable by a group the user just joined).
     identity = [
-        getattr(os, name)() for name in ("getuid", "geteuid", "getgid") if hasattr(os, name)
+        getattr(os, name)()
+        for name in ("getuid", "geteuid", "getgid", "getegid", "getgroups")
+        if hasattr(os, name)
     ]
     return repr(
         [
@@ -499,6 +542,8 @@ def invocation_key(args: Sequence[str], fingerprint: list[tuple[str, inputs.Sign
             sys.version,
             sys.executable,
             tuple(sys.flags),
+            sys.warnoptions,  # -W error makes a warning a failure
+            getattr(sys, "_xoptions", None),
             sys.path,
             fingerprint,
             list(args),
