@@ -8,6 +8,7 @@ input changed less than two seconds before a run is not trusted to ``stat``
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -515,6 +516,17 @@ def _settled_sites(root: Path) -> dict[str, Path]:
     py_compile.compile(str(source), cfile=cached, doraise=True)
     sites["module"] = make_site(root, "module")
     sites["modules"] = modules
+    # A schema beside documents it may refer to, one of them a link to a file not made yet.
+    site = sites["neighbours"] = make_site(root, "neighbours")
+    schemas = site / "schemas"
+    schemas.mkdir()
+    schema = json.loads((ROOT / "schemas" / "article.schema.json").read_text(encoding="utf-8"))
+    schema["allOf"] = [*schema.get("allOf", []), {"$ref": "urn:curate-test:extra"}]
+    (schemas / "article.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    (schemas / "defs.json").write_text('{"$id": "urn:curate-test:extra"}', encoding="utf-8")
+    (site / "elsewhere").mkdir()
+    (schemas / "later.json").symlink_to(site / "elsewhere" / "later.json")
+    (site / "curate.toml").write_text('schema = "schemas/article.schema.json"\n', "utf-8")
     group = sites["groups"] / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
     if hasattr(os, "chown") and os.geteuid() == 0:
         os.chown(group, 1000, 50)
@@ -557,6 +569,22 @@ def test_a_module_edited_beside_its_compiled_copy_is_noticed(settled: dict[str, 
     expected = curate(site, "lint", ".", "--no-cache", env=env)
     assert b"an edited textwrap" in expected[2]
     assert curate(site, "lint", ".", env=env) == expected
+    assert replayed(site) == 1
+
+
+def test_a_schema_neighbour_not_read_is_still_an_input(settled: dict[str, Path]) -> None:
+    """Which files beside the schema are read depends on each one's kind and size: a link
+    to nothing is skipped, until its target appears (and, later in name order, wins the $id)."""
+    site = settled["neighbours"]
+    args = ("validate", "_posts", "-f", "concise")
+    assert curate(site, *args) == curate(site, *args)
+    assert replayed(site) == 1
+    (site / "elsewhere" / "later.json").write_text(
+        '{"$id": "urn:curate-test:extra", "required": ["nickname"]}', encoding="utf-8"
+    )
+    expected = curate(site, *args, "--no-cache")
+    assert b"nickname" in expected[1]
+    assert curate(site, *args) == expected
     assert replayed(site) == 1
 
 
