@@ -527,6 +527,10 @@ def _settled_sites(root: Path) -> dict[str, Path]:
     (site / "elsewhere").mkdir()
     (schemas / "later.json").symlink_to(site / "elsewhere" / "later.json")
     (site / "curate.toml").write_text('schema = "schemas/article.schema.json"\n', "utf-8")
+    # A link in a collection to a folder not made yet (a drive not mounted yet).
+    site = sites["link"] = make_site(root, "link")
+    (site / "elsewhere").mkdir()
+    (site / "_posts" / "more").symlink_to(site / "elsewhere" / "more")
     group = sites["groups"] / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
     if hasattr(os, "chown") and os.geteuid() == 0:
         os.chown(group, 1000, 50)
@@ -585,6 +589,21 @@ def test_a_schema_neighbour_not_read_is_still_an_input(settled: dict[str, Path])
     expected = curate(site, *args, "--no-cache")
     assert b"nickname" in expected[1]
     assert curate(site, *args) == expected
+    assert replayed(site) == 1
+
+
+def test_a_link_to_nothing_that_comes_to_point_at_a_folder_is_noticed(
+    settled: dict[str, Path],
+) -> None:
+    site = settled["link"]
+    assert curate(site, "lint", ".") == curate(site, "lint", ".")
+    assert replayed(site) == 1
+    (site / "elsewhere" / "more").mkdir()  # _posts itself does not change
+    post = site / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    shutil.copy(post, site / "elsewhere/more/2021-07-05-ibm-opens-an-ai-ethics-lab-again.md")
+    expected = curate(site, "lint", ".", "--no-cache")
+    assert b"-again.md" in expected[1]
+    assert curate(site, "lint", ".") == expected
     assert replayed(site) == 1
 
 
