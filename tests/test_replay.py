@@ -531,6 +531,20 @@ def _settled_sites(root: Path) -> dict[str, Path]:
     site = sites["link"] = make_site(root, "link")
     (site / "elsewhere").mkdir()
     (site / "_posts" / "more").symlink_to(site / "elsewhere" / "more")
+    # A site reached through a link to its release, the next release a copy of hard links
+    # with its own _config.yml, the cache shared between releases.
+    deploy = root / "deploy"
+    (deploy / "cache").mkdir(parents=True)
+    first = make_site(deploy, "v1")
+    (first / ".curate_cache").rmdir()
+    (first / ".curate_cache").symlink_to(deploy / "cache")
+    second = Path(shutil.copytree(first, deploy / "v2", symlinks=True, copy_function=os.link))
+    config = second / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    config.unlink()
+    config.write_text(text.replace('baseurl: "/ai"', 'baseurl: "/ml"'), encoding="utf-8")
+    (deploy / "site").symlink_to(first)
+    sites["deploy"] = deploy
     group = sites["groups"] / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
     if hasattr(os, "chown") and os.geteuid() == 0:
         os.chown(group, 1000, 50)
@@ -605,6 +619,22 @@ def test_a_link_to_nothing_that_comes_to_point_at_a_folder_is_noticed(
     assert b"-again.md" in expected[1]
     assert curate(site, "lint", ".") == expected
     assert replayed(site) == 1
+
+
+def test_a_site_swapped_behind_its_link_is_noticed(settled: dict[str, Path]) -> None:
+    """``site -> v1`` becomes ``site -> v2`` (hard links: the articles are the same files)."""
+    deploy = settled["deploy"]
+    post = "site/_posts/2021-06-30-shenzhen-chinas-silicon-valley-plans-to-turbocharge-local-ai-"
+    post += "development.md"
+    before = curate(deploy, "lint", post)
+    assert curate(deploy, "lint", post) == before
+    assert replayed(deploy / "v1") == 1
+    (deploy / "next").symlink_to(deploy / "v2")
+    (deploy / "next").replace(deploy / "site")  # as deployments swap it: atomically
+    expected = curate(deploy, "lint", post, "--no-cache")
+    assert expected != before  # the other baseurl
+    assert curate(deploy, "lint", post) == expected
+    assert replayed(deploy / "v1") == 1
 
 
 _RESIZING = """
