@@ -1,25 +1,43 @@
 """The keys under which the cache finds the articles a corpus rule may look up.
 
-Each cached row is stored with its record's keys (:func:`stored_keys`) in an
-indexed table: a warm run of a few files reads only the rows that share a
-:func:`key` with them (see ``Rule.looks_up``). Each key is computed exactly as the
-rule that groups by it computes it, so the rows found are a superset of the
-records the rule can meet.
+Each cached row is stored with two kinds of keys in an indexed table:
+
+* the keys it is *found by* (:func:`found_by`, lower-case kinds): its URLs, its output
+  file, its provider, the slugs of the pages its related entries link to. A run that
+  computes the cross-article findings of a few files reads only the rows that share a
+  :func:`key` with them (see ``Rule.looks_up``).
+* the keys it *looks for* (:func:`looks_for`, upper-case kinds): what its own
+  cross-article findings read. When a row's record changes, the rows that look for
+  one of the keys it :func:`affects` (old and new record alike) have their remembered
+  cross-article findings dropped.
+
+Each key is computed exactly as the rule that groups by it computes it, so the rows
+found are a superset of the records the rule can meet.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from curate.corpus import ArticleRecord
+from curate.corpus import ArticleRecord, post_name
 from curate.jekyll import destination
-from curate.rules.related import page_slug
+from curate.rules.related import page_key, page_slug
 from curate.rules.taxonomy import provider_key
+
+if TYPE_CHECKING:
+    from curate.corpus import Site
 
 URL_KEY = "u"
 OUTPUT_FILE = "o"
 PROVIDER = "p"
 LINKED_SLUG = "l"
+#: What a row looks for: the same kinds, upper-case; and its post name's slug.
+LOOKS_FOR_URL = "U"
+LOOKS_FOR_OUTPUT = "O"
+LOOKS_FOR_PROVIDER = "P"
+LOOKS_FOR_LINKERS = "L"
+LOOKS_FOR_NAME = "N"
 
 
 def key(kind: str, value: str) -> str:
@@ -29,8 +47,8 @@ def key(kind: str, value: str) -> str:
 
 
 def keys_of(record: ArticleRecord) -> set[tuple[str, str]]:
-    """The record's keys: its URLs, its output file, its provider, the slugs of the pages
-    its related entries link to."""
+    """The keys the record is found by: its URLs, its output file, its provider, the slugs
+    of the pages its related entries link to."""
     keys: set[tuple[str, str]] = {(URL_KEY, url) for url in record.url_keys}
     if record.output_url is not None:
         keys.add((OUTPUT_FILE, destination(record.output_url)))
@@ -41,8 +59,45 @@ def keys_of(record: ArticleRecord) -> set[tuple[str, str]]:
     return keys
 
 
-def stored_keys(record: ArticleRecord | None) -> list[str]:
-    """The lookup keys stored with a cached row."""
+def looks_for(record: ArticleRecord, site: Site | None, path: str) -> set[tuple[str, str]]:
+    """The keys whose rows the record's cross-article findings may read: its own URLs
+    (duplicates), the URLs its related entries link to, its output file, its provider,
+    the slug of its own page (the articles linking to it) and of its post name."""
+    keys: set[tuple[str, str]] = {(LOOKS_FOR_URL, url) for url in record.url_keys}
+    keys.update((LOOKS_FOR_URL, ref.key) for ref in record.related if ref.key)
+    if record.output_url is not None:
+        keys.add((LOOKS_FOR_OUTPUT, destination(record.output_url)))
+    provider = provider_key(record.provider_domain, record.provider_name)
+    if provider is not None:
+        keys.add((LOOKS_FOR_PROVIDER, provider))
+    if site is not None and (page := page_key(record, site)) is not None:
+        keys.add((LOOKS_FOR_LINKERS, page_slug(page)))
+    name = post_name(path)
+    if name is not None:
+        keys.add((LOOKS_FOR_NAME, name[1]))
+    return keys
+
+
+def affects(record: ArticleRecord, path: str) -> set[str]:
+    """The keys looked for by the rows whose cross-article findings may read ``record``:
+    the rows that share a URL, an output file, a provider or a post name with it, that
+    link to one of its URLs, and the pages whose slug it links to or is found at (whether
+    a linked page still exists)."""
+    keys: set[tuple[str, str]] = set()
+    for kind, value in keys_of(record):
+        keys.add((kind.upper(), value))
+    keys.update((LOOKS_FOR_LINKERS, page_slug(url)) for url in record.url_keys)
+    name = post_name(path)
+    if name is not None:
+        keys.add((LOOKS_FOR_NAME, name[1]))
+    return {key(kind, value) for kind, value in keys}
+
+
+def stored_keys(
+    record: ArticleRecord | None, site: Site | None = None, path: str = ""
+) -> list[str]:
+    """The lookup keys stored with a cached row: those it is found by and looks for."""
     if record is None:
         return []
-    return sorted(key(kind, value) for kind, value in keys_of(record))
+    keys = keys_of(record) | looks_for(record, site, path or record.path)
+    return sorted(key(kind, value) for kind, value in keys)

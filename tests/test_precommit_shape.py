@@ -97,6 +97,13 @@ def compare(capsys: pytest.CaptureFixture[str], site: Path, seen: set[str]) -> N
         assert lint_json(capsys, path) == lint_json(capsys, path, "--no-cache")
 
 
+def alone(capsys: pytest.CaptureFixture[str], *paths: Path) -> None:
+    """Each file linted alone (pre-commit, typed relative), cached == uncached, in order."""
+    for path in paths:
+        one = os.path.relpath(path)
+        assert lint_json(capsys, one) == lint_json(capsys, one, "--no-cache")
+
+
 def neighbours(site: Path, files: list[str]) -> list[str]:
     found, _ = records(site)
     by_path = {str(Path(record.path).resolve()): record for record in found}
@@ -152,6 +159,30 @@ def test_cached_runs_match_uncached_runs_through_a_site_history(
     assert url is not None
     edit(posts[6], r"^webUrl: .*$", f"webUrl: {url[1]}")
     edit(posts[7], r"^publishedDateTime: .*$", "publishedDateTime: 2199-01-01T00:00:00Z")
+    compare(capsys, site, seen)
+
+    # Invalidation both ways: X takes Y's URL (Y's findings appear), then gives it back
+    # (they disappear). Each checked first by a pre-commit run of X alone, then of Y alone,
+    # then by the whole site.
+    x, y = posts[12], posts[13]
+    own = re.search(r"^webUrl: (.*)$", x.read_text(encoding="utf-8"), re.MULTILINE)
+    theirs = re.search(r"^webUrl: (.*)$", y.read_text(encoding="utf-8"), re.MULTILINE)
+    assert own is not None and theirs is not None
+    edit(x, r"^webUrl: .*$", f"webUrl: {theirs[1]}")
+    alone(capsys, x, y)
+    assert any(d["code"] == "DU001" for d in lint_json(capsys, str(y)))
+    compare(capsys, site, seen)
+    edit(x, r"^webUrl: .*$", f"webUrl: {own[1]}")
+    alone(capsys, x, y)
+    assert not any(d["code"] == "DU001" for d in lint_json(capsys, str(y)))
+    compare(capsys, site, seen)
+    # The same, for Y's related entry pointing at X (RL006 on Y when X's title changes).
+    target_text = target.read_text(encoding="utf-8")
+    edit(target, r"^title: .*$", 'title: "Another title again"')
+    alone(capsys, target, source)
+    compare(capsys, site, seen)
+    target.write_text(target_text, encoding="utf-8")
+    alone(capsys, source, target)
     compare(capsys, site, seen)
 
     # A rename: a second file with the slug of another; a permalink without the date makes
