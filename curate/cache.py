@@ -72,10 +72,12 @@ CREATE TABLE IF NOT EXISTS files (
     -- 1: its record is in the index the cross-article findings were found against
     member INTEGER NOT NULL DEFAULT 0,
     depends TEXT NOT NULL DEFAULT '[]',
-    -- Its cross-article findings (NULL: not known, or dropped when a row they may read
-    -- changes), the clock they were found at, and whether a clock rule fired.
-    corpus_clock_ns INTEGER NOT NULL DEFAULT 0,
+    -- Its cross-article findings: whether they are known (0: no, or dropped when a row
+    -- they may read changed, 1: known and none, 2: in corpus), whether a clock rule
+    -- fired, and the clock they were found at.
+    corpus_state INTEGER NOT NULL DEFAULT 0,
     clocked INTEGER NOT NULL DEFAULT 0,
+    corpus_clock_ns INTEGER NOT NULL DEFAULT 0,
     corpus TEXT,
     positions TEXT NOT NULL DEFAULT '{}',
     -- the long columns last: reading the others never walks their overflow pages
@@ -84,8 +86,8 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (fingerprint, path)
 );
 -- What a warm run reads of every row: an index that holds it, read without the rows.
-CREATE INDEX IF NOT EXISTS files_stat ON files
-    (fingerprint, path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, member, depends);
+CREATE INDEX IF NOT EXISTS files_stat ON files (fingerprint, path, size, mtime_ns, ctime_ns,
+    digest, checked_ns, complete, member, depends, corpus_state, clocked, corpus_clock_ns);
 -- Each row's lookup keys (curate.lookups.stored_keys), written with it: the keys it is
 -- found by, and those it looks for. Point queries find the rows sharing a key with a
 -- file (its neighbours), and the rows whose cross-article findings a change affects.
@@ -216,6 +218,7 @@ class Store:
             elif here.startswith(self._root + "/"):
                 self._here = here[len(self._root) + 1 :] + "/"
         self._started_ns = time.time_ns()
+        self._keys: dict[str, str] = {}
         #: The site whose rows these are (the slug of an article's own page is a key).
         self.site: Site | None = None
         self._stats: dict[str, tuple[int, int, int]] = {}
@@ -230,6 +233,11 @@ class Store:
         #: process dropped cross-article findings meanwhile.
         self._generation = 0
         self._overtaken = False
+        #: Row key -> (corpus_state, clocked, corpus_clock_ns) as get() read it, of the
+        #: rows whose findings were known; and the rows whose findings this run dropped.
+        self._corpus_state: dict[str, tuple[int, int, int]] = {}
+        self._dropped: set[str] = set()
+        self._dropped_all = False
         self._positions: dict[str, dict[str, Span]] = {}
         self._assets: dict[str, bool] = {}
         self._depends: dict[str, bool] = {}
@@ -293,6 +301,12 @@ class Store:
 
     def key(self, path: str) -> str:
         """The row key of ``path``: relative to the site root, however it was typed."""
+        known = self._keys.get(path)
+        if known is None:
+            known = self._keys[path] = self._key(path)
+        return known
+
+    def _key(self, path: str) -> str:
         root = self._root
         if root is not None and path.startswith(root + "/") and os.path.normpath(path) == path:
             # An absolute path in normal form (what the walk of the site yields): what
@@ -345,7 +359,8 @@ class Store:
             self._generation = self._read_generation()
             for row in self._db.execute(
                 "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, depends,"
-                " member FROM files INDEXED BY files_stat WHERE fingerprint = ?",
+                " member, corpus_state, clocked, corpus_clock_ns"
+                " FROM files INDEXED BY files_stat WHERE fingerprint = ?",
                 (self.fingerprint,),
             ):
                 stored[row[0]] = row
@@ -373,6 +388,8 @@ class Store:
                 continue
             valid[path] = key
             self._signatures[key] = (*signature, digest)
+            if row[9]:
+                self._corpus_state[key] = row[9:12]
         wanted = [key for path, key in valid.items() if reported is None or path in reported]
         texts = self._texts("diagnostics", wanted, len(stored), _NO_DIAGNOSTICS)
         record_texts = (
@@ -586,6 +603,7 @@ class Store:
                 )
                 self._db.executemany("INSERT INTO lookup VALUES (?, ?, ?)", keys)
                 self._invalidate(affected)
+            self._dropped.update(row[1] for row in rows)
             self._members.update(row[1] for row in rows if row[-1])
             self._members.difference_update(row[1] for row in rows if not row[-1])
         except sqlite3.DatabaseError as error:
@@ -641,19 +659,30 @@ class Store:
             return
         if len(affected) > INVALIDATE_ALL_KEYS or _EVERY in affected:
             self._db.execute(
-                "UPDATE files SET corpus = NULL WHERE fingerprint = ? AND corpus IS NOT NULL",
+                "UPDATE files SET corpus = NULL, corpus_state = 0"
+                " WHERE fingerprint = ? AND corpus_state != 0",
                 (self.fingerprint,),
             )
+            self._dropped_all = True
         else:
             texts = sorted(affected)
+            paths: set[str] = set()
             for start in range(0, len(texts), _CHUNK):
                 chunk = texts[start : start + _CHUNK]
-                self._db.execute(
-                    "UPDATE files SET corpus = NULL WHERE fingerprint = ? AND corpus IS NOT NULL"
-                    " AND path IN (SELECT path FROM lookup WHERE fingerprint = ?"
-                    f" AND key IN ({','.join('?' * len(chunk))}))",
-                    (self.fingerprint, self.fingerprint, *chunk),
+                paths.update(
+                    path
+                    for (path,) in self._db.execute(
+                        "SELECT path FROM lookup WHERE fingerprint = ?"
+                        f" AND key IN ({','.join('?' * len(chunk))})",
+                        (self.fingerprint, *chunk),
+                    )
                 )
+            self._write_in_transaction(
+                "UPDATE files SET corpus = NULL, corpus_state = 0"
+                " WHERE fingerprint = ? AND path = ? AND corpus_state != 0",
+                [(self.fingerprint, path) for path in paths],
+            )
+            self._dropped |= paths
         row = self._db.execute(
             "SELECT n FROM generation WHERE fingerprint = ?", (self.fingerprint,)
         ).fetchone()
@@ -664,6 +693,10 @@ class Store:
         self._db.execute(
             "INSERT OR REPLACE INTO generation VALUES (?, ?)", (self.fingerprint, current + 1)
         )
+
+    def _write_in_transaction(self, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            self._db.executemany(statement, rows)
 
     def _read_generation(self) -> int:
         row = self._db.execute(
@@ -680,44 +713,28 @@ class Store:
         or whose findings were dropped, is left out (to be found again). Decodes only
         the rows with findings.
         """
-        if not self._usable or not paths:
-            return {}
-        keys = {self.key(path): path for path in paths}
-        columns = "path, size, mtime_ns, ctime_ns, digest, corpus_clock_ns, clocked, corpus"
-        rows: list[tuple[Any, ...]] = []
-        try:
-            if len(keys) * 4 > len(self._members):
-                rows = [
-                    row
-                    for row in self._db.execute(
-                        f"SELECT {columns} FROM files WHERE fingerprint = ? AND member = 1"
-                        " AND corpus IS NOT NULL",
-                        (self.fingerprint,),
-                    )
-                    if row[0] in keys
-                ]
-            else:
-                wanted = list(keys)
-                for start in range(0, len(wanted), _CHUNK):
-                    chunk = wanted[start : start + _CHUNK]
-                    rows.extend(
-                        self._db.execute(
-                            f"SELECT {columns} FROM files WHERE fingerprint = ? AND member = 1"
-                            f" AND corpus IS NOT NULL AND path IN ({','.join('?' * len(chunk))})",
-                            (self.fingerprint, *chunk),
-                        )
-                    )
-        except sqlite3.DatabaseError as error:
-            self._fail(error)
+        if not self._usable or not paths or self._dropped_all:
             return {}
         found: dict[str, CorpusEntry] = {}
-        for key, size, mtime_ns, ctime_ns, digest, clock_ns, clocked, text in rows:
-            if self._signatures.get(key) != (size, mtime_ns, ctime_ns, digest):
+        texts_of: dict[str, str] = {}
+        for path in paths:
+            key = self.key(path)
+            state = self._corpus_state.get(key)
+            if state is None or key in self._dropped or key not in self._members:
                 continue
-            path = keys[key]
-            findings = () if text == _NO_DIAGNOSTICS else _decode_findings(path, text)
+            if state[0] == 1:
+                found[path] = CorpusEntry((), bool(state[1]), state[2])
+            else:
+                texts_of[key] = path
+        texts = self._texts("corpus", list(texts_of), len(self._signatures), _NO_DIAGNOSTICS)
+        for key, row in texts.items():
+            path = texts_of[key]
+            if self._signatures.get(key) != tuple(row[1:5]):
+                continue
+            findings = _decode_findings(path, row[5])
             if findings is not None:
-                found[path] = CorpusEntry(findings, bool(clocked), clock_ns)
+                state = self._corpus_state[key]
+                found[path] = CorpusEntry(findings, bool(state[1]), state[2])
         return found
 
     def put_corpus(self, found: Mapping[str, CorpusEntry]) -> None:
@@ -744,8 +761,17 @@ class Store:
                 )
             except (ValueError, TypeError, RecursionError):
                 continue
+            state = 1 if text == _NO_DIAGNOSTICS else 2
             rows.append(
-                (text, int(entry.clocked), entry.clock_ns, self.fingerprint, key, *signature)
+                (
+                    None if state == 1 else text,
+                    state,
+                    int(entry.clocked),
+                    entry.clock_ns,
+                    self.fingerprint,
+                    key,
+                    *signature,
+                )
             )
         try:
             with self._db:
@@ -753,9 +779,9 @@ class Store:
                     self._overtaken = True
                     return
                 self._db.executemany(
-                    "UPDATE files SET corpus = ?, clocked = ?, corpus_clock_ns = ?"
-                    " WHERE fingerprint = ? AND path = ? AND member = 1 AND size = ?"
-                    " AND mtime_ns = ? AND ctime_ns = ? AND digest = ?",
+                    "UPDATE files SET corpus = ?, corpus_state = ?, clocked = ?,"
+                    " corpus_clock_ns = ? WHERE fingerprint = ? AND path = ? AND member = 1"
+                    " AND size = ? AND mtime_ns = ? AND ctime_ns = ? AND digest = ?",
                     rows,
                 )
         except sqlite3.DatabaseError as error:

@@ -288,7 +288,8 @@ def test_a_row_that_does_not_decode_is_a_miss(
     database = sqlite3.connect(site / ".curate_cache" / DB_NAME)
     with database:
         if column != "corpus":
-            database.execute("UPDATE files SET corpus = NULL")  # read records and positions
+            # Found again: records and positions are read.
+            database.execute("UPDATE files SET corpus = NULL, corpus_state = 0")
         database.execute(f"UPDATE files SET {column} = ?", (value,))
     database.close()
     for _ in range(2):  # recomputed, then stored again
