@@ -308,10 +308,14 @@ class Store:
 
     def _key(self, path: str) -> str:
         root = self._root
-        if root is not None and path.startswith(root + "/") and os.path.normpath(path) == path:
-            # An absolute path in normal form (what the walk of the site yields): what
-            # the abspath below gives, without its cost.
-            return _storable(path[len(root) + 1 :])
+        if root is not None and path.startswith(root + "/"):
+            rest = path[len(root) :]
+            if ("/." not in rest and "//" not in rest and rest[-1] != "/") or os.path.normpath(
+                path
+            ) == path:
+                # An absolute path in normal form (what the walk of the site yields):
+                # what the abspath below gives, without its cost.
+                return _storable(rest[1:])
         if self._here is not None:
             # The common case, a normal relative path typed inside the site, without
             # the cost of abspath: the same key.
@@ -369,27 +373,38 @@ class Store:
             return {}
         self._members = {key for key, row in stored.items() if row[8]}
         valid: dict[str, str] = {}
+        stats = self._stats
+        signatures = self._signatures
+        corpus_state = self._corpus_state
+        known_depends = self._depends
+        racy_before = RACY_WINDOW_NS
+        stat = os.stat
         for path in paths:
             try:
-                status = os.stat(path)
+                status = stat(path)
             except OSError:
                 continue
             signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-            self._stats[path] = signature
+            stats[path] = signature
             key = keys[path]
             row = stored.get(key)
             if row is None or row[1:4] != signature:
                 continue
-            digest, checked_ns, _complete, depends = row[4:8]
-            racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
-            if racy and _file_digest(path) != digest:
+            _, _, _, _, digest, checked_ns, _, depends, _, state, clocked, clock_ns = row
+            if max(signature[1], signature[2]) >= checked_ns - racy_before and (
+                _file_digest(path) != digest
+            ):
                 continue
-            if depends != "[]" and not self._assets_hold(depends):
-                continue
+            if depends != "[]":
+                holds = known_depends.get(depends)  # many articles look up the same files
+                if holds is None:
+                    holds = known_depends[depends] = self._check_assets(depends)
+                if not holds:
+                    continue
             valid[path] = key
-            self._signatures[key] = (*signature, digest)
-            if row[9]:
-                self._corpus_state[key] = row[9:12]
+            signatures[key] = (*signature, digest)
+            if state:
+                corpus_state[key] = (state, clocked, clock_ns)
         wanted = [key for path, key in valid.items() if reported is None or path in reported]
         texts = self._texts("diagnostics", wanted, len(stored), _NO_DIAGNOSTICS)
         record_texts = (
@@ -795,13 +810,6 @@ class Store:
             (_dumps(found), self.fingerprint, self.key(path)) for path, found in positions.items()
         ]
         self._write("UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows)
-
-    def _assets_hold(self, depends: str) -> bool:
-        """Every site file the stored result looked up gives the same answer today."""
-        known = self._depends.get(depends)  # many articles look up the same few files
-        if known is None:
-            known = self._depends[depends] = self._check_assets(depends)
-        return known
 
     def _check_assets(self, depends: str) -> bool:
         try:
