@@ -58,6 +58,9 @@ BUSY_TIMEOUT_S = 2.0
 #: Above this many lookup keys, a write drops every row's cross-article findings
 #: (one pass) instead of finding the rows that look for each key.
 INVALIDATE_ALL_KEYS = 2000
+#: A write of more changed records than this drops every row's cross-article findings
+#: without computing which rows each affects (a first run).
+_FEW_CHANGED = 100
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -100,8 +103,8 @@ CREATE TABLE IF NOT EXISTS lookup (
 -- the fingerprint, and scan every row of it.
 CREATE INDEX IF NOT EXISTS lookup_key ON lookup (key, fingerprint);
 CREATE INDEX IF NOT EXISTS lookup_path ON lookup (path, fingerprint);
--- Bumped by every write that drops cross-article findings: findings computed by a run
--- that another process overtook are not stored.
+-- Bumped by every write that drops or stores cross-article findings: findings computed
+-- by a run that another process overtook are not stored.
 CREATE TABLE IF NOT EXISTS generation (
     fingerprint TEXT NOT NULL PRIMARY KEY,
     n INTEGER NOT NULL
@@ -594,16 +597,20 @@ class Store:
         try:
             with self._db:  # one transaction: a row is never without its lookup keys
                 before = self._before([row[1] for row in rows])
-                affected: set[str] = set()
+                changed: list[tuple[str, str]] = []
                 for row in rows:
                     key, record_text = row[1], row[9]
                     old = before.get(key)
-                    new_record = fresh[key]
-                    new_text = record_text if new_record is not None else "null"
+                    new_text = record_text if fresh[key] is not None else "null"
                     old_text = old[1] if old is not None and old[0] else "null"
-                    if old_text == new_text:
-                        continue
+                    if old_text != new_text:
+                        changed.append((key, old_text))
+                affected: set[str] = set()
+                if len(changed) > _FEW_CHANGED:
+                    affected.add(_EVERY)  # a first run: no need to find which rows
+                for key, old_text in changed if len(changed) <= _FEW_CHANGED else ():
                     affected |= _affected_by(old_text, key)
+                    new_record = fresh[key]
                     if new_record is not None:
                         affected |= affects(new_record, key)
                 self._db.executemany(
@@ -672,12 +679,15 @@ class Store:
         (inside a write transaction), and bump the generation."""
         if not affected:
             return
+        current = self._read_generation()
         if len(affected) > INVALIDATE_ALL_KEYS or _EVERY in affected:
-            self._db.execute(
-                "UPDATE files SET corpus = NULL, corpus_state = 0"
-                " WHERE fingerprint = ? AND corpus_state != 0",
-                (self.fingerprint,),
-            )
+            # Unless this run already dropped them all, and nothing was written since.
+            if not self._dropped_all or current != self._generation:
+                self._db.execute(
+                    "UPDATE files SET corpus = NULL, corpus_state = 0"
+                    " WHERE fingerprint = ? AND corpus_state != 0",
+                    (self.fingerprint,),
+                )
             self._dropped_all = True
         else:
             texts = sorted(affected)
@@ -698,10 +708,10 @@ class Store:
                 [(self.fingerprint, path) for path in paths],
             )
             self._dropped |= paths
-        row = self._db.execute(
-            "SELECT n FROM generation WHERE fingerprint = ?", (self.fingerprint,)
-        ).fetchone()
-        current = 0 if row is None else row[0]
+        self._bump(current)
+
+    def _bump(self, current: int) -> None:
+        """Count a write (inside its transaction); ``current``: the generation before it."""
         if current != self._generation:
             self._overtaken = True  # another process wrote since this run read the rows
         self._generation = current + 1
@@ -790,9 +800,11 @@ class Store:
             )
         try:
             with self._db:
-                if self._read_generation() != self._generation:
+                current = self._read_generation()
+                if current != self._generation:
                     self._overtaken = True
                     return
+                self._bump(current)
                 self._db.executemany(
                     "UPDATE files SET corpus = ?, corpus_state = ?, clocked = ?,"
                     " corpus_clock_ns = ? WHERE fingerprint = ? AND path = ? AND member = 1"

@@ -88,6 +88,9 @@ __all__ = [
 #: Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
 
+#: Results written to the cache per transaction.
+_PUT_BATCH = 2000
+
 #: A cache opener: ``(site, fingerprint) -> Store``, raising CacheUnavailable.
 CacheFactory = Callable[[Site, str], Store]
 #: ``link_progress(total)`` gives a context with a callback per checked URL.
@@ -590,8 +593,10 @@ class _Stage:
 
     def check(self, jobs: Sequence[tuple[str, bool]]) -> None:
         fresh = _run_jobs(jobs, self.options, self.workers, self.threshold)
-        if self.cache is not None and fresh:
-            self.cache.put(fresh)
+        if self.cache is not None:
+            # In batches: the encoded rows of a whole site are never held at once.
+            for start in range(0, len(fresh), _PUT_BATCH):
+                self.cache.put(fresh[start : start + _PUT_BATCH])
         self.by_path.update((report.path, report) for report, _ in fresh)
 
     def decode(self, paths: Sequence[str], full: set[str]) -> None:

@@ -1,15 +1,15 @@
 """The keys under which the cache finds the articles a corpus rule may look up.
 
-Each cached row is stored with two kinds of keys in an indexed table:
+Each cached row is stored with its keys in an indexed table:
 
-* the keys it is *found by* (:func:`found_by`, lower-case kinds): its URLs, its output
-  file, its provider, the slugs of the pages its related entries link to. A run that
-  computes the cross-article findings of a few files reads only the rows that share a
-  :func:`key` with them (see ``Rule.looks_up``).
-* the keys it *looks for* (:func:`looks_for`, upper-case kinds): what its own
-  cross-article findings read. When a row's record changes, the rows that look for
-  one of the keys it :func:`affects` (old and new record alike) have their remembered
-  cross-article findings dropped.
+* the keys it is *found by* (:func:`keys_of`): its URLs, its output file, its provider,
+  the slugs of the pages its related entries link to. A run that computes the
+  cross-article findings of a few files reads only the rows that share a :func:`key`
+  with them (see ``Rule.looks_up``).
+* the keys it *looks for* beyond those (:func:`looks_for`): the URLs its related entries
+  link to, the slug of its own page, its post name. When a row's record changes, the
+  rows that hold one of the keys it :func:`affects` (old record and new) have their
+  remembered cross-article findings dropped.
 
 Each key is computed exactly as the rule that groups by it computes it, so the rows
 found are a superset of the records the rule can meet.
@@ -32,12 +32,11 @@ URL_KEY = "u"
 OUTPUT_FILE = "o"
 PROVIDER = "p"
 LINKED_SLUG = "l"
-#: What a row looks for: the same kinds, upper-case; and its post name's slug.
-LOOKS_FOR_URL = "U"
-LOOKS_FOR_OUTPUT = "O"
-LOOKS_FOR_PROVIDER = "P"
-LOOKS_FOR_LINKERS = "L"
-LOOKS_FOR_NAME = "N"
+#: What a row looks for, beyond the kinds above (which are shared both ways): the URLs
+#: its related entries link to, the slug of its own page, the slug of its post name.
+RELATED_URL = "r"
+OWN_PAGE_SLUG = "L"
+POST_NAME_SLUG = "n"
 
 
 def key(kind: str, value: str) -> str:
@@ -60,36 +59,31 @@ def keys_of(record: ArticleRecord) -> set[tuple[str, str]]:
 
 
 def looks_for(record: ArticleRecord, site: Site | None, path: str) -> set[tuple[str, str]]:
-    """The keys whose rows the record's cross-article findings may read: its own URLs
-    (duplicates), the URLs its related entries link to, its output file, its provider,
-    the slug of its own page (the articles linking to it) and of its post name."""
-    keys: set[tuple[str, str]] = {(LOOKS_FOR_URL, url) for url in record.url_keys}
-    keys.update((LOOKS_FOR_URL, ref.key) for ref in record.related if ref.key)
-    if record.output_url is not None:
-        keys.add((LOOKS_FOR_OUTPUT, destination(record.output_url)))
-    provider = provider_key(record.provider_domain, record.provider_name)
-    if provider is not None:
-        keys.add((LOOKS_FOR_PROVIDER, provider))
+    """The keys, beyond :func:`keys_of`, of the rows whose records the record's
+    cross-article findings may read: the URLs its related entries link to, the slug of
+    its own page (the articles linking to it, and whether the page they link to still
+    exists), the slug of its post name."""
+    keys: set[tuple[str, str]] = {(RELATED_URL, ref.key) for ref in record.related if ref.key}
     if site is not None and (page := page_key(record, site)) is not None:
-        keys.add((LOOKS_FOR_LINKERS, page_slug(page)))
+        keys.add((OWN_PAGE_SLUG, page_slug(page)))
     name = post_name(path)
     if name is not None:
-        keys.add((LOOKS_FOR_NAME, name[1]))
+        keys.add((POST_NAME_SLUG, name[1]))
     return keys
 
 
 def affects(record: ArticleRecord, path: str) -> set[str]:
-    """The keys looked for by the rows whose cross-article findings may read ``record``:
-    the rows that share a URL, an output file, a provider or a post name with it, that
-    link to one of its URLs, and the pages whose slug it links to or is found at (whether
-    a linked page still exists)."""
-    keys: set[tuple[str, str]] = set()
-    for kind, value in keys_of(record):
-        keys.add((kind.upper(), value))
-    keys.update((LOOKS_FOR_LINKERS, page_slug(url)) for url in record.url_keys)
+    """The keys held by the rows whose cross-article findings may read ``record``: the
+    rows that share a URL, an output file, a provider or a post name with it, that link
+    to one of its URLs, and the pages whose slug it links to or is found at (whether a
+    linked page still exists)."""
+    keys = {(kind, value) for kind, value in keys_of(record) if kind != LINKED_SLUG}
+    keys.update((RELATED_URL, url) for url in record.url_keys)
+    keys.update((OWN_PAGE_SLUG, page_slug(url)) for url in record.url_keys)
+    keys.update((OWN_PAGE_SLUG, page_slug(ref.key)) for ref in record.related if ref.key)
     name = post_name(path)
     if name is not None:
-        keys.add((LOOKS_FOR_NAME, name[1]))
+        keys.add((POST_NAME_SLUG, name[1]))
     return {key(kind, value) for kind, value in keys}
 
 
