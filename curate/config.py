@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from curate import inputs
 from curate.errors import UsageError
 
 if sys.version_info >= (3, 11):
@@ -71,10 +72,15 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def clock(self) -> datetime:
-        """The run's clock: ``--now`` when given, else the current time."""
+        """The clock of the rules: ``--now`` when given, else the current time.
+
+        Only rules declared ``clock`` read it unpinned (their findings only disappear
+        as time passes, which lets a run on which none fired be replayed); a command
+        that shows the time pins ``now`` first (``curate.cli.filters.now_override``).
+        """
         from curate.timeparse import current_time
 
-        return self.now if self.now is not None else current_time()
+        return self.now if self.now is not None else current_time(by_rule=True)
 
     def fingerprint(self) -> str:
         """What, in these settings, changes the result of checking a file."""
@@ -163,10 +169,10 @@ def find_config(start: Path) -> Path | None:
     """The nearest curate.toml or pyproject.toml with [tool.curate], walking up."""
     for directory in (start, *start.parents):
         candidate = directory / "curate.toml"
-        if candidate.is_file():
+        if inputs.is_file(candidate):  # recorded: a curate.toml added later is noticed
             return candidate
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _has_tool_section(pyproject):
+        if inputs.is_file(pyproject) and _has_tool_section(pyproject):
             return pyproject
     return None
 

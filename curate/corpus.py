@@ -19,6 +19,7 @@ try:  # the C loader: a site has dozens of taxonomy files, read on every run
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+from curate import inputs
 from curate.jekyll import JekyllConfig, apply_defaults, read_config, relocate
 from curate.model import Article, Diagnostic
 from curate.rules import PlacedFinding
@@ -33,10 +34,10 @@ RECORD_VERSION = 2
 
 def find_site_root(start: Path) -> Path | None:
     """The nearest folder at or above ``start`` that holds a Jekyll ``_config.yml``."""
-    directory = start if start.is_dir() else start.parent
+    directory = start if inputs.is_dir(start) else start.parent
     directory = directory.resolve()
     for candidate in (directory, *directory.parents):
-        if any((candidate / name).is_file() for name in CONFIG_NAMES):
+        if any(inputs.is_file(candidate / name) for name in CONFIG_NAMES):
             return candidate
     return None
 
@@ -241,7 +242,7 @@ class Site:
         self._asset_reads.append(relative)
         known = self._asset_cache.get(relative)
         if known is None:
-            known = (self.root / relative).is_file()
+            known = inputs.is_file(self.root / relative)
             self._asset_cache[relative] = known
         return known
 
@@ -331,7 +332,7 @@ def _load_topics(
     problems: list[PlacedFinding] = []
     files: list[tuple[Path, _DataFile]] = []
     folder = root / "_data" / "topics"
-    if not folder.is_dir():
+    if not inputs.is_dir(folder):  # recorded: a file added or removed changes the folder
         return (), problems, files
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yml", ".yaml"):
@@ -389,9 +390,9 @@ def _organization_extensions(paths: Iterable[Path]) -> Iterator[PlacedFinding]:
 
 def _organization_files(root: Path) -> list[Path] | None:
     folder = root / "_data" / "organizations"
-    if not folder.is_dir():
+    if not inputs.is_dir(folder):
         return None
-    return sorted(path for path in folder.iterdir() if path.is_file())
+    return sorted(path for path in folder.iterdir() if inputs.is_file(path))
 
 
 def _organization_names(paths: Iterable[Path]) -> frozenset[str]:
@@ -453,7 +454,7 @@ def load_site(root: Path | None, settings: Settings | None = None) -> Site:
     problems: list[PlacedFinding] = []
     for name in CONFIG_NAMES:
         path = root / name
-        if path.is_file():
+        if inputs.is_file(path):
             config_path = path
             loaded = _tolerant_yaml(path)
             if isinstance(loaded.data, dict):

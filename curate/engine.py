@@ -10,6 +10,7 @@ decided by one :class:`~curate.policy.Policy`.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curate import inputs
 from curate.cache import (
     CacheUnavailable,
     CorpusEntry,
@@ -27,6 +29,7 @@ from curate.cache import (
     Store,
     cache_factory,
     digest_bytes,
+    encode_row,
 )
 from curate.corpus import (
     ArticleRecord,
@@ -142,13 +145,17 @@ class FileChecker:
     server (which checks an unsaved buffer) all use it, so they report alike.
     """
 
-    def __init__(self, options: CheckOptions) -> None:
+    def __init__(self, options: CheckOptions, *, encode: bool = False) -> None:
         self.options = options
+        #: Also encode each result as the cache stores it (``Provenance.row``), where it
+        #: is checked: a pool's workers do that work, not the parent.
+        self.encode = encode
         self.validator = ArticleValidator(options.schema)
         self.validators: dict[str, ArticleValidator] = {}
         self.rules: list[Rule] = (
             [r for r in options.policy.rules() if r.check is not None] if options.lint else []
         )
+        self._checks = [(rule, rule.check) for rule in self.rules if rule.check is not None]
         options.site.take_asset_reads()  # those of loading the site belong to no file
 
     def check(self, path: str) -> Checked:
@@ -173,10 +180,13 @@ class FileChecker:
         # One finding per value: rules say nothing more about a value the schema rejected.
         rejected = self.options.policy.rejected_by_schema(schema_errors)
         lent: list[Finding] = []
-        for rule in self.rules:
-            check = rule.check
-            assert check is not None
-            findings = _guarded(rule, lambda: check(article, site))  # noqa: B023
+        for rule, check in self._checks:
+            try:  # as _guarded does, without a closure per rule and file
+                findings = list(check(article, site))
+            except Exception as error:
+                findings = [Finding((), f"internal error in rule {rule.code}: {error!r}")]
+            if not findings:
+                continue
             lent.extend(f for f in findings if f.pointer in rejected)
             diagnostics.extend(
                 to_diagnostic(article, rule, finding)
@@ -211,7 +221,13 @@ class FileChecker:
 
     def run(self, job: tuple[str, bool]) -> Checked:
         path, full = job
-        return self.check(path) if full else self.index(path)
+        checked = self.check(path) if full else self.index(path)
+        if self.encode and checked[1].digest is not None:  # else it is not stored
+            report, provenance = checked
+            row = encode_row(report, provenance)
+            if row is not None:
+                return report, provenance._replace(row=row)
+        return checked
 
     def _validator(self, schema: str) -> ArticleValidator:
         validator = self.validators.get(schema)
@@ -283,12 +299,13 @@ def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
 _WORKER: FileChecker | None = None
 
 
-def _init_worker(options: CheckOptions, parent: int) -> None:
+def _init_worker(options: CheckOptions | None, parent: int, encode: bool) -> None:
     global _WORKER
     # Ctrl-C is the parent's to handle: it stops the pool; a worker only stops with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
-    _WORKER = FileChecker(options)
+    if options is not None:  # spawned: nothing inherited, so the checker is built here
+        _WORKER = FileChecker(options, encode=encode)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -310,39 +327,65 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="curate-parent-watch", daemon=True).start()
 
 
-def _work(job: tuple[str, bool]) -> Checked:
+def _work(jobs: Sequence[tuple[str, bool]]) -> list[Checked]:
     assert _WORKER is not None
-    return _WORKER.run(job)
+    return [_WORKER.run(job) for job in jobs]
 
 
 def _run_jobs(
-    jobs: Sequence[tuple[str, bool]], options: CheckOptions, workers: int, threshold: int
+    jobs: Sequence[tuple[str, bool]],
+    options: CheckOptions,
+    workers: int,
+    threshold: int,
+    *,
+    encode: bool = False,
 ) -> list[Checked]:
+    """Check ``jobs``: in this process, or in a pool of ``workers`` when there are enough.
+
+    The checker (the compiled schema, the selected rules) is built here, before the
+    pool forks: the workers inherit it instead of each building their own.
+    """
     if not jobs:
         return []
+    global _WORKER
+    checker = FileChecker(options, encode=encode)
     if workers <= 1 or len(jobs) < threshold:
-        checker = FileChecker(options)
         return [checker.run(job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    chunk = max(16, len(jobs) // (workers * 8))
-    workers = min(workers, -(-len(jobs) // chunk))  # no worker without a chunk to check
+    forked = "fork" in multiprocessing.get_all_start_methods()
+    # A few large chunks per worker: each result crosses the pipe once per chunk, and
+    # the last chunks are small enough that no worker waits long for another.
+    batches = _batches(jobs, workers)
+    workers = min(workers, len(batches))
+    _WORKER = checker if forked else None
+    # The workers share the parent's objects until they write to them: the collector of
+    # each would visit (and so copy) every page of them; frozen, it leaves them alone.
+    gc.freeze()
     pool = ProcessPoolExecutor(
         workers,
-        mp_context=multiprocessing.get_context(method),
+        mp_context=multiprocessing.get_context("fork" if forked else "spawn"),
         initializer=_init_worker,
-        initargs=(options, os.getpid()),
+        initargs=(None if forked else options, os.getpid(), encode),
     )
     try:
-        results = list(pool.map(_work, jobs, chunksize=chunk))
+        results = [checked for batch in pool.map(_work, batches) for checked in batch]
     except BaseException:
         # Ctrl-C or a failure: stop now, not after the queued chunks.
         _stop(pool)
         raise
+    finally:
+        _WORKER = None
+        gc.unfreeze()
     pool.shutdown()
     return results
+
+
+def _batches(jobs: Sequence[tuple[str, bool]], workers: int) -> list[Sequence[tuple[str, bool]]]:
+    """``jobs`` in chunks: about eight per worker, at least 16 jobs each."""
+    size = max(16, len(jobs) // (workers * 8))
+    return [jobs[start : start + size] for start in range(0, len(jobs), size)]
 
 
 def _stop(pool: Any) -> None:
@@ -417,30 +460,27 @@ def _run_online(result: RunResult, settings: Settings, progress: LinkProgress | 
 def check_links(
     files: Sequence[str], site: Site, settings: Settings, progress: LinkProgress | None = None
 ) -> tuple[CollectedLinks, LinkReport]:
-    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``)."""
-    from curate.links import check_collected, collect_links, online_options, open_link_cache
+    """Check the URLs of ``files`` over HTTP (``lint --online``, ``curate links``).
+
+    Requests start while the files are still being read (:func:`curate.links.check_files`).
+    """
+    from curate.links import check_files, online_options, open_link_cache
 
     options = online_options(settings)
-    collected = collect_links(files, site, settings)
     cache = open_link_cache(settings, site)
     try:
-        if progress is None:
-            report = check_collected(
-                collected, options, cache=cache, max_cache_age=settings.max_cache_age
-            )
-        else:
-            with progress(len(collected.targets)) as advance:
-                report = check_collected(
-                    collected,
-                    options,
-                    cache=cache,
-                    max_cache_age=settings.max_cache_age,
-                    on_result=advance,
-                )
+        return check_files(
+            files,
+            site,
+            settings,
+            options,
+            cache=cache,
+            max_cache_age=settings.max_cache_age,
+            progress=progress,
+        )
     finally:
         if cache is not None:
             cache.close()
-    return collected, report
 
 
 def run_checks(
@@ -553,6 +593,8 @@ def run_checks(
         if cache is not None:
             warnings.extend(cache.warnings)
             cache.close()
+        # A replay needs a run that used its cache without a word (the words are output).
+        inputs.note_cache(cache.path.parent if cache is not None and not warnings else None)
     diagnostics = [d for d in diagnostics if policy.reports(d)]
     diagnostics.sort(key=Diagnostic.sort_key)
     return RunResult(
@@ -592,7 +634,12 @@ class _Stage:
         self.by_path: dict[str, FileReport] = {}
 
     def check(self, jobs: Sequence[tuple[str, bool]]) -> None:
-        fresh = _run_jobs(jobs, self.options, self.workers, self.threshold)
+        fresh = _run_jobs(
+            jobs, self.options, self.workers, self.threshold, encode=self.cache is not None
+        )
+        site = self.options.site
+        for _, provenance in fresh:  # what worker processes looked up, for a replay
+            inputs.record_lookups(site.root, provenance.assets)
         if self.cache is not None:
             # In batches: the encoded rows of a whole site are never held at once.
             for start in range(0, len(fresh), _PUT_BATCH):
@@ -849,6 +896,8 @@ def _corpus_of(
                 )
             if policy.reports(diagnostic, report.suppressions):
                 diagnostics.append(diagnostic)
+    if fired:
+        inputs.note_clock_finding()
     return diagnostics, fired, learned
 
 

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -52,6 +53,7 @@ _DATELESS_NAME = re.compile(r"^(.*)(\.[^.]+)$")
 _SLUG_DEFAULT = re.compile(r"(?:[^\w]|_)+")
 _SLUG_PRETTY = re.compile(r"(?:[^\w._~!$&'()+,;=@]|_)+")
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
+_SLASHES = re.compile(r"/+")
 
 
 @dataclass(frozen=True)
@@ -558,56 +560,98 @@ def _permalink_suffix(template: str, style: str) -> str:
     return template
 
 
+#: The placeholders whose values come from the document's date.
+_DATE_KEYS = frozenset(
+    {
+        "year",
+        "month",
+        "day",
+        "i_month",
+        "i_day",
+        "short_year",
+        "y_day",
+        "week",
+        "short_day",
+        "hour",
+        "minute",
+        "second",
+    }
+)
+
+
+@lru_cache(maxsize=64)
+def _template_parts(template: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """``template`` split at its placeholders (text, name, text, name, ..., text), and the
+    values that can fill them (each name, and the name without trailing ``_``)."""
+    parts = tuple(_PLACEHOLDER.split(template))
+    names = parts[1::2]
+    return parts, frozenset((*names, *(name.rstrip("_") for name in names)))
+
+
 def output_url(data: Mapping[str, Any], place: Place, config: JekyllConfig) -> str | None:
     """The URL path Jekyll renders a document at (``/2021/06/30/a-story/``), or None."""
     template = url_template(data, place, config)
     if template is None:
         return None
+    parts, wanted = _template_parts(template)
     name = place.inner.rsplit("/", 1)[-1]
     dated = _DATE_NAME.match(name)
     plain = dated or _DATELESS_NAME.match(name)
     stem = (dated[2] if dated else plain[1]) if plain else name
     extension = (dated[3] if dated else plain[2]) if plain else ""
-    own_slug = data.get("slug")
-    slug_source = own_slug if isinstance(own_slug, str) and own_slug else stem
-    basename = name[: -len(extension)] if extension else name
-    when = _document_date(data, dated[1] if dated else None, config)
-    inner_path = place.inner[: -len(extension)] if extension else place.inner
-    values = {
-        "collection": place.collection or "",
-        "path": "/" + inner_path.rstrip("."),
-        "output_ext": ".html" if extension.lower() in _MARKDOWN else extension,
-        "name": slugify(basename),
-        "title": slugify(slug_source, pretty=True, cased=True),
-        "slug": slugify(slug_source),
-        "categories": "/".join(dict.fromkeys(c.lower() for c in _categories(data, place))),
-    }
-    if when is not None:
-        values.update(
-            year=f"{when.year:04d}",
-            month=f"{when.month:02d}",
-            day=f"{when.day:02d}",
-            i_month=str(when.month),
-            i_day=str(when.day),
-            short_year=f"{when.year % 100:02d}",
-            y_day=when.strftime("%j"),
-            week=when.strftime("%V"),
-            short_day=when.strftime("%a").upper(),
-            hour="00",
-            minute="00",
-            second="00",
-        )
+    # Only the values the template names are computed: slugs and dates are most of the cost.
+    values: dict[str, str] = {}
+    if "collection" in wanted:
+        values["collection"] = place.collection or ""
+    if "path" in wanted:
+        inner_path = place.inner[: -len(extension)] if extension else place.inner
+        values["path"] = "/" + inner_path.rstrip(".")
+    if "output_ext" in wanted:
+        values["output_ext"] = ".html" if extension.lower() in _MARKDOWN else extension
+    if "name" in wanted:
+        values["name"] = slugify(name[: -len(extension)] if extension else name)
+    if "title" in wanted or "slug" in wanted:
+        own_slug = data.get("slug")
+        slug_source = own_slug if isinstance(own_slug, str) and own_slug else stem
+        if "title" in wanted:
+            values["title"] = slugify(slug_source, pretty=True, cased=True)
+        if "slug" in wanted:
+            values["slug"] = slugify(slug_source)
+    if "categories" in wanted:
+        values["categories"] = "/".join(dict.fromkeys(c.lower() for c in _categories(data, place)))
+    if not _DATE_KEYS.isdisjoint(wanted):
+        when = _document_date(data, dated[1] if dated else None, config)
+        if when is not None:
+            values.update(
+                year=f"{when.year:04d}",
+                month=f"{when.month:02d}",
+                day=f"{when.day:02d}",
+                i_month=str(when.month),
+                i_day=str(when.day),
+                short_year=f"{when.year % 100:02d}",
+                hour="00",
+                minute="00",
+                second="00",
+            )
+            if "y_day" in wanted:
+                values["y_day"] = when.strftime("%j")
+            if "week" in wanted:
+                values["week"] = when.strftime("%V")
+            if "short_day" in wanted:
+                values["short_day"] = when.strftime("%a").upper()
 
-    def fill(match: re.Match[str]) -> str:
-        key = match[1]
+    pieces = [parts[0]]
+    for at in range(1, len(parts), 2):
+        key = parts[at]
         for candidate in (key, key.rstrip("_")):
             if candidate in values:
-                return values[candidate] + match[0][len(candidate) + 1 :]
-        return match[0]
-
-    url = _PLACEHOLDER.sub(fill, template)
-    url = ("/" + url).replace("..", "/").replace("./", "")
-    return re.sub(r"/+", "/", url)
+                pieces.append(values[candidate] + key[len(candidate) :])
+                break
+        else:
+            pieces.append(":" + key)
+        pieces.append(parts[at + 1])
+    url = ("/" + "".join(pieces)).replace("..", "/").replace("./", "")
+    return _SLASHES.sub("/", url) if "//" in url else url
 
 
 def destination(url: str) -> str:

@@ -22,10 +22,12 @@ written, is not requested at all.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +63,7 @@ __all__ = [
     "LinkReport",
     "StoreLinkCache",
     "check_collected",
+    "check_files",
     "collect_links",
     "link_occurrences",
     "online_options",
@@ -180,14 +183,21 @@ def collect_links(
     with is deselected, suppressed by a ``# curate: ignore`` comment or ignored for the
     file (per-file-ignores): there is nothing to say about it, so nothing to request.
     """
+    unreadable: list[Diagnostic] = []
+    occurrences = tuple(_read_occurrences(paths, site, settings, unreadable))
+    return CollectedLinks(occurrences, tuple(unreadable))
+
+
+def _read_occurrences(
+    paths: Iterable[str], site: Site, settings: Settings | None, unreadable: list[Diagnostic]
+) -> Iterator[LinkOccurrence]:
+    """The occurrences of :func:`collect_links`, file after file as each is read."""
     from curate.policy import Policy
 
     codes = enabled_codes(settings) if settings is not None else ONLINE_CODES
     if not codes:
-        return CollectedLinks(())
+        return
     policy = Policy.from_settings(settings, site.root) if settings is not None else Policy()
-    occurrences: list[LinkOccurrence] = []
-    unreadable: list[Diagnostic] = []
     for path in paths:
         loaded = load_file(path)
         article = loaded.article
@@ -198,8 +208,63 @@ def collect_links(
         for occurrence in link_occurrences(article, site):
             kept = policy.reported_codes(occurrence.path, occurrence.line, codes, suppressions)
             if kept:
-                occurrences.append(dataclasses.replace(occurrence, codes=kept))
-    return CollectedLinks(tuple(occurrences), tuple(unreadable))
+                yield dataclasses.replace(occurrence, codes=kept)
+
+
+#: Opens a progress display for a number of URLs; yields what to call with each result.
+ProgressFactory = Callable[[int], AbstractContextManager[Callable[[LinkResult], None]]]
+
+
+def check_files(
+    paths: Iterable[str],
+    site: Site,
+    settings: Settings,
+    options: OnlineOptions,
+    *,
+    cache: LinkCache | None = None,
+    max_cache_age: float = 86400.0,
+    progress: ProgressFactory | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolve: Resolve | None = None,
+) -> tuple[CollectedLinks, LinkReport]:
+    """:func:`collect_links` and :func:`check_collected` at once: requests leave while the
+    articles are still being read, the first one as soon as the first URL is found.
+
+    ``progress`` is opened once every file has been read (only then is the number of URLs
+    known), and is first told of the results that came before.
+    """
+    unreadable: list[Diagnostic] = []
+    occurrences: list[LinkOccurrence] = []
+    early: list[LinkResult] = []
+    advance: Callable[[LinkResult], None] = early.append
+
+    def on_result(result: LinkResult) -> None:
+        advance(result)
+
+    with contextlib.ExitStack() as stack:
+
+        def targets() -> Iterator[tuple[str, str]]:
+            nonlocal advance
+            for occurrence in _read_occurrences(paths, site, settings, unreadable):
+                occurrences.append(occurrence)
+                yield occurrence.target
+            if progress is not None:
+                total = len({occurrence.target for occurrence in occurrences})
+                advance = stack.enter_context(progress(total))
+                for result in early:
+                    advance(result)
+
+        collected_report = _check(
+            targets(),
+            occurrences,
+            options,
+            cache=cache,
+            max_cache_age=max_cache_age,
+            on_result=on_result,
+            transport=transport,
+            resolve=resolve,
+        )
+    return CollectedLinks(tuple(occurrences), tuple(unreadable)), collected_report
 
 
 def check_collected(
@@ -220,9 +285,36 @@ def check_collected(
     ``resolve``). URLs not checked because the network is unavailable get no diagnostic:
     :attr:`LinkReport.not_checked` counts them and :meth:`LinkReport.note` says so.
     """
+    return _check(
+        collected.targets,
+        collected.occurrences,
+        options,
+        cache=cache,
+        max_cache_age=max_cache_age,
+        on_result=on_result,
+        transport=transport,
+        resolve=resolve,
+    )
+
+
+def _check(
+    targets: Iterable[tuple[str, str]],
+    occurrences: Sequence[LinkOccurrence],
+    options: OnlineOptions,
+    *,
+    cache: LinkCache | None,
+    max_cache_age: float,
+    on_result: Callable[[LinkResult], None] | None,
+    transport: httpx.AsyncBaseTransport | None,
+    resolve: Resolve | None,
+) -> LinkReport:
+    """Check ``targets``; then one diagnostic per failing place of ``occurrences``.
+
+    ``occurrences`` is read only once ``targets`` is exhausted: it may grow meanwhile.
+    """
     counting = _CountingCache(cache) if cache is not None else None
     results = check_links(
-        collected.targets,
+        targets,
         options,
         cache=counting,
         max_cache_age=max_cache_age,
@@ -231,7 +323,7 @@ def check_collected(
         resolve=resolve,
     )
     diagnostics = []
-    for occurrence in collected.occurrences:
+    for occurrence in occurrences:
         diagnostic = _diagnostic(occurrence, results[occurrence.target])
         if diagnostic is not None:
             diagnostics.append(diagnostic)

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
+from curate import inputs
 from curate.codes import LOAD_CODES
 from curate.globs import Globs
 from curate.model import (
@@ -133,7 +134,6 @@ class _Composer(_Parser, yaml.resolver.BaseResolver):
         return tag
 
 
-_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _SUPPRESSION = re.compile(r"#\s*curate:\s*(ignore-file|ignore)(?:\[([A-Za-z0-9_,\s]*)\])?")
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
 
@@ -438,15 +438,34 @@ def split_front_matter(text: str) -> tuple[str, int]:
             "no front matter: the file must start with a '---' line, as Jekyll requires",
         )
     body_start = first_end + 1
-    closing = _FENCE.search(text, body_start) if first_end != -1 else None
-    if closing is not None:
-        return text[body_start : closing.start()], text.count("\n", 0, closing.start())
+    closing = _closing_fence(text, body_start) if first_end != -1 else -1
+    if closing != -1:
+        return text[body_start:closing], text.count("\n", 0, closing)
     raise _LoadError(
         "FM003",
         "the front matter is never closed: add a '---' line after it",
         1,
         1,
     )
+
+
+def _closing_fence(text: str, start: int) -> int:
+    """Where the first line from ``start`` (a line's start) that is ``---`` or ``...``
+    (then spaces or tabs) begins, or -1.
+
+    What ``re.compile(r"^(?:---|\\.\\.\\.)[ \\t]*$", re.MULTILINE).search`` finds, by
+    ``str.find``: it runs on every file, and the expression tries every line.
+    """
+    line = start
+    while True:
+        if text.startswith(("---", "..."), line):
+            end = text.find("\n", line + 3)
+            if not text[line + 3 : len(text) if end == -1 else end].strip(" \t"):
+                return line
+        found = [at for at in (text.find("\n---", line), text.find("\n...", line)) if at != -1]
+        if not found:
+            return -1
+        line = min(found) + 1
 
 
 def _check_depth(front_matter: str, line_offset: int) -> None:
@@ -674,6 +693,7 @@ def iter_article_files(
     while pending:
         current, relative = pending.pop()
         try:
+            inputs.record(current)  # before listing it: an entry added later changes it
             status = os.stat(current)
             if (status.st_dev, status.st_ino) in visited:
                 continue
@@ -704,6 +724,7 @@ def iter_article_files(
             ):
                 found.append(entry.path)
     found.sort()
+    inputs.record_all(found)  # before anything reads them
     yield from found
 
 
@@ -742,6 +763,7 @@ def collect_paths(
     seen: set[str] = set()
     for path in paths:
         name = os.fspath(path)
+        inputs.record(name)
         try:
             is_folder = stat.S_ISDIR(os.stat(name).st_mode)
         except OSError as error:

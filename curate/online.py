@@ -64,36 +64,36 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import email.utils
 import enum
 import ipaddress
+import itertools
 import math
 import random
 import re
 import socket
 import ssl
-import sys
 import time
 import zlib
-from collections.abc import (
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
-    Iterator,
-    Sequence,
-)
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timezone
-from typing import Any, NamedTuple, Protocol, TypeVar
-
-import httpcore
-import httpx
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from curate.__about__ import __version__
 from curate.errors import UsageError
+from curate.webclient import (
+    ConnectError,
+    ConnectTimeout,
+    InvalidURL,
+    Pool,
+    TransportError,
+    WebURL,
+    _within,
+    parse_url,
+)
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "IMAGE",
@@ -132,6 +132,10 @@ _SNIFF_BYTES = 512
 _RAW_BYTES = 64 * 1024
 _LAYER_BYTES = 64 * 1024
 _MAX_ENCODINGS = 4
+# The body of a GET whose verdict does not need it is read to its end, to keep the
+# connection, only if it is this small and comes this fast; otherwise the connection closes.
+_DRAIN_BYTES = 16 * 1024
+_DRAIN_SECONDS = 1.0
 _IMAGE_SIGNATURES = (
     b"\x89PNG\r\n\x1a\n",
     b"\xff\xd8\xff",  # JPEG
@@ -140,6 +144,8 @@ _IMAGE_SIGNATURES = (
     b"\x00\x00\x01\x00",  # ICO
     b"BM",
 )
+# How long reading more targets may keep the requests already started from leaving.
+_PRODUCER_SLICE = 0.001
 _METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
@@ -308,45 +314,58 @@ def check_links(
     """
     patterns = [re.compile(pattern) for pattern in options.exclude]
     results: dict[tuple[str, str], LinkResult] = {}
-    pending: list[tuple[tuple[str, str], httpx.URL]] = []
 
     def record(target: tuple[str, str], result: LinkResult) -> None:
         results[target] = result
         if on_result is not None:
             on_result(result)
 
-    for target in dict.fromkeys(targets):
-        url, kind = target
-        if kind not in _KINDS:
-            raise ValueError(f"unknown kind of link {kind!r}: expected {PAGE!r} or {IMAGE!r}")
-        screened = _screen(url, patterns)
-        if isinstance(screened, LinkResult):
-            record(target, screened)
-            continue
-        cached = cache.get_ok(url, kind, max_cache_age) if cache is not None else None
-        if cached is not None:
-            record(target, cached)
-        else:
-            pending.append((target, screened))
+    def to_request() -> Iterator[tuple[tuple[str, str], WebURL] | None]:
+        """Each target to request; None for one that needs none (seen, skipped, cached),
+        so that a slow ``targets`` is paused for the requests under way (see _check_all)."""
+        seen: set[tuple[str, str]] = set()
+        for target in targets:
+            if target in seen:
+                yield None
+                continue
+            seen.add(target)
+            url, kind = target
+            if kind not in _KINDS:
+                raise ValueError(f"unknown kind of link {kind!r}: expected {PAGE!r} or {IMAGE!r}")
+            screened = _screen(url, patterns)
+            if isinstance(screened, LinkResult):
+                record(target, screened)
+                yield None
+                continue
+            cached = cache.get_ok(url, kind, max_cache_age) if cache is not None else None
+            if cached is not None:
+                record(target, cached)
+                yield None
+            else:
+                yield target, screened
 
     def finish(target: tuple[str, str], result: LinkResult) -> None:
         if cache is not None and result.outcome is Outcome.OK:
             cache.put_ok(result, target[1])
         record(target, result)
 
-    if pending:
-        asyncio.run(_check_all(pending, options, transport, resolve or system_resolve, finish))
+    pending = to_request()
+    # No event loop, no threads, when nothing needs a request.
+    first = next((item for item in pending if item is not None), None)
+    if first is not None:
+        queue = itertools.chain((first,), pending)
+        asyncio.run(_check_all(queue, options, transport, resolve or system_resolve, finish))
     return results
 
 
-def _screen(url: str, patterns: list[re.Pattern[str]]) -> LinkResult | httpx.URL:
+def _screen(url: str, patterns: list[re.Pattern[str]]) -> LinkResult | WebURL:
     """The result for a URL that needs no request, or the parsed URL to request."""
     for pattern in patterns:
         if pattern.search(url):
             return _unchecked(url, Outcome.SKIPPED, f"excluded by pattern {pattern.pattern!r}")
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        parsed = parse_url(url)
+    except InvalidURL as exc:
         return _unchecked(url, Outcome.BROKEN, f"invalid URL: {exc}")
     if parsed.scheme not in _SCHEMES:
         return _unchecked(url, Outcome.SKIPPED, "not an http(s) URL")
@@ -365,56 +384,69 @@ def shorten(text: str, limit: int = 300) -> str:
 
 
 async def _check_all(
-    pending: list[tuple[tuple[str, str], httpx.URL]],
+    pending: Iterator[tuple[tuple[str, str], WebURL] | None],
     options: OnlineOptions,
     transport: httpx.AsyncBaseTransport | None,
     resolve: Resolve,
     finish: Callable[[tuple[str, str], LinkResult], None],
 ) -> None:
+    """Check each target of ``pending`` as it comes, then decide about the unreached ones.
+
+    ``pending`` may be slow to produce (the articles are read as it goes): every
+    millisecond it is paused so that the requests started so far leave meanwhile. It
+    yields None for what needs no request, so that the pauses come even then.
+    """
+    loop = asyncio.get_running_loop()
     # Name lookups run in threads; the default pool (a handful) would make DNS the
     # bottleneck of a run over many hosts. asyncio.run shuts the pool down.
-    asyncio.get_running_loop().set_default_executor(
+    loop.set_default_executor(
         ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="curate-dns")
     )
     resolver = _Resolver(
         resolve, allow_private=options.allow_private, timeout=options.connect_timeout
     )
+    sender: _Sender
     if transport is None:
-        transport = _PinnedTransport(
-            resolver,
-            per_host=options.per_host,
-            idle_origins=max(1, options.concurrency // options.per_host),
+        pool = Pool(
+            resolver.addresses,
+            connect_timeout=options.connect_timeout,
+            max_idle=max(2 * options.concurrency, options.per_host),
         )
+        sender = _NativeSender(pool, options)
+    else:
+        sender = _HttpxSender(transport, options)
     # Failures to reach a host, held back until something answers: if nothing does and the
     # network is down, they were never the hosts' fault.
     unreached: list[tuple[tuple[str, str], LinkResult]] = []
-    async with transport:
-        checker = _Checker(options, transport, resolver)
+    checker = _Checker(options, sender, resolver)
 
-        async def check(
-            target: tuple[str, str], url: httpx.URL
-        ) -> tuple[tuple[str, str], _Checked]:
-            try:
-                return target, await checker.check(target[0], url, target[1])
-            except Exception as exc:  # a bug must cost one URL its verdict, not the run
-                reason = f"internal error while checking: {type(exc).__name__}: {exc}"
-                return target, _Checked(_unchecked(target[0], Outcome.UNVERIFIED, reason), False)
+    async def check(target: tuple[str, str], url: WebURL) -> None:
+        try:
+            checked = await checker.check(target[0], url, target[1])
+        except Exception as exc:  # a bug must cost one URL its verdict, not the run
+            reason = f"internal error while checking: {type(exc).__name__}: {exc}"
+            checked = _Checked(_unchecked(target[0], Outcome.UNVERIFIED, reason), False)
+        if checked.unreached and not checker.answered:
+            unreached.append((target, checked.result))
+        else:
+            finish(target, checked.result)
 
-        # Requests queue for slots in the order the checks start: grouped by host, a host's
-        # requests follow one another and reuse its connections (see _Checker._slot).
-        by_host = sorted(pending, key=lambda item: item[1].raw_host)
-        # Tasks start in the order they are created; as_completed would shuffle coroutines.
-        tasks = [asyncio.create_task(check(target, url)) for target, url in by_host]
-        for next_done in asyncio.as_completed(tasks):
-            target, checked = await next_done
-            if checked.unreached and not checker.answered:
-                unreached.append((target, checked.result))
-            else:
-                finish(target, checked.result)
+    try:
+        tasks = []
+        paused = loop.time()
+        for item in pending:
+            if item is not None:
+                tasks.append(loop.create_task(check(*item)))
+            if loop.time() - paused > _PRODUCER_SLICE:
+                await asyncio.sleep(0)
+                paused = loop.time()
+        await asyncio.gather(*tasks)
         offline = bool(unreached) and not checker.answered
         if offline:
-            resolver.trust(httpx.URL(NETWORK_PROBE).host)
-            offline = not await _network_reachable(transport, options)
+            resolver.trust(parse_url(NETWORK_PROBE).host)
+            offline = not await _network_reachable(sender, options)
+    finally:
+        await sender.aclose()
     for target, result in unreached:
         if offline:
             result = _unchecked(result.url, Outcome.SKIPPED, NETWORK_UNAVAILABLE)
@@ -487,12 +519,15 @@ class _Resolver:
         self._allow_private = allow_private
         self._timeout = timeout
         self._lookups: dict[str, asyncio.Task[_Lookup]] = {}
+        #: Lookups done, but for those a retry must ask again.
+        self._known: dict[str, _Lookup] = {}
         self._trusted: set[str] = set()
 
     def trust(self, host: str) -> None:
         """Let ``host``, of curate's own choosing (the network probe), be at any address."""
         self._trusted.add(host)
         self._lookups.pop(host, None)
+        self._known.pop(host, None)
 
     async def addresses(self, host: str) -> tuple[str, ...]:
         """The checked addresses of ``host``; raises :class:`_Unreachable`."""
@@ -502,6 +537,14 @@ class _Resolver:
         return lookup.addresses
 
     async def _lookup(self, host: str) -> _Lookup:
+        known = self._known.get(host)
+        if known is not None:
+            return known
+        address = _ip_literal(host)
+        if address is not None:
+            # Nothing to look up: judged at once, without a task or a thread.
+            known = self._known[host] = self._judge(host, (address,), "")
+            return known
         task = self._lookups.get(host)
         if task is None:
             task = self._lookups[host] = asyncio.create_task(self._resolve(host))
@@ -515,32 +558,31 @@ class _Resolver:
                 reason = f"DNS lookup for {host} timed out"
                 return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True, unreached=True))
         retryable = lookup.failure is not None and lookup.failure.retryable
-        if retryable and self._lookups.get(host) is task:
-            # Forgotten so that the retry asks again.
+        if self._lookups.get(host) is task:
+            # Forgotten once done: kept as known unless the retry must ask again.
             del self._lookups[host]
+            if not retryable:
+                self._known[host] = lookup
         return lookup
 
     async def _resolve(self, host: str) -> _Lookup:
-        address = _ip_literal(host)
-        if address is not None:
-            addresses: tuple[str, ...] = (address,)
-            named = ""
-        else:
-            loop = asyncio.get_running_loop()
-            try:
-                found = await loop.run_in_executor(None, self._resolve_name, host)
-            except socket.gaierror as exc:
-                return _Lookup((), _dns_failure(host, exc))
-            except UnicodeError:
-                return _Lookup((), _Failure(Outcome.BROKEN, f"invalid host name {host!r}", False))
-            except OSError as exc:
-                reason = f"DNS lookup failed for {host}: {exc.strerror or exc}"
-                return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True, unreached=True))
-            addresses = tuple(dict.fromkeys(found))
-            if not addresses:
-                reason = f"DNS lookup failed: no address for {host}"
-                return _Lookup((), _Failure(Outcome.BROKEN, reason, False, unreached=True))
-            named = f"{host} resolves to "
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(None, self._resolve_name, host)
+        except socket.gaierror as exc:
+            return _Lookup((), _dns_failure(host, exc))
+        except UnicodeError:
+            return _Lookup((), _Failure(Outcome.BROKEN, f"invalid host name {host!r}", False))
+        except OSError as exc:
+            reason = f"DNS lookup failed for {host}: {exc.strerror or exc}"
+            return _Lookup((), _Failure(Outcome.UNVERIFIED, reason, True, unreached=True))
+        addresses = tuple(dict.fromkeys(found))
+        if not addresses:
+            reason = f"DNS lookup failed: no address for {host}"
+            return _Lookup((), _Failure(Outcome.BROKEN, reason, False, unreached=True))
+        return self._judge(host, addresses, f"{host} resolves to ")
+
+    def _judge(self, host: str, addresses: tuple[str, ...], named: str) -> _Lookup:
         # One non-public address refuses the host: a public site has no reason to publish
         # one, and a caller's transport may connect to any of them. An address that is
         # not one at all (a resolver's mistake) is never contacted either.
@@ -667,395 +709,155 @@ def _dns_failure(host: str, exc: socket.gaierror) -> _Failure:
     return _Failure(Outcome.UNVERIFIED, reason, True, unreached=True)
 
 
-async def _network_reachable(transport: httpx.AsyncBaseTransport, options: OnlineOptions) -> bool:
-    """Whether :data:`NETWORK_PROBE` answers anything over ``transport``."""
-    request = httpx.Request(
-        "HEAD",
-        NETWORK_PROBE,
-        headers={"User-Agent": options.user_agent},
-        extensions={"timeout": httpx.Timeout(options.connect_timeout).as_dict()},
-    )
+async def _network_reachable(sender: _Sender, options: OnlineOptions) -> bool:
+    """Whether :data:`NETWORK_PROBE` answers anything."""
     try:
-        response = await asyncio.wait_for(
-            transport.handle_async_request(request), options.connect_timeout * 2
+        await _within(
+            sender.send("HEAD", parse_url(NETWORK_PROBE), PAGE, None),
+            options.connect_timeout * 2,
         )
-        await response.aclose()
     except Exception:  # whatever stops it, the network is not there for us
         return False
     return True
 
 
-class _PinnedBackend(httpcore.AsyncNetworkBackend):
-    """Connects to the addresses the resolver checked instead of looking the host up again.
+class _TimedOut(TransportError):
+    """A caller's transport gave up waiting (httpx's read, write or pool time-out)."""
 
-    Over asyncio's own transports rather than httpcore's AnyIO backend: the checker spends
-    most of its CPU time per request in the network layer, and AnyIO's cancel scopes and
-    attribute lookups on every read cost more than the HTTP work itself.
+
+class _Sender(Protocol):
+    """Sends one request and reads what the verdict needs of the answer."""
+
+    async def send(
+        self, method: str, url: WebURL, kind: str, cookie: str | None
+    ) -> tuple[_Response, tuple[str, ...]]:
+        """The answer, and the Set-Cookie values that came with it.
+
+        Raises :class:`~curate.webclient.TransportError` (and :class:`_Unreachable`).
+        """
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
+class _NativeSender:
+    """HTTP/1.1 over :class:`curate.webclient.Pool`, connected to the checked addresses only."""
+
+    def __init__(self, pool: Pool, options: OnlineOptions) -> None:
+        self._pool = pool
+        self._headers = (
+            f"User-Agent: {options.user_agent}\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\n"
+        ).encode("ascii")
+
+    async def send(
+        self, method: str, url: WebURL, kind: str, cookie: str | None
+    ) -> tuple[_Response, tuple[str, ...]]:
+        headers = self._headers
+        if cookie is not None:
+            headers += b"Cookie: " + cookie.encode("utf-8", "replace") + b"\r\n"
+        async with self._pool.request(method, url, headers) as (answer, body):
+            fields = answer.headers
+            media_type = _media_type(fields.get("content-type"))
+            image: bool | None = media_type.startswith("image/")
+            if method == "HEAD":
+                if media_type in _UNTYPED:
+                    image = None
+            elif kind == IMAGE and 200 <= answer.status < 300 and media_type in _UNTYPED:
+                chunks = body.chunks(_RAW_BYTES)
+                sniffed = await _sniff(chunks, fields.get("content-encoding", ""))
+                image = None if sniffed is None else _looks_like_image(sniffed)
+            else:
+                # A small page read to its end keeps the connection for the next URL.
+                await body.drain(_DRAIN_BYTES, _DRAIN_SECONDS)
+            response = _Response(
+                status=answer.status,
+                phrase=answer.phrase,
+                media_type=media_type,
+                location=fields.get("location"),
+                retry_after=_retry_after_seconds(fields.get("retry-after")),
+                image=image,
+            )
+            return response, answer.cookies
+
+    async def aclose(self) -> None:
+        self._pool.close()
+
+
+class _HttpxSender:
+    """A caller's ``httpx.AsyncBaseTransport`` (e.g. ``httpx.MockTransport`` in tests).
+
+    httpx is imported only here: the checks themselves do not need it.
     """
 
-    def __init__(self, resolver: _Resolver) -> None:
-        self._resolver = resolver
+    def __init__(self, transport: httpx.AsyncBaseTransport, options: OnlineOptions) -> None:
+        import httpx
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        *fallbacks, last = await self._resolver.addresses(host)
-        for address in fallbacks:
-            with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
-                return await _Stream.connect(address, port, timeout, local_address, socket_options)
-        return await _Stream.connect(last, port, timeout, local_address, socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-class _Connection(asyncio.Protocol):
-    """The bytes one TCP connection has received, and whether it can take more to send."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.ended = False
-        self.error: BaseException | None = None
-        self.paused = False
-        self._waiter: asyncio.Future[None] | None = None
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        self._wake()
-
-    def eof_received(self) -> None:
-        self.ended = True
-        self._wake()
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        self.ended = True
-        self.error = exc
-        self.paused = False
-        self._wake()
-
-    def pause_writing(self) -> None:
-        self.paused = True
-
-    def resume_writing(self) -> None:
-        self.paused = False
-        self._wake()
-
-    def waiter(self) -> asyncio.Future[None]:
-        """A future done at the next event: bytes in, end of stream, or room to write."""
-        self._waiter = asyncio.get_running_loop().create_future()
-        return self._waiter
-
-    def _wake(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-
-class _Stream(httpcore.AsyncNetworkStream):
-    """An httpcore network stream over an asyncio transport and a :class:`_Connection`."""
-
-    def __init__(self, transport: asyncio.BaseTransport, connection: _Connection) -> None:
+        self._httpx = httpx
         self._transport = transport
-        self._connection = connection
-
-    @classmethod
-    async def connect(
-        cls,
-        address: str,
-        port: int,
-        timeout: float | None,
-        local_address: str | None,
-        socket_options: Iterable[Any] | None,
-    ) -> _Stream:
-        loop = asyncio.get_running_loop()
-        local = (local_address, 0) if local_address else None
-        try:
-            transport, connection = await _within(
-                loop.create_connection(_Connection, address, port, local_addr=local), timeout
-            )
-        except asyncio.TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"connecting to {address} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        sock = transport.get_extra_info("socket")
-        for option in socket_options or ():
-            sock.setsockopt(*option)
-        return cls(transport, connection)
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        connection = self._connection
-        if not connection.buffer and not connection.ended:
-            await _wait(connection.waiter(), timeout, httpcore.ReadTimeout)
-        if connection.buffer:
-            data = bytes(connection.buffer[:max_bytes])
-            del connection.buffer[:max_bytes]
-            return data
-        if connection.error is not None:
-            error = connection.error
-            raise httpcore.ReadError(str(error) or type(error).__name__) from error
-        return b""
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if not buffer:
-            return
-        transport = self._transport
-        if transport.is_closing():
-            raise httpcore.WriteError("the connection is closed")
-        assert isinstance(transport, asyncio.WriteTransport)
-        transport.write(buffer)
-        while self._connection.paused:
-            await _wait(self._connection.waiter(), timeout, httpcore.WriteTimeout)
-
-    async def aclose(self) -> None:
-        self._transport.close()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        assert isinstance(self._transport, asyncio.WriteTransport)
-        try:
-            secured = await _within(
-                loop.start_tls(
-                    self._transport,
-                    self._connection,
-                    ssl_context,
-                    server_hostname=server_hostname,
-                    ssl_handshake_timeout=timeout,
-                ),
-                timeout,
-            )
-        except asyncio.TimeoutError as exc:
-            self._transport.close()
-            raise httpcore.ConnectTimeout("TLS handshake timed out") from exc
-        except (OSError, ssl.SSLError) as exc:
-            self._transport.close()
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        if secured is None:
-            raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        return _Stream(secured, self._connection)
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            # An idle connection with bytes or an end waiting: the server closed it.
-            return bool(self._connection.buffer) or self._connection.ended
-        names = {
-            "ssl_object": "ssl_object",
-            "socket": "socket",
-            "client_addr": "sockname",
-            "server_addr": "peername",
+        self._headers = {
+            "User-Agent": options.user_agent,
+            "Accept": "*/*",
+            "Accept-Encoding": "gzip, deflate",
         }
-        return self._transport.get_extra_info(names[info]) if info in names else None
+        self._timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout).as_dict()
 
-
-async def _wait(
-    waiter: asyncio.Future[None], timeout: float | None, error: type[Exception]
-) -> None:
-    """Wait for ``waiter``; ``error`` after ``timeout`` seconds (a timer, not a task)."""
-    if timeout is None:
-        await waiter
-        return
-
-    def expire() -> None:
-        if not waiter.done():
-            waiter.set_exception(error(f"nothing within {timeout:g} s"))
-
-    timer = asyncio.get_running_loop().call_later(timeout, expire)
-    try:
-        await waiter
-    finally:
-        timer.cancel()
-
-
-_T = TypeVar("_T")
-
-
-async def _within(awaitable: Awaitable[_T], timeout: float | None) -> _T:
-    """``awaitable``'s result, or asyncio.TimeoutError after ``timeout`` seconds."""
-    if timeout is None:
-        return await awaitable
-    if sys.version_info >= (3, 11):
-        # A deadline on the current task: no task of its own, unlike wait_for before 3.12.
-        async with asyncio.timeout(timeout):
-            return await awaitable
-    return await asyncio.wait_for(awaitable, timeout)
-
-
-# Most specific first: the first class an httpcore error is an instance of names its httpx twin.
-_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-)
-
-
-@contextlib.contextmanager
-def _as_httpx_errors() -> Iterator[None]:
-    """httpcore's errors as httpx's, the one vocabulary every transport speaks."""
-    try:
-        yield
-    except Exception as exc:
-        for core, mapped in _HTTPX_ERRORS:
-            if isinstance(exc, core):
-                raise mapped(str(exc) or type(exc).__name__) from exc
-        raise
-
-
-class _Lane:
-    """One connection to an origin, as an httpcore pool of one, and whether it is in use."""
-
-    def __init__(self, connection: httpcore.AsyncConnectionPool) -> None:
-        self.connection = connection
-        self.active = 0
-
-
-class _OriginPool:
-    """The lanes (connections) to one origin, and how many requests are using them."""
-
-    def __init__(self) -> None:
-        self.lanes: list[_Lane] = []
-        self.active = 0
-
-    async def aclose(self) -> None:
-        for lane in self.lanes:
-            await lane.connection.aclose()
-
-
-class _PinnedTransport(httpx.AsyncBaseTransport):
-    """HTTP over small httpcore pools per origin, connected through a :class:`_PinnedBackend`.
-
-    Each origin has up to ``per_host`` lanes, each an httpcore pool of one connection; a
-    request takes a free lane (the checker never sends more than ``per_host`` at once to a
-    host), reusing its kept-alive connection. Not one pool of every connection: httpcore
-    scans all the connections of a pool, some twice over, on each request event, so a big
-    pool costs CPU in proportion to the square of the connections open (a run at 128
-    connections was CPU-bound). The lanes of origins no request is using are kept for
-    ``idle_origins`` origins, the least recently used closed first, so idle connections
-    stay bounded on a site of many hosts.
-    """
-
-    def __init__(self, resolver: _Resolver, *, per_host: int, idle_origins: int) -> None:
-        # Made on the first https origin: loading the CA bundle costs 80 ms.
-        self._ssl_context: ssl.SSLContext | None = None
-        self._backend = _PinnedBackend(resolver)
-        self._per_host = per_host
-        self._idle_origins = idle_origins
-        # In order of last use, the least recent first.
-        self._pools: dict[tuple[bytes, bytes, int | None], _OriginPool] = {}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        origin = (url.raw_scheme, url.raw_host, url.port)
-        pool = self._pools.pop(origin, None) or _OriginPool()
-        self._pools[origin] = pool
-        lane = self._lane(pool, https=url.scheme == "https")
-        pool.active += 1
-        lane.active += 1
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
+    async def send(
+        self, method: str, url: WebURL, kind: str, cookie: str | None
+    ) -> tuple[_Response, tuple[str, ...]]:
+        httpx = self._httpx
         try:
-            with _as_httpx_errors():
-                response = await lane.connection.handle_async_request(core_request)
-        except BaseException:
-            await self._release(pool, lane)
-            raise
-        assert isinstance(response.stream, AsyncIterable)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseStream(response.stream, lambda: self._release(pool, lane)),
-            extensions=response.extensions,
-        )
+            return await self._send(method, url, kind, cookie)
+        except httpx.ConnectTimeout as exc:
+            raise ConnectTimeout(str(exc) or "connection timed out") from exc
+        except httpx.TimeoutException as exc:
+            raise _TimedOut(str(exc) or "timed out") from exc
+        except httpx.ConnectError as exc:
+            raise ConnectError(str(exc) or type(exc).__name__) from exc
+        except httpx.HTTPError as exc:
+            raise TransportError(str(exc) or type(exc).__name__) from exc
 
-    def _lane(self, pool: _OriginPool, *, https: bool) -> _Lane:
-        """A free lane of ``pool``, a new one while there are fewer than ``per_host``."""
-        for lane in pool.lanes:
-            if not lane.active:
-                return lane
-        if len(pool.lanes) >= self._per_host:
-            # Only a caller sending more than per_host at once gets here: queue in httpcore.
-            return min(pool.lanes, key=lambda lane: lane.active)
-        lane = _Lane(
-            httpcore.AsyncConnectionPool(
-                ssl_context=self._tls() if https else None,
-                max_connections=1,
-                keepalive_expiry=5.0,
-                network_backend=self._backend,
+    async def _send(
+        self, method: str, url: WebURL, kind: str, cookie: str | None
+    ) -> tuple[_Response, tuple[str, ...]]:
+        headers = self._headers if cookie is None else {**self._headers, "Cookie": cookie}
+        request = self._httpx.Request(
+            method, url.text, headers=headers, extensions={"timeout": self._timeout}
+        )
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        try:
+            media_type = _media_type(response.headers.get("content-type"))
+            image: bool | None = media_type.startswith("image/")
+            if method == "HEAD":
+                if media_type in _UNTYPED:
+                    image = None
+            elif kind == IMAGE and response.is_success and media_type in _UNTYPED:
+                # A MockTransport may hand over a body already in memory.
+                stream = (
+                    _as_async([response.content])
+                    if response.is_stream_consumed
+                    else response.aiter_raw()
+                )
+                sniffed = await _sniff(stream, response.headers.get("content-encoding", ""))
+                image = None if sniffed is None else _looks_like_image(sniffed)
+            answer = _Response(
+                status=response.status_code,
+                phrase=response.reason_phrase,
+                media_type=media_type,
+                location=response.headers.get("location"),
+                retry_after=_retry_after_seconds(response.headers.get("retry-after")),
+                image=image,
             )
-        )
-        pool.lanes.append(lane)
-        return lane
-
-    def _tls(self) -> ssl.SSLContext:
-        if self._ssl_context is None:
-            self._ssl_context = httpx.create_ssl_context()
-        return self._ssl_context
-
-    async def _release(self, pool: _OriginPool, lane: _Lane) -> None:
-        lane.active -= 1
-        pool.active -= 1
-        if pool.active:
-            return
-        idle = [origin for origin, kept in self._pools.items() if not kept.active]
-        for origin in idle[: max(0, len(idle) - self._idle_origins)]:
-            await self._pools.pop(origin).aclose()
-
-    async def aclose(self) -> None:
-        pools, self._pools = self._pools, {}
-        for pool in pools.values():
-            await pool.aclose()
-
-
-class _ResponseStream(httpx.AsyncByteStream):
-    """An httpcore body as httpx reads it; closing it gives its pool back the request."""
-
-    def __init__(
-        self, stream: AsyncIterable[bytes], release: Callable[[], Awaitable[None]]
-    ) -> None:
-        self._stream = stream
-        self._release: Callable[[], Awaitable[None]] | None = release
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _as_httpx_errors():
-            async for part in self._stream:
-                yield part
-
-    async def aclose(self) -> None:
-        release, self._release = self._release, None
-        if release is None:
-            return
-        try:
-            closing = getattr(self._stream, "aclose", None)
-            if closing is not None:
-                with _as_httpx_errors():
-                    await closing()
+            return answer, tuple(response.headers.get_list("set-cookie"))
         finally:
-            await release()
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
 
 
 @dataclass
@@ -1081,25 +883,19 @@ class _HostLimits:
 
 
 class _Checker:
-    """Checks URLs over one transport, within the global and per-host limits.
+    """Checks URLs through one sender, within the global and per-host limits.
 
-    Requests go to the transport itself rather than through an ``httpx.AsyncClient``: even
-    with redirects off, the client works out where a redirect leads and raises on a
-    Location it cannot resolve (``mailto:``, a malformed URL), losing the answer. Here
-    redirects are handled in one place, :meth:`check`.
+    Redirects are followed here, in one place (:meth:`check`), not by a client: a client
+    that follows them works out where a redirect leads and raises on a Location it cannot
+    resolve (``mailto:``, a malformed URL), losing the answer.
     """
 
-    def __init__(
-        self, options: OnlineOptions, transport: httpx.AsyncBaseTransport, resolver: _Resolver
-    ) -> None:
+    def __init__(self, options: OnlineOptions, sender: _Sender, resolver: _Resolver) -> None:
         self._options = options
-        self._transport = transport
-        self._headers = httpx.Headers(
-            {"User-Agent": options.user_agent, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
-        )
-        self._timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout).as_dict()
+        self._sender = sender
         # Some sites redirect to the same URL once to set a cookie, and loop without it.
-        self._cookies = httpx.Cookies()
+        # Kept per host, sent back to that host only.
+        self._cookies: dict[str, dict[str, str]] = {}
         self._resolver = resolver
         self._loop = asyncio.get_running_loop()
         self._slots = asyncio.Semaphore(options.concurrency)
@@ -1107,16 +903,16 @@ class _Checker:
         #: Whether any request got an HTTP answer: the network works.
         self.answered = False
 
-    async def check(self, url: str, parsed: httpx.URL, kind: str) -> _Checked:
+    async def check(self, url: str, parsed: WebURL, kind: str) -> _Checked:
         progress = _Progress(self._loop.time())
         current = parsed
-        # Reported as given until a redirect, not as httpx normalised it.
+        # Reported as given until a redirect, not as parsed.
         reached = url
         # Two visits are allowed, for a redirect to the same URL that sets a cookie.
         visits: collections.Counter[str] = collections.Counter()
         redirects = 0
         while True:
-            visits[_without_fragment(current)] += 1
+            visits[current.without_fragment] += 1
             answer = await self._hop(current, kind, progress)
             if isinstance(answer, _Failure):
                 return self._result(
@@ -1128,7 +924,7 @@ class _Checker:
                 return self._result(url, reached, progress, outcome, reason, status)
             try:
                 target = current.join(answer.location)
-            except httpx.InvalidURL:
+            except InvalidURL:
                 reason = f"{answer.label} to an invalid URL {answer.location!r}"
                 return self._result(url, reached, progress, Outcome.BROKEN, reason, status)
             redirects += 1
@@ -1136,13 +932,13 @@ class _Checker:
                 reason = f"more than {self._options.max_redirects} redirects"
                 return self._result(url, reached, progress, Outcome.BROKEN, reason, status)
             if target.scheme not in _SCHEMES or not target.host:
-                reason = f"{answer.label} to {target}, which is not an http(s) URL"
+                reason = f"{answer.label} to {target.text}, which is not an http(s) URL"
                 return self._result(url, reached, progress, Outcome.UNVERIFIED, reason, status)
-            if visits[_without_fragment(target)] >= 2:
-                reason = f"redirect loop at {target}"
+            if visits[target.without_fragment] >= 2:
+                reason = f"redirect loop at {target.text}"
                 return self._result(url, reached, progress, Outcome.BROKEN, reason, status)
             current = target
-            reached = str(target)
+            reached = target.text
 
     def _result(
         self,
@@ -1180,7 +976,7 @@ class _Checker:
             return Outcome.UNVERIFIED, answer.label
         return Outcome.BROKEN, answer.label
 
-    async def _hop(self, url: httpx.URL, kind: str, progress: _Progress) -> _Answer:
+    async def _hop(self, url: WebURL, kind: str, progress: _Progress) -> _Answer:
         """Request one URL of a redirect chain, HEAD first, retrying what may pass."""
         method = "HEAD"
         while True:
@@ -1232,14 +1028,12 @@ class _Checker:
             return None
         return delay
 
-    async def _request(
-        self, method: str, url: httpx.URL, kind: str, progress: _Progress
-    ) -> _Answer:
+    async def _request(self, method: str, url: WebURL, kind: str, progress: _Progress) -> _Answer:
         """One request, within the limits and time left; network failures become values."""
-        host = url.raw_host.decode("ascii")
+        host = url.host
         try:
             if not self._options.allow_private:
-                # Before the transport: a caller's own transport gets the check too.
+                # Before the sender: a caller's own transport gets the check too.
                 await self._resolver.addresses(host)
             queued_since = self._loop.time()
             async with self._slot(host):
@@ -1251,53 +1045,41 @@ class _Checker:
                 if limit <= 0:
                     reason = f"gave up after {self._options.max_total_time:g} s"
                     return _Failure(Outcome.UNVERIFIED, reason, False)
+                jar = self._cookies.get(host)
+                cookie = (
+                    "; ".join(f"{name}={value}" for name, value in jar.items()) if jar else None
+                )
                 try:
-                    return await asyncio.wait_for(self._send(method, url, kind), limit)
+                    response, cookies = await _within(
+                        self._sender.send(method, url, kind, cookie), limit
+                    )
                 except asyncio.TimeoutError:
                     return _Failure(Outcome.UNVERIFIED, f"no response within {limit:g} s", True)
         except _Unreachable as exc:
             return exc.failure
-        except httpx.ConnectTimeout:
+        except ConnectTimeout:
             return _Failure(Outcome.UNVERIFIED, "connection timed out", True, unreached=True)
-        except httpx.TimeoutException:
+        except _TimedOut:
             return _Failure(Outcome.UNVERIFIED, "timed out", True)
-        except httpx.HTTPError as exc:
+        except TransportError as exc:
             return _transport_failure(exc, host)
-
-    async def _send(self, method: str, url: httpx.URL, kind: str) -> _Response:
-        request = httpx.Request(
-            method, url, headers=self._headers, extensions={"timeout": self._timeout}
-        )
-        # The cookie jar is slow (tens of microseconds a call): only touched when in use.
-        if self._cookies.jar:
-            self._cookies.set_cookie_header(request)
-        response = await self._transport.handle_async_request(request)
-        response.request = request
         self.answered = True
-        try:
-            if "set-cookie" in response.headers:
-                self._cookies.extract_cookies(response)
-            media_type = response.headers.get("content-type", "").partition(";")[0]
-            media_type = media_type.strip().lower()
-            image: bool | None = media_type.startswith("image/")
-            if method == "HEAD":
-                # Reading the (empty) body returns the connection to the pool.
-                await _first_bytes(response, encodings="")
-                if media_type in _UNTYPED:
-                    image = None
-            elif kind == IMAGE and response.is_success and media_type in _UNTYPED:
-                sniffed = await _first_bytes(response)
-                image = None if sniffed is None else _looks_like_image(sniffed)
-            return _Response(
-                status=response.status_code,
-                phrase=response.reason_phrase,
-                media_type=media_type,
-                location=response.headers.get("location"),
-                retry_after=_retry_after_seconds(response.headers.get("retry-after")),
-                image=image,
-            )
-        finally:
-            await response.aclose()
+        if cookies:
+            self._keep_cookies(host, cookies)
+        return response
+
+    def _keep_cookies(self, host: str, values: Sequence[str]) -> None:
+        jar = self._cookies.setdefault(host, {})
+        for value in values:
+            pair, _, attributes = value.partition(";")
+            name, equals, content = pair.partition("=")
+            name = name.strip()
+            if not equals or not name or not _COOKIE_NAME.fullmatch(name):
+                continue
+            if _COOKIE_EXPIRED.search(attributes):
+                jar.pop(name, None)
+            else:
+                jar[name] = content.strip()
 
     @contextlib.asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
@@ -1345,15 +1127,11 @@ class _Checker:
             self._slots.release()
 
 
-def _without_fragment(url: httpx.URL) -> str:
-    return str(url).partition("#")[0]
-
-
 def _is_transient(status: int) -> bool:
     return status == 429 or (500 <= status < 600 and status not in _PERMANENT_SERVER_ERRORS)
 
 
-def _transport_failure(exc: httpx.HTTPError, host: str) -> _Failure:
+def _transport_failure(exc: TransportError, host: str) -> _Failure:
     for cause in _causes(exc):
         if isinstance(cause, socket.gaierror):
             return _dns_failure(host, cause)
@@ -1368,7 +1146,7 @@ def _transport_failure(exc: httpx.HTTPError, host: str) -> _Failure:
     # Anything else (unreachable network, connection reset, malformed answer) may be on
     # our side or a robot filter's doing: the site did not say the page is gone.
     reason = f"connection failed: {str(exc) or type(exc).__name__}"
-    return _Failure(Outcome.UNVERIFIED, reason, True, unreached=isinstance(exc, httpx.ConnectError))
+    return _Failure(Outcome.UNVERIFIED, reason, True, unreached=isinstance(exc, ConnectError))
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -1381,6 +1159,8 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 
 _DELAY_SECONDS = re.compile(r"[0-9]+")
+_COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_COOKIE_EXPIRED = re.compile(r"(?i)(?:^|;)\s*max-age\s*=\s*(?:0|-[0-9]+)\s*(?:;|$)")
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -1394,32 +1174,31 @@ def _retry_after_seconds(value: str | None) -> float | None:
     value = value.strip()
     if _DELAY_SECONDS.fullmatch(value):
         return float(value) if len(value) <= 15 else math.inf
+    import datetime
+    import email.utils  # only for the rare HTTP-date
+
     try:
         when = email.utils.parsedate_to_datetime(value)
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=datetime.timezone.utc)
         return max(0.0, when.timestamp() - time.time())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
-async def _first_bytes(response: httpx.Response, encodings: str | None = None) -> bytes | None:
-    """Up to the first 512 bytes of the body, decoded; None when it cannot be decoded.
+async def _sniff(chunks: AsyncIterator[bytes], encodings: str) -> bytes | None:
+    """Up to the first 512 bytes of a body, decoded; None when it cannot be decoded.
 
-    Reads at most 64 KB off the wire and lets no layer of compression expand beyond
-    64 KB, whatever the body claims to be. ``encodings`` replaces the Content-Encoding.
+    Reads at most 64 KB off the wire (the caller's ``chunks`` stop there) and lets no
+    layer of compression expand beyond 64 KB, whatever the body claims to be.
     """
-    if encodings is None:
-        encodings = response.headers.get("content-encoding", "")
     decoder = _BoundedDecoder.for_encodings(encodings)
     if decoder is None:
         return None
-    # A caller's transport (httpx.MockTransport) may hand over a body already in memory.
-    chunks = [response.content] if response.is_stream_consumed else response.aiter_raw()
     data = b""
     read = 0
     try:
-        async for chunk in _as_async(chunks):
+        async for chunk in chunks:
             read += len(chunk)
             data += decoder.decode(chunk, _SNIFF_BYTES - len(data))
             if len(data) >= _SNIFF_BYTES or read >= _RAW_BYTES:
@@ -1429,13 +1208,9 @@ async def _first_bytes(response: httpx.Response, encodings: str | None = None) -
     return data[:_SNIFF_BYTES]
 
 
-async def _as_async(chunks: Iterable[bytes] | AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-    if isinstance(chunks, AsyncIterable):
-        async for chunk in chunks:
-            yield chunk
-    else:
-        for chunk in chunks:
-            yield chunk
+async def _as_async(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
 
 
 class _BoundedDecoder:

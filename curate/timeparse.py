@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from curate import inputs
 from curate.errors import UsageError
 
 UNITS = {
@@ -28,8 +29,11 @@ _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FORMS = "90s, 30m, 12h, 7d or 2w"
 
 
-def current_time() -> datetime:
-    """The current time, in UTC."""
+def current_time(*, by_rule: bool = False) -> datetime:
+    """The current time, in UTC. Unless a clock rule reads it (``by_rule``), the output
+    depends on it: such a run is never replayed."""
+    if not by_rule:
+        inputs.note_clock()
     return datetime.now(timezone.utc)
 
 

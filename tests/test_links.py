@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,13 @@ from curate.cli import main
 from curate.cli.check import parse_duration, parse_statuses
 from curate.config import Settings
 from curate.corpus import load_site
-from curate.links import StoreLinkCache, collect_links, link_occurrences
+from curate.links import (
+    StoreLinkCache,
+    check_files,
+    collect_links,
+    link_occurrences,
+    online_options,
+)
 from curate.loading import load_file
 from curate.online import IMAGE, PAGE, LinkResult, Outcome
 from curate.reporting.progress import link_progress
@@ -583,3 +591,62 @@ def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Checking links" in drawn
     assert "2/2" in drawn
     assert "2 broken" in drawn
+
+
+# --- requests while reading ----------------------------------------------------------
+
+
+def test_requests_leave_while_the_articles_are_still_being_read(
+    tmp_path: Path, server: Web
+) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "_config.yml").write_text("title: test\n")
+    files = [
+        str(write_article(root, f"_posts/2021-06-{day:02d}-a.md", STORY.format(base=server.base)))
+        for day in range(1, 29)
+    ]
+    requests_seen: list[int] = []
+
+    def slowly(paths: list[str]) -> Iterator[str]:
+        """Each file as if the disk were slow, noting how many requests the server has had."""
+        for path in paths:
+            time.sleep(0.01)
+            requests_seen.append(server.hits())
+            yield path
+
+    settings = Settings(allow_private=True, cache=False)
+    collected, report = check_files(
+        slowly(files), load_site(root), settings, online_options(settings)
+    )
+
+    assert requests_seen[-1] > 0, "a request left before the last file was read"
+    one_file = collect_links(files[:1], load_site(root), settings).occurrences
+    assert len(collected.occurrences) == 28 * len(one_file)
+    assert {result.outcome for result in report.results.values()} == {
+        Outcome.OK,
+        Outcome.BROKEN,
+        Outcome.UNVERIFIED,
+    }
+    assert {d.path for d in report.diagnostics} == set(files), "every file's failures reported"
+
+
+def test_the_progress_opens_once_the_urls_are_counted_and_hears_of_every_result(
+    site: Path,
+) -> None:
+    opened: list[int] = []
+    advanced: list[str] = []
+
+    @contextmanager
+    def progress(total: int) -> Iterator[Callable[[LinkResult], None]]:
+        opened.append(total)
+        yield lambda result: advanced.append(result.url)
+
+    settings = Settings(allow_private=True, cache=False)
+    files = [str(site / A), str(site / B)]
+    collected, report = check_files(
+        files, load_site(site), settings, online_options(settings), progress=progress
+    )
+
+    assert opened == [len(collected.targets)]
+    assert sorted(advanced) == sorted(url for url, _ in report.results)

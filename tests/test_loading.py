@@ -305,3 +305,19 @@ def test_a_yaml_syntax_error_is_one_clean_line() -> None:
     (diagnostic,) = load_text("a.md", b"---\ntitle: x\nbad: [1, 2\nmore: 3\n---\n").diagnostics
     assert "<unicode string>" not in diagnostic.message and "\n" not in diagnostic.message
     assert "that starts at line 3" in diagnostic.message
+
+
+def test_the_closing_fence_is_found_where_the_jekyll_expression_finds_it() -> None:
+    import random
+    import re
+
+    from curate.loading import _closing_fence
+
+    fence = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+    pieces = ["---", "...", "-", ".", " ", "\t", "\r", "\n", "\n", "a: b", "--", "----", "x---"]
+    chooser = random.Random(13)
+    for _ in range(20_000):
+        text = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 12)))
+        start = chooser.choice([0, *(i + 1 for i, char in enumerate(text) if char == "\n")])
+        match = fence.search(text, start)
+        assert _closing_fence(text, start) == (-1 if match is None else match.start()), text

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import trustme
 
-from curate import online
+from curate import online, webclient
 from curate.__about__ import __version__
 from curate.online import (
     IMAGE,
@@ -406,17 +406,16 @@ def test_idle_connections_stay_bounded_over_many_hosts(start_server: Callable[..
 
     async def visit_each_host() -> int:
         resolver = online._Resolver(FakeDNS(), allow_private=True, timeout=1.0)
-        transport = online._PinnedTransport(resolver, per_host=2, idle_origins=2)
-        async with transport:
+        pool = webclient.Pool(resolver.addresses, connect_timeout=1.0, max_idle=2)
+        try:
             for server in servers:
-                response = await transport.handle_async_request(
-                    httpx.Request("HEAD", server.url("/ok"))
-                )
-                await response.aread()
-                await response.aclose()
-            return len(transport._pools)
+                async with pool.request("HEAD", webclient.parse_url(server.url("/ok")), b""):
+                    pass
+            return pool.origins_kept, pool.idle_connections
+        finally:
+            pool.close()
 
-    assert asyncio.run(visit_each_host()) == 2, "the two most recent origins kept, no more"
+    assert asyncio.run(visit_each_host()) == (2, 2), "the two most recent kept, no more"
 
 
 def test_global_limit_holds_across_hosts(start_server: Callable[..., Web]) -> None:
@@ -662,7 +661,7 @@ def test_https_is_checked_and_its_connections_kept(
         certificate_authority.configure_trust(context)
         return context
 
-    monkeypatch.setattr(httpx, "create_ssl_context", trusting_the_test_authority)
+    monkeypatch.setattr(webclient, "default_tls_context", trusting_the_test_authority)
     options = dataclasses.replace(FAST, per_host=1)
     targets = [(tls_server.url(f"/ok?{i}"), PAGE) for i in range(3)]
     targets.append((tls_server.url("/photo.png"), IMAGE))

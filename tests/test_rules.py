@@ -184,3 +184,22 @@ def test_rules_survive_any_shape_of_front_matter(tmp_path: Path) -> None:
             else:
                 continue
             assert all(isinstance(finding.message, str) for finding in findings)
+
+
+def test_the_junk_title_search_in_two_parts_finds_what_one_search_finds() -> None:
+    import random
+
+    from curate.rules.titles import _JUNK_TITLES, junk_title
+
+    words = [
+        "Become a", "FT subscriber", "subscribe now to read", "Sign in", "login to continue",
+        "to continue reading", "subscribers-only", "please include", "include AI",
+        "in the title", "As an AI model", "Sure, here", "404 page not found", "title", "null",
+        "Lorem ipsum", "AI", "news", " ", "x", "\u017fubscribe to read", "\u0130nclude", "\u212a",
+    ]  # fmt: skip
+    chooser = random.Random(13)
+    for _ in range(5_000):
+        text = " ".join(chooser.choice(words) for _ in range(chooser.randint(1, 5)))
+        for candidate in (text, text.strip(), text[1:]):
+            one, two = _JUNK_TITLES.search(candidate), junk_title(candidate)
+            assert (one and one.span()) == (two and two.span()), candidate

@@ -7,17 +7,21 @@ one core function, renders the result and returns an exit code: 0 clean,
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the start-up of every run: nothing imported that a replay does not need
+    from collections.abc import Sequence
+
     from typer._click.exceptions import UsageError as UsageErrorType
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run curate with ``argv`` (default: the process arguments) and return its exit code."""
+def main(argv: Sequence[str] | None = None, *, replay: bool | None = None) -> int:
+    """Run curate with ``argv`` (default: the process arguments) and return its exit code.
+
+    As the process entry (no ``argv``), or with ``replay=True``, an unchanged run
+    prints its stored result instead (:mod:`curate.replay`).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args in (["--version"], ["-V"]):
@@ -26,13 +30,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"curate {__version__}")
             return 0
-        from curate.cli.errors import guarded
+        if replay if replay is not None else argv is None:
+            from curate.replay import entry
 
-        return guarded(lambda: _run(args))
+            return entry(args, _guarded)
+        return _guarded(args)
     except KeyboardInterrupt:  # before the handler is in place: while importing it
+        import contextlib
+
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.write("curate: interrupted\n")
         return 130
+
+
+def _guarded(args: list[str]) -> int:
+    from curate.cli.errors import guarded
+
+    return guarded(lambda: _run(args))
 
 
 def _run(args: list[str]) -> int:

@@ -52,9 +52,11 @@ class CacheLocation(OptionGroup):
 def clear(*, location: CacheLocation) -> int:
     """Delete the cache: the next run checks every file again."""
     from curate.cache import clear as clear_cache
+    from curate.replay import clear as clear_replays
 
     directory = location.directory()
     removed = clear_cache(directory)
+    removed = clear_replays(directory) or removed
     typer.echo(f"cleared {directory}" if removed else f"no cache in {directory}")
     return 0
 
@@ -64,8 +66,13 @@ def clear(*, location: CacheLocation) -> int:
 def info(*, location: CacheLocation) -> int:
     """Show where the cache is and how much it holds."""
     from curate.cache import describe
+    from curate.replay import describe as describe_replays
 
-    typer.echo(describe(location.directory()))
+    directory = location.directory()
+    typer.echo(describe(directory))
+    replays = describe_replays(directory)
+    if replays is not None:
+        typer.echo(replays)
     return 0
 
 

@@ -6,10 +6,11 @@ accepts any shape and yields nothing for what it cannot read.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from curate.model import Pointer
@@ -24,6 +25,7 @@ URL_KEYS = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
 #: The keys that say where an article is: what a related link points to.
 LINK_KEYS = ("webUrl", "originalUrl")
 DEFAULT_QUALITY_THRESHOLD = 70
+_T = TypeVar("_T")
 _SPACE = re.compile(r"\s")
 #: The usual absolute http(s) URL, accepted without parsing it.
 _PLAIN_HTTP_URL = re.compile(
@@ -53,6 +55,29 @@ def integer(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _walked_once(
+    walk: Callable[[dict[str, Any]], Iterator[_T]],
+) -> Callable[[dict[str, Any]], Iterator[_T]]:
+    """``walk``, remembering what it found in the last front matter it walked.
+
+    A dozen rules walk the same article's images and URLs one after another: the
+    article is walked once. The front matter of a checked article is never changed
+    in place (it is a parse's own data), so the same dict means the same values.
+    """
+    last: tuple[Any, tuple[_T, ...]] = (None, ())
+
+    @functools.wraps(walk)
+    def walked(data: dict[str, Any]) -> Iterator[_T]:
+        nonlocal last
+        seen = last  # one read and one write: threads never pair one dict with another's
+        if seen[0] is not data:
+            seen = last = (data, tuple(walk(data)))
+        return iter(seen[1])
+
+    return walked
+
+
+@_walked_once
 def related_entries(data: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(index, entry)`` for every related entry that is a mapping."""
     for index, entry in enumerate(entries(data.get("related"))):
@@ -70,6 +95,7 @@ def image_lists(data: dict[str, Any]) -> Iterator[tuple[Pointer, list[Any]]]:
         yield ("related", index, "provider", "images"), entries(provider.get("images"))
 
 
+@_walked_once
 def images(data: dict[str, Any]) -> Iterator[tuple[Pointer, dict[str, Any]]]:
     """``(pointer, image)`` for every image mapping anywhere in the article."""
     for base, items in image_lists(data):
@@ -78,6 +104,7 @@ def images(data: dict[str, Any]) -> Iterator[tuple[Pointer, dict[str, Any]]]:
                 yield (*base, index), image
 
 
+@_walked_once
 def url_values(data: dict[str, Any]) -> Iterator[tuple[Pointer, str]]:
     """``(pointer, url)`` for every URL string of the article, related entries and images."""
     for key in URL_KEYS:

@@ -81,12 +81,13 @@ def _needed_offset(moment: datetime, named: date) -> timedelta:
 
 #: A day and a time zone away from the ends of the calendar, dates can be compared.
 _CALCULABLE = (datetime.min + timedelta(days=2), datetime.max - timedelta(days=2))
+_NAMEABLE = (date.min + timedelta(days=2), date.max - timedelta(days=2))
 
 
 def _calculable(moment: datetime | None, named: date) -> datetime | None:
     """``moment``, or None at the ends of the calendar (year 1, year 9999), where a day or
     a time zone more would overflow: the date written in the text is compared instead."""
-    if moment is None or not date.min + timedelta(days=2) < named < date.max - timedelta(days=2):
+    if moment is None or not _NAMEABLE[0] < named < _NAMEABLE[1]:
         return None
     try:
         utc = moment.astimezone(timezone.utc).replace(tzinfo=None)

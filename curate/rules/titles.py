@@ -22,6 +22,7 @@ _MOJIBAKE = re.compile(
 )
 #: Spaces a title should not hold: non-breaking, thin, zero-width, ideographic...
 _ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200b\u202f\u205f\u2060\u3000\ufeff]")
+_DOUBLED_SPACE = re.compile(r"\S(?: {2,}|[\t\r\n])\S")
 _JUNK_TITLES = re.compile(
     r"""
     ^become\ an?\ .{0,40}subscriber
@@ -41,6 +42,24 @@ _JUNK_TITLES = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+#: The alternatives of _JUNK_TITLES that can match after the first character, in the same
+#: order: ``_JUNK_TITLES.match(t) or _JUNK_ANYWHERE.search(t, 1)`` is
+#: ``_JUNK_TITLES.search(t)``, in half the time (a title is tried at each character).
+_JUNK_ANYWHERE = re.compile(
+    r"""
+      subscribe\ (?:now\ )?to\ (?:read|continue)
+    | (?:sign\ in|log\ ?in|register)\ to\ (?:read|continue)
+    | to\ continue\ reading
+    | subscribers?[-\ ]only
+    | \binclude\b.{0,80}\bin\ the\ title\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def junk_title(text: str) -> re.Match[str] | None:
+    """What makes ``text`` a paywall's, a placeholder's or a tool's text, if anything."""
+    return _JUNK_TITLES.match(text) or _JUNK_ANYWHERE.search(text, 1)
 
 
 def _titles(data: dict[str, Any]) -> Iterator[tuple[Pointer, str]]:
@@ -65,7 +84,7 @@ def _cp1252_bytes(text: str) -> bytes | None:
 
 def repair_mojibake(text: str) -> str | None:
     """``text`` with UTF-8 read as Windows-1252 undone, or None if it is not such text."""
-    if not _MOJIBAKE.search(text):
+    if text.isascii() or not _MOJIBAKE.search(text):  # ASCII: nothing of the pattern
         return None
     repaired = []
     # Only the garbled runs are re-decoded: the rest may hold characters 1252 lacks.
@@ -127,15 +146,15 @@ def _space_problems(title: str) -> list[str]:
         problems.append("leading whitespace")
     if title != title.rstrip():
         problems.append("trailing whitespace")
-    if _ODD_SPACE.search(title):
+    if not title.isascii() and _ODD_SPACE.search(title):
         problems.append("a non-breaking or invisible space")
-    if re.search(r"\S(?: {2,}|[\t\r\n])\S", title):
+    if _DOUBLED_SPACE.search(title):
         problems.append("doubled spaces or a line break")
     return problems
 
 
 def clean_title(title: str) -> str:
-    return " ".join(_ODD_SPACE.sub(" ", title).split())
+    return " ".join((title if title.isascii() else _ODD_SPACE.sub(" ", title)).split())
 
 
 @rule(
@@ -192,7 +211,7 @@ def title_whitespace(article: Article, site: Site) -> Iterator[Finding]:
 def title_placeholder(article: Article, site: Site) -> Iterator[Finding]:
     for pointer, title in _titles(article.data):
         text = clean_title(title).rstrip(":.… ")
-        match = _JUNK_TITLES.search(text)
+        match = junk_title(text)
         if match is None:
             continue
         found = match.group(0).lower()

@@ -1,0 +1,437 @@
+"""Replay (curate.replay): a stored run is replayed only while it equals a fresh one.
+
+Real processes (``python -m curate``): the replay lives in the process entry. An
+input changed less than two seconds before a run is not trusted to ``stat``
+(curate.replay.RACY_WINDOW_NS), so each step waits that long once for all sites.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from curate import replay
+from curate.replay import Invocation, Tape, decode_tape
+from tests.conftest import ROOT, copy_tracked
+
+#: How long after a change a run may store its result.
+SETTLE_S = replay.RACY_WINDOW_NS / 1e9 + 0.2
+
+Run = tuple[int, bytes, bytes]
+
+
+def curate(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+    # The environment given explicitly: the one a child inherits can hold entries set
+    # below os.environ (COLUMNS, by a library of the test run), which would change the key.
+    result = subprocess.run(
+        [sys.executable, "-m", "curate", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+def replayed(site: Path) -> int:
+    """How many runs were replayed in the site, as ``curate cache info`` says."""
+    code, out, err = curate(site, "cache", "info")
+    assert code == 0, err
+    found = re.search(rb"replayed (\d+) time", out)
+    return int(found.group(1)) if found else 0
+
+
+def stored(site: Path) -> int:
+    _, out, _ = curate(site, "cache", "info")
+    found = re.search(rb"(\d+) stored runs? for replay", out)
+    return int(found.group(1)) if found else 0
+
+
+def make_site(tmp_path: Path, name: str) -> Path:
+    site = copy_tracked(ROOT / "examples", tmp_path / name)
+    # Made now, not by the first run: a folder created in the root changes the root.
+    (site / ".curate_cache").mkdir()
+    return site
+
+
+def _edit(site: Path) -> dict[str, str]:
+    post = site / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("title:", "title:  ", 1), "utf-8")
+    return {}
+
+
+def _touch(site: Path) -> dict[str, str]:
+    os.utime(site / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md")
+    return {}
+
+
+def _add(site: Path) -> dict[str, str]:
+    source = site / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    shutil.copy(source, site / "_posts/2021-07-10-ibm-opens-an-ai-ethics-lab-again.md")
+    return {}
+
+
+def _remove(site: Path) -> dict[str, str]:
+    (site / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md").unlink()
+    return {}
+
+
+def _rename(site: Path) -> dict[str, str]:
+    posts = site / "_posts"
+    (posts / "2021-07-05-ibm-opens-an-ai-ethics-lab.md").rename(posts / "2021-07-05-ibm-lab.md")
+    return {}
+
+
+def _config(site: Path) -> dict[str, str]:
+    config = site / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace('"/ai"', '"/news"'), "utf-8")
+    return {}
+
+
+def _curate_toml(site: Path) -> dict[str, str]:
+    (site / "curate.toml").write_text('ignore = ["RL007"]\n', encoding="utf-8")
+    return {}
+
+
+def _remove_image(site: Path) -> dict[str, str]:
+    (site / "assets/images/topics/ai.jpg").unlink()  # a topic's image: TX004
+    return {}
+
+
+def _remove_logo(site: Path) -> dict[str, str]:
+    (site / "assets/images/organizations/scmp.com-50x50.jpg").unlink()  # an article's: IM006
+    return {}
+
+
+def _add_topic(site: Path) -> dict[str, str]:
+    (site / "_data/topics/05-robots.yaml").write_text("name: Robots\n", encoding="utf-8")
+    return {}
+
+
+def _no_color(site: Path) -> dict[str, str]:
+    return {"NO_COLOR": "1"}
+
+
+def _columns(site: Path) -> dict[str, str]:
+    return {"COLUMNS": "70"}
+
+
+CHANGES: dict[str, Callable[[Path], dict[str, str]]] = {
+    "edit": _edit,
+    "touch": _touch,
+    "add": _add,
+    "remove": _remove,
+    "rename": _rename,
+    "config": _config,
+    "curate-toml": _curate_toml,
+    "remove-image": _remove_image,
+    "remove-logo": _remove_logo,
+    "add-topic": _add_topic,
+    "no-color": _no_color,
+    "columns": _columns,
+}
+COMMANDS = {"lint": ("lint", "."), "validate": ("validate", "_posts", "-f", "concise")}
+
+
+def test_a_replay_equals_a_fresh_run_through_a_site_history(tmp_path: Path) -> None:
+    """Each change on its own site: stored before it, checked right after it, stored
+    again once it settled; every run's bytes and exit code are a --no-cache run's."""
+    sites = {name: make_site(tmp_path, name) for name in CHANGES}
+    commands = {name: COMMANDS["validate" if name == "touch" else "lint"] for name in CHANGES}
+    time.sleep(SETTLE_S)
+
+    def fresh(site: Path, args: tuple[str, ...], env: dict[str, str]) -> Run:
+        return curate(site, *args, "--no-cache", env=env)
+
+    for name, site in sites.items():
+        args = commands[name]
+        expected = fresh(site, args, {})
+        assert curate(site, *args) == expected  # stored
+        assert curate(site, *args) == expected  # replayed
+        assert replayed(site) == 1, name
+
+    changed_env = {name: change(sites[name]) for name, change in CHANGES.items()}
+    for name, site in sites.items():
+        args, env = commands[name], changed_env[name]
+        expected = fresh(site, args, env)
+        assert curate(site, *args, env=env) == expected, name
+        assert replayed(site) == 1, name  # the stored run no longer holds
+
+    time.sleep(SETTLE_S)
+    for name, site in sites.items():
+        args, env = commands[name], changed_env[name]
+        expected = fresh(site, args, env)
+        assert curate(site, *args, env=env) == expected, name  # stored (unless it was)
+        assert curate(site, *args, env=env) == expected, name
+        assert replayed(site) >= 2, name
+
+
+def test_the_stored_output_and_exit_code_are_the_run_s(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    first = curate(site, "lint", ".", "-f", "json")
+    assert first[0] == 1 and first[1].startswith(b"[")  # the examples have errors
+    again = curate(site, "lint", ".", "-f", "json")
+    assert again == first and replayed(site) == 1
+    assert stored(site) == 1
+    code, _, _ = curate(site, "cache", "clear")
+    assert code == 0 and stored(site) == 0 and replayed(site) == 0
+    assert not (site / ".curate_cache" / replay.DB_NAME).exists()
+
+
+def test_runs_that_depend_on_more_than_their_files_are_never_stored(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    (site / "_posts/2999-01-01-from-the-future.md").write_text(
+        (site / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md")
+        .read_text(encoding="utf-8")
+        .replace("2021-07-05", "2999-01-01"),
+        encoding="utf-8",
+    )
+    other = make_site(tmp_path, "other")
+    time.sleep(SETTLE_S)
+    for _ in range(2):
+        _, out, _ = curate(site, "lint", ".")
+        assert b"DT002" in out  # a clock rule fired: the finding goes away in 2999
+        curate(other, "rank", ".")  # scores by the time of day
+        curate(other, "lint", ".", "--no-cache")
+        curate(other, "lint", "--diff", ".")
+        curate(other, "lint", "--fix", "_posts/2021-07-07-a-key-written-twice.md")
+    assert stored(site) == 0 and stored(other) == 0
+    time.sleep(SETTLE_S)  # --fix changed a file
+    for _ in range(2):
+        curate(other, "rank", ".", "--now", "2021-07-10")
+    assert stored(other) == 1 and replayed(other) == 1
+
+
+def test_a_result_is_stored_only_in_the_site_s_own_cache(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    elsewhere = tmp_path / "elsewhere"
+    (site / "curate.toml").write_text(f"cache-dir = {str(elsewhere)!r}\n", encoding="utf-8")
+    time.sleep(SETTLE_S)
+    for _ in range(2):
+        assert curate(site, "lint", ".")[0] == 1
+    assert not (site / ".curate_cache" / replay.DB_NAME).exists()
+    assert not (elsewhere / replay.DB_NAME).exists()
+
+
+def test_a_racy_input_is_not_trusted(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    _edit(site)  # now: within the window of the next run
+    assert curate(site, "lint", ".")[0] == 1
+    assert stored(site) == 0
+
+
+def test_a_broken_store_is_no_error_and_is_rebuilt(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    (site / ".curate_cache" / replay.DB_NAME).write_bytes(b"not a database" * 100)
+    time.sleep(SETTLE_S)
+    expected = curate(site, "lint", ".", "--no-cache")
+    assert curate(site, "lint", ".") == expected
+    assert curate(site, "lint", ".") == expected
+    assert replayed(site) == 1
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("head") is None, reason="no bash")
+def test_a_replay_piped_into_head_keeps_its_exit_code_and_says_nothing(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    command = f"{sys.executable} -m curate lint . -f concise"
+    for pipe in (" > /dev/null", " | head -1", " | head -1"):  # stored, then replayed
+        result = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command + pipe],
+            env=dict(os.environ),
+            capture_output=True,
+            cwd=site,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 1
+        assert result.stdout.count(b"\n") == int("head" in pipe) and result.stderr == b""
+    assert replayed(site) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lint", "--fix", "."],
+        ["lint", "--unsafe-fixes", "--fix"],
+        ["lint", "--diff"],
+        ["lint", "--online"],
+        ["lint", ".", "--no-cache"],
+        ["lint", "--cache-dir", "x"],
+        ["lint", "--help"],
+        ["links", "."],
+        ["lsp"],
+        ["cache", "info"],
+        ["rules"],
+        ["--version"],
+        [],
+    ],
+)
+def test_only_commands_their_files_decide_are_candidates(args: list[str]) -> None:
+    assert Invocation.of(args) is None
+
+
+@pytest.mark.parametrize("command", ["lint", "validate", "list", "stats", "rank"])
+def test_the_commands_that_may_be_replayed(command: str) -> None:
+    assert Invocation.of([command, "."]) is not None
+
+
+def test_the_mirrored_names_are_the_engine_s() -> None:
+    from curate.cache import CACHE_DIR_NAME
+    from curate.corpus import CONFIG_NAMES
+
+    assert replay.CACHE_DIR_NAME == CACHE_DIR_NAME
+    assert replay.CONFIG_NAMES == CONFIG_NAMES
+
+
+def test_the_tape_keeps_every_write_and_flush_in_order() -> None:
+    tape = Tape()
+    tape.chunks = [(1, "a\n"), (2, "warn\ud800\n"), (1, None), (1, "é" * 3), (2, None)]
+    assert decode_tape(tape.encode()) == tape.chunks
+    assert decode_tape(tape.encode()[:-1]) is None
+    assert decode_tape(b"garbage") is None
+
+
+def test_the_replay_path_imports_neither_typer_nor_rich_nor_the_engine(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    curate(site, "lint", ".")
+    probe = (
+        "import sys, curate.cli\n"
+        "sys.argv = ['curate', 'lint', '.']\n"
+        "code = curate.cli.main()\n"
+        "loaded = [m for m in ('typer', 'rich', 'yaml', 'curate.engine') if m in sys.modules]\n"
+        "sys.stderr.write(repr(loaded))\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=site, capture_output=True, check=False, timeout=120
+    )
+    # The probe's key differs from `python -m curate`'s (sys.path): it stores, then replays.
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=site, capture_output=True, check=False, timeout=120
+    )
+    assert result.returncode == 1
+    assert result.stderr.endswith(b"[]")
+
+
+def test_in_process_calls_do_not_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from curate.cli import main
+
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    here = os.getcwd()
+    os.chdir(site)
+    try:
+        assert main(["lint", "."]) == 1
+        assert main(["lint", "."]) == 1
+    finally:
+        os.chdir(here)
+    capsys.readouterr()
+    assert not (site / ".curate_cache" / replay.DB_NAME).exists()
+
+
+def test_a_stored_run_with_a_mangled_row_is_run_again(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    expected = curate(site, "lint", ".")
+    database = site / ".curate_cache" / replay.DB_NAME
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE runs SET output = ?", (b"junk",))
+    db.close()
+    assert curate(site, "lint", ".") == expected
+    assert replayed(site) == 0
+
+
+def test_a_replay_into_a_closed_pipe_keeps_its_exit_code_and_says_nothing(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    curate(site, "lint", ".")
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before curate writes a byte
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "curate", "lint", "."],
+            cwd=site,
+            env=dict(os.environ),  # as curate() passes it (not the C environ: see there)
+            stdout=write,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == 1 and result.stderr == b""
+    assert replayed(site) == 1
+
+
+def _on_a_terminal(site: Path, *args: str, env: dict[str, str]) -> tuple[int, bytes]:
+    """Run curate with stdout and stderr on a pseudo-terminal of 100 columns; its bytes."""
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "curate", *args],
+        cwd=site,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the terminal has no writer left
+            break
+        if not data:
+            break
+        output += data
+    os.close(master)
+    return process.wait(timeout=120), output
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty") or sys.platform == "win32", reason="no pty")
+def test_a_replay_on_a_terminal_is_the_run_s_colours_and_width(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    time.sleep(SETTLE_S)
+    expected = _on_a_terminal(site, "lint", ".", "--no-cache", env=env)
+    assert b"\x1b[" in expected[1]  # coloured, as on a terminal
+    assert _on_a_terminal(site, "lint", ".", env=env) == expected  # stored
+    assert _on_a_terminal(site, "lint", ".", env=env) == expected  # replayed
+    assert replayed(site) == 1
+
+
+def test_a_schema_edited_after_a_stored_run_is_noticed(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    schema = site / "article.schema.json"
+    shutil.copy(ROOT / "schemas" / "article.schema.json", schema)
+    (site / "curate.toml").write_text('schema = "article.schema.json"\n', encoding="utf-8")
+    time.sleep(SETTLE_S)
+    args = ("validate", "--root", ".", "_posts", "-f", "concise")
+    assert curate(site, *args) == curate(site, *args, "--no-cache")
+    assert curate(site, *args)[0] == 1 and replayed(site) == 1
+    text = schema.read_text(encoding="utf-8")
+    schema.write_text(text.replace('"required": [', '"required": ["nickname", ', 1), "utf-8")
+    expected = curate(site, *args, "--no-cache")
+    assert b"nickname" in expected[1]
+    assert curate(site, *args) == expected
+    assert replayed(site) == 1
