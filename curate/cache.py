@@ -231,8 +231,9 @@ class Store:
         self._stats: dict[str, tuple[int, int, int]] = {}
         #: Row key -> stat signature and digest, of the rows this run found valid or wrote.
         self._signatures: dict[str, tuple[int, int, int, str]] = {}
-        #: Rows whose record a lazy get() left in the database: key, stat, digest.
-        self._held: dict[str, tuple[str, int, int, int, str]] = {}
+        #: Rows whose record a lazy get() left in the database: path -> key.
+        #: (Their stat signature and digest are in _signatures.)
+        self._held: dict[str, str] = {}
         #: The rows that are members of the index, and those that should be (index_members).
         self._members: set[str] = set()
         self._index: set[str] | None = None
@@ -379,7 +380,7 @@ class Store:
             self._fail(error)
             return {}
         self._members = {key for key, row in stored.items() if row[8]}
-        valid: dict[str, str] = {}
+        valid: dict[str, tuple[str, int]] = {}
         stats = self._stats
         signatures = self._signatures
         corpus_state = self._corpus_state
@@ -392,36 +393,40 @@ class Store:
             except OSError:
                 continue
             signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-            stats[path] = signature
             key = keys[path]
-            row = stored.get(key)
+            row = stored.pop(key, None)  # each row freed once seen: 100,000 of them
             if row is None or row[1:4] != signature:
+                stats[path] = signature
                 continue
             _, _, _, _, digest, checked_ns, _, depends, _, state, clocked, clock_ns = row
             if max(signature[1], signature[2]) >= checked_ns - racy_before and (
                 _file_digest(path) != digest
             ):
+                stats[path] = signature
                 continue
             if depends != "[]":
                 holds = known_depends.get(depends)  # many articles look up the same files
                 if holds is None:
                     holds = known_depends[depends] = self._check_assets(depends)
                 if not holds:
+                    stats[path] = signature
                     continue
-            valid[path] = key
+            valid[path] = (key, row[6])
             signatures[key] = (*signature, digest)
             if state:
                 corpus_state[key] = (state, clocked, clock_ns)
-        wanted = [key for path, key in valid.items() if reported is None or path in reported]
-        texts = self._texts("diagnostics", wanted, len(stored), _NO_DIAGNOSTICS)
+        rows = len(stored) + len(valid)
+        del stored
+        wanted = [key for path, (key, _) in valid.items() if reported is None or path in reported]
+        texts = self._texts("diagnostics", wanted, rows, _NO_DIAGNOSTICS)
         record_texts = (
-            self._texts("record", list(valid.values()), len(stored), "null")
+            self._texts("record", [key for key, _ in valid.values()], rows, "null")
             if records and not lazy
             else {}
         )
         found: dict[str, FileReport] = {}
-        for path, key in valid.items():
-            complete = bool(stored[key][6])
+        for path, (key, stored_complete) in valid.items():
+            complete = bool(stored_complete)
             held = self._signatures[key]
             diagnostics = _text_of(texts, key, held, _NO_DIAGNOSTICS)
             record = _text_of(record_texts, key, held, "null")
@@ -435,7 +440,7 @@ class Store:
             if report is None:
                 continue
             if lazy and records:
-                self._held[path] = (key, *held)
+                self._held[path] = key
             found[path] = report
         return found
 
@@ -481,7 +486,7 @@ class Store:
         held = [report for report in reports if report.path in self._held]
         raw: dict[str, tuple[Any, ...]] = {}
         for start in range(0, len(held), _CHUNK):
-            chunk = [self._held[report.path][0] for report in held[start : start + _CHUNK]]
+            chunk = [self._held[report.path] for report in held[start : start + _CHUNK]]
             try:
                 rows = self._db.execute(
                     "SELECT path, size, mtime_ns, ctime_ns, digest, record FROM files"
@@ -495,14 +500,14 @@ class Store:
         decoded = []
         failed = []
         for report in reports:
-            expected = self._held.pop(report.path, None)
-            if expected is None:  # not from this cache: checked in this run, record at hand
+            key = self._held.pop(report.path, None)
+            if key is None:  # not from this cache: checked in this run, record at hand
                 decoded.append(report)
                 continue
-            row = raw.get(expected[0])
+            row = raw.get(key)
             record = (
                 _decode_record(report.path, row[5])
-                if row is not None and tuple(row[:5]) == expected
+                if row is not None and tuple(row[1:5]) == self._signatures.get(key)
                 else _MALFORMED
             )
             if record is _MALFORMED:
@@ -516,7 +521,7 @@ class Store:
         """Those of ``paths`` whose row, still in the database, has one of the lookup ``keys``
         (``curate.lookups.key``): point queries on an index; a row found costs a decode."""
         texts = sorted(set(keys))
-        wanted = {self._held[path][0]: path for path in paths if path in self._held}
+        wanted = {self._held[path]: path for path in paths if path in self._held}
         found: set[str] = set()
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
@@ -568,6 +573,9 @@ class Store:
         index = self._index
         for report, provenance in results:
             stat = self._stats.get(report.path)
+            if stat is None:  # a valid row checked again (its findings were not stored)
+                signature = self._signatures.get(self.key(report.path))
+                stat = None if signature is None else signature[:3]
             if stat is None or provenance.digest is None:
                 continue
             encoded = provenance.row or encode_row(report, provenance)
