@@ -234,6 +234,7 @@ class Store:
         #: Rows whose record a lazy get() left in the database: path -> key.
         #: (Their stat signature and digest are in _signatures.)
         self._held: dict[str, str] = {}
+        self._path_of: dict[str, str] = {}
         #: The rows that are members of the index, and those that should be (index_members).
         self._members: set[str] = set()
         self._index: set[str] | None = None
@@ -425,22 +426,27 @@ class Store:
             else {}
         )
         found: dict[str, FileReport] = {}
+        hold = lazy and records
         for path, (key, stored_complete) in valid.items():
             complete = bool(stored_complete)
+            if key not in texts and key not in record_texts:
+                # Most rows of a warm run: what _decode_report gives, without the calls.
+                found[path] = FileReport(path, (), None, None, complete)
+                if hold:
+                    self._held[path] = key
+                    self._path_of[key] = path
+                continue
             held = self._signatures[key]
             diagnostics = _text_of(texts, key, held, _NO_DIAGNOSTICS)
             record = _text_of(record_texts, key, held, "null")
             if diagnostics is None or record is None:  # replaced meanwhile
                 continue
-            if diagnostics == _NO_DIAGNOSTICS and record == "null":
-                # Most rows of a warm run: what _decode_report gives, without the calls.
-                report: FileReport | None = FileReport(path, (), None, None, complete)
-            else:
-                report = _decode_report(path, diagnostics, record, complete)
+            report = _decode_report(path, diagnostics, record, complete)
             if report is None:
                 continue
-            if lazy and records:
+            if hold:
                 self._held[path] = key
+                self._path_of[key] = path
             found[path] = report
         return found
 
@@ -521,7 +527,7 @@ class Store:
         """Those of ``paths`` whose row, still in the database, has one of the lookup ``keys``
         (``curate.lookups.key``): point queries on an index; a row found costs a decode."""
         texts = sorted(set(keys))
-        wanted = {self._held[path]: path for path in paths if path in self._held}
+        candidates = set(paths)
         found: set[str] = set()
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
@@ -534,8 +540,11 @@ class Store:
             except sqlite3.DatabaseError as error:
                 self._fail(error)
                 return list(paths)  # no pre-filter: every article is indexed
-            found.update(wanted[key] for (key,) in rows if key in wanted)
-        return [path for path in paths if path in found]
+            for (key,) in rows:
+                path = self._path_of.get(key)
+                if path is not None and path in candidates and path in self._held:
+                    found.add(path)
+        return [path for path in paths if path in found] if found else []
 
     def positions(self, path: str) -> Mapping[str, Span]:
         """Where the cross-article findings of ``path`` were found to point (once
