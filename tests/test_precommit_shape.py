@@ -303,3 +303,35 @@ def test_paths_typed_differently_share_the_cache(
     assert result.cache_hits == articles  # the file given, and every other for the index
     assert main(["cache", "info"]) == 0
     assert f"{articles} file results" in capsys.readouterr().out
+
+
+def test_findings_of_a_run_overtaken_by_another_are_not_stored(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run A finds Z's cross-article findings; before A stores them, Y takes Z's URL and
+    run B finds and stores Z's new ones (DU001). A's, older, must not replace them."""
+    from curate.cache import Store
+
+    lint_json(capsys, ".")
+    posts = sorted((site / "_news").glob("*.md"))
+    z, y = posts[20], posts[21]
+    edit(z, r"^title: .*$", 'title: "A new title for Z"')  # Z's findings are found again
+    url = re.search(r"^webUrl: (.*)$", z.read_text(encoding="utf-8"), re.MULTILINE)
+    assert url is not None
+    store = Store.put_corpus
+    overtaken: list[bool] = []
+
+    def put_corpus(self: Store, found: Any) -> None:
+        if not overtaken:
+            overtaken.append(True)
+            edit(y, r"^webUrl: .*$", f"webUrl: {url[1]}")
+            later = lint_json(capsys, ".")  # run B, while A has not stored its findings
+            assert any(d["code"] == "DU001" and d["path"].endswith(z.name) for d in later)
+        store(self, found)
+
+    monkeypatch.setattr(Store, "put_corpus", put_corpus)
+    first = lint_json(capsys, ".")  # run A
+    assert overtaken
+    assert not any(d["code"] == "DU001" and d["path"].endswith(z.name) for d in first)
+    monkeypatch.setattr(Store, "put_corpus", store)
+    assert lint_json(capsys, ".") == lint_json(capsys, ".", "--no-cache")
