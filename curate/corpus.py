@@ -6,7 +6,7 @@ import dataclasses
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -186,15 +186,21 @@ class Site:
 
     def apply_defaults(self, article: Article, *, with_url: bool = True) -> Article:
         """The article as Jekyll renders it: front-matter defaults applied, URL computed."""
-        document = apply_defaults(
-            article, self.jekyll, self.root, self.site_prefix(), with_url=with_url
+        return apply_defaults(
+            article,
+            self.jekyll,
+            self.root,
+            self.site_prefix(),
+            with_url=with_url,
+            logo=self._provider_logo,
         )
-        provider = document.data.get("provider")
+
+    def _provider_logo(self, data: Mapping[str, Any]) -> str | None:
+        """The site's logo file for the provider of ``data`` when it gives no images."""
+        provider = data.get("provider")
         if isinstance(provider, dict) and provider.get("images") in (None, []):
-            logo = self.logo_of(_text(provider.get("domain")))
-            if logo is not None:
-                document = dataclasses.replace(document, logo=logo)
-        return document
+            return self.logo_of(_text(provider.get("domain")))
+        return None
 
     def logo_of(self, domain: str | None) -> str | None:
         """The URL of the site's logo file for a provider's domain, if the site has one."""

@@ -19,10 +19,10 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone, tzinfo
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -53,7 +53,6 @@ _DATELESS_NAME = re.compile(r"^(.*)(\.[^.]+)$")
 _SLUG_DEFAULT = re.compile(r"(?:[^\w]|_)+")
 _SLUG_PRETTY = re.compile(r"(?:[^\w._~!$&'()+,;=@]|_)+")
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
-_SLASHES = re.compile(r"/+")
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ class JekyllConfig:
         label: str | None = None
         start = 0
         folders: tuple[str, ...] = ()
-        declared = {c.label for c in self.collections}
+        declared = self._declared
         if len(inside) > 1 and inside[0].startswith("_") and inside[0][1:] in declared:
             label, start = inside[0][1:], 1
         else:
@@ -143,6 +142,10 @@ class JekyllConfig:
             kind == "article",
             kind if kind not in KINDS else None,
         )
+
+    @cached_property
+    def _declared(self) -> frozenset[str]:
+        return frozenset(c.label for c in self.collections)
 
     def _kind(self, relative: str, label: str | None) -> str:
         """``article``, ``skip``, or the schema file of the documents at ``relative``."""
@@ -410,11 +413,13 @@ def apply_defaults(
     prefix: str = "",
     *,
     with_url: bool = True,
+    logo: Callable[[Mapping[str, Any]], str | None] | None = None,
 ) -> Document:
     """``article`` with the site's defaults under its front matter, and its output URL.
 
     ``with_url=False`` leaves the URL unknown: a plain validate reads no rule or record
-    that needs it, and computing it is a tenth of a cold validate's time.
+    that needs it, and computing it is a tenth of a cold validate's time. ``logo`` gives
+    the site's own logo for the merged front matter (see :attr:`Document.logo`).
     """
     relative = relative_path(article.path, root)
     place = config.place(relative)
@@ -437,6 +442,7 @@ def apply_defaults(
         place=place,
         url=url,
         page=prefix + url if prefix and url else None,
+        logo=None if logo is None else logo(data),
         given=given,
     )
 
@@ -651,7 +657,9 @@ def output_url(data: Mapping[str, Any], place: Place, config: JekyllConfig) -> s
             pieces.append(":" + key)
         pieces.append(parts[at + 1])
     url = ("/" + "".join(pieces)).replace("..", "/").replace("./", "")
-    return _SLASHES.sub("/", url) if "//" in url else url
+    while "//" in url:  # runs of slashes made one
+        url = url.replace("//", "/")
+    return url
 
 
 def destination(url: str) -> str:

@@ -14,6 +14,7 @@ constructor of our own, so that:
 from __future__ import annotations
 
 import errno
+import operator
 import os
 import re
 import stat
@@ -111,11 +112,10 @@ class _Composer(_Parser, yaml.resolver.BaseResolver):
     #: Tags of short plain scalars seen so far, shared by every file of the process.
     _tags: ClassVar[dict[str, str]] = {}
 
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
+    # Path resolvers are unused: the composer calls these twice per node, so they are
+    # built-in functions that do nothing (no Python frame), not methods.
+    descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]
+    ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is not yaml.ScalarNode:
@@ -356,8 +356,12 @@ class _Builder:
                 f" (at most {MAX_NUMBER_CHARS}); quote it if it is text",
                 *self._position(node),
             )
+        text = node.value
         try:
-            value = constructor(node)
+            if tag == _INT and text.isdigit() and text.isascii() and text[0] != "0":
+                value = int(text)  # what construct_yaml_int gives, without its steps
+            else:
+                value = constructor(node)
         except OverflowError:
             raise _LoadError(
                 "FM008", f"{kind} {node.value[:40]!r} is too large to read", *self._position(node)

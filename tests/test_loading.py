@@ -321,3 +321,15 @@ def test_the_closing_fence_is_found_where_the_jekyll_expression_finds_it() -> No
         start = chooser.choice([0, *(i + 1 for i, char in enumerate(text) if char == "\n")])
         match = fence.search(text, start)
         assert _closing_fence(text, start) == (-1 if match is None else match.start()), text
+
+
+@pytest.mark.parametrize(
+    "value", ["0", "7", "42", "0755", "1_000", "+12", "-3", "0x1F", "0b101", "1:30", "9" * 300]
+)
+def test_integers_read_as_pyyaml_reads_them(value: str) -> None:
+    import yaml
+
+    result = load_text("a.md", f"---\nn: {value}\nm: !!int '{value}'\n---\n".encode())
+    assert result.article is not None
+    expected = yaml.safe_load(f"n: {value}")["n"]
+    assert result.article.data == {"n": expected, "m": expected}
