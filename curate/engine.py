@@ -342,18 +342,22 @@ def _run_jobs(
     threshold: int,
     *,
     encode: bool = False,
-) -> list[Checked]:
+) -> Iterator[Checked]:
     """Check ``jobs``: in this process, or in a pool of ``workers`` when there are enough.
 
-    The checker (the compiled schema, the selected rules) is built here, before the
-    pool forks: the workers inherit it instead of each building their own.
+    Results are yielded as they arrive, in order: the caller stores them while the
+    workers go on, and never holds every encoded row of a large site at once. The
+    checker (the compiled schema, the selected rules) is built here, before the pool
+    forks: the workers inherit it instead of each building their own.
     """
     if not jobs:
-        return []
+        return
     global _WORKER
     checker = FileChecker(options, encode=encode)
     if workers <= 1 or len(jobs) < threshold:
-        return [checker.run(job) for job in jobs]
+        for job in jobs:
+            yield checker.run(job)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -373,16 +377,16 @@ def _run_jobs(
         initargs=(None if forked else options, os.getpid(), encode),
     )
     try:
-        results = [checked for batch in pool.map(_work, batches) for checked in batch]
+        for batch in pool.map(_work, batches):
+            yield from batch
     except BaseException:
-        # Ctrl-C or a failure: stop now, not after the queued chunks.
+        # Ctrl-C or a failure (here or in the caller): stop now, not after the queued chunks.
         _stop(pool)
         raise
     finally:
         _WORKER = None
         gc.unfreeze()
     pool.shutdown()
-    return results
 
 
 def _batches(jobs: Sequence[tuple[str, bool]], workers: int) -> list[Sequence[tuple[str, bool]]]:
@@ -637,17 +641,25 @@ class _Stage:
         self.by_path: dict[str, FileReport] = {}
 
     def check(self, jobs: Sequence[tuple[str, bool]]) -> None:
-        fresh = _run_jobs(
-            jobs, self.options, self.workers, self.threshold, encode=self.cache is not None
-        )
-        site = self.options.site
-        for _, provenance in fresh:  # what worker processes looked up, for a replay
-            inputs.record_lookups(site.root, provenance.assets)
-        if self.cache is not None:
-            # In batches: the encoded rows of a whole site are never held at once.
-            for start in range(0, len(fresh), _PUT_BATCH):
-                self.cache.put(fresh[start : start + _PUT_BATCH])
-        self.by_path.update((report.path, report) for report, _ in fresh)
+        cache = self.cache
+        root = self.options.site.root
+        by_path = self.by_path
+        batch: list[Checked] = []
+        # Stored in batches as they arrive: the encoded rows of a whole site are never
+        # held at once.
+        for checked in _run_jobs(
+            jobs, self.options, self.workers, self.threshold, encode=cache is not None
+        ):
+            report, provenance = checked
+            inputs.record_lookups(root, provenance.assets)  # what workers looked up
+            by_path[report.path] = report
+            if cache is not None:
+                batch.append(checked)
+                if len(batch) >= _PUT_BATCH:
+                    cache.put(batch)
+                    batch = []
+        if cache is not None and batch:
+            cache.put(batch)
 
     def decode(self, paths: Sequence[str], full: set[str]) -> None:
         """Decode the records of ``paths`` held back by a lazy lookup; check bad rows again."""
