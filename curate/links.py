@@ -1,7 +1,7 @@
 """The online checks of a site: which URLs its articles link to, and what their answers mean.
 
-``curate lint --online`` and ``curate links`` run three steps, so that the command line
-can show progress between them:
+``curate lint --online`` and ``curate links`` run three steps, the first two at once
+(:func:`check_files`: the first request leaves as soon as the first URL is read):
 
 1. :func:`collect_links` reads the article files and lists every URL to request with
    where it is written: each related entry's ``webUrl`` (its ``originalUrl`` when that is

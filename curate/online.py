@@ -41,22 +41,26 @@ connected to are skipped with :data:`NETWORK_UNAVAILABLE`, never called broken.
 
 Safety: a host is resolved before it is contacted, on every redirect hop, and refused if
 any of its addresses is not public (:func:`non_public_kind`, which also sees through the
-IPv6 forms that carry an IPv4 address). The default transport then connects to exactly
-the addresses that were checked, never to a second lookup's, so a DNS server cannot answer
-a public address to the check and a private one to the connection (DNS rebinding). TLS
-still verifies the certificate against the host name. A caller's own ``transport`` gets
-the check but not the pinning. Proxies from the environment are not used: a proxy would
-resolve the name itself and make the check meaningless. A server cannot make curate wait
-or grow: a ``Retry-After`` beyond ``max_retry_after`` (or not a number) is not waited for,
-and a body is read only to sniff an image, at most 64 KB off the wire and 512 bytes decoded
-however many layers of compression it claims (a "gzip, gzip" bomb stays a few KB).
+IPv6 forms that carry an IPv4 address). The client (:mod:`curate.webclient`) then
+connects to exactly the addresses that were checked, never to a second lookup's, so a DNS
+server cannot answer a public address to the check and a private one to the connection
+(DNS rebinding). TLS verifies the certificate against the host name, with certifi's store
+(or ``SSL_CERT_FILE``/``SSL_CERT_DIR``). A caller's own ``transport`` gets the check but
+not the pinning. Proxies from the environment are not used: a proxy would resolve the name
+itself and make the check meaningless. A server cannot make curate wait or grow: a
+``Retry-After`` beyond ``max_retry_after`` (or not a number) is not waited for, an answer
+head over 64 KB is refused, and a body is read only to sniff an image, at most 64 KB off
+the wire and 512 bytes decoded however many layers of compression it claims (a "gzip,
+gzip" bomb stays a few KB), or to keep the connection (below).
 
-Cost: a HEAD reads no body, so the connection is kept for the next URL on that host. A GET
-reads the status and headers and then closes the connection. It reads body bytes only for
-an image whose Content-Type is missing or ``application/octet-stream``, and then stops at
-512 bytes (one network read, usually), which are matched against image signatures. Each
-origin has its own small connection pool (:class:`_PinnedTransport`), which keeps the work
-per request event constant however many connections are open.
+Cost: a URL costs one HEAD on a kept-alive connection, its request written as one
+``bytes`` and its answer's head parsed from a buffer; no general HTTP client runs, and
+httpx is imported only for a caller's own ``transport``. A GET reads the status and
+headers, then the body only when it is small (16 KB) and comes at once, to keep the
+connection, or when an image's Content-Type is missing or ``application/octet-stream``:
+512 bytes are then matched against image signatures. Targets are taken from
+:func:`check_links`'s iterable as the checks run, so requests leave while the caller is
+still producing them (reading articles).
 """
 
 from __future__ import annotations

@@ -102,6 +102,8 @@ class Invocation:
         self.folder = folder
         self.database = os.path.join(folder, DB_NAME)
         self._key: str | None = None
+        #: curate's own files, as the key saw them.
+        self.fingerprint: list[tuple[str, inputs.Signature]] = []
 
     @classmethod
     def of(cls, args: list[str]) -> Invocation | None:
@@ -116,7 +118,8 @@ class Invocation:
     @property
     def key(self) -> str:
         if self._key is None:
-            self._key = invocation_key(self.args)
+            self.fingerprint = package_fingerprint()
+            self._key = invocation_key(self.args, self.fingerprint)
         return self._key
 
     def lookup(self) -> Stored | None:
@@ -130,16 +133,23 @@ class Invocation:
                 ).fetchone()
                 if row is None:
                     return None
-                stored = Stored.decode(*row)
-                if stored is None or not stored.holds():
+                code, paths, signatures, output = row
+                inputs_held = Manifest.decode(paths, signatures)
+                if inputs_held is None or not inputs_held.holds():
                     return None
-                with db:
-                    db.execute(
-                        "UPDATE runs SET used_ns = ?, hits = hits + 1 WHERE invocation = ?",
-                        (time.time_ns(), self.key),
-                    )
-                    db.execute("UPDATE counters SET value = value + 1 WHERE name = 'replayed'")
-                return stored
+                chunks = decode_tape(zlib.decompress(output))
+                if chunks is None:
+                    return None
+                try:
+                    with db:
+                        db.execute(
+                            "UPDATE runs SET used_ns = ?, hits = hits + 1 WHERE invocation = ?",
+                            (time.time_ns(), self.key),
+                        )
+                        db.execute("UPDATE counters SET value = value + 1 WHERE name = 'replayed'")
+                except sqlite3.Error:
+                    pass  # another curate is writing: replayed all the same, not counted
+                return Stored(code, chunks)
         except Exception:  # locked, corrupt, unreadable: run instead
             return None
 
@@ -175,11 +185,11 @@ class Invocation:
             folder != os.path.realpath(self.folder) for folder in recorder.caches
         ):
             return False
+        if package_fingerprint() != self.fingerprint:  # curate itself edited meanwhile
+            return False
         newest = recorder.started_ns - RACY_WINDOW_NS
-        return all(
-            signature[2] < newest and signature[3] < newest
-            for signature in recorder.signatures.values()
-        )
+        signatures = [*recorder.signatures.values(), *(s for _, s in self.fingerprint)]
+        return all(signature[2] < newest and signature[3] < newest for signature in signatures)
 
     def store(self, code: int, tape: Tape, recorder: inputs.Recorder) -> None:
         paths = list(recorder.signatures)
@@ -218,26 +228,21 @@ class Invocation:
             )
 
 
-class Stored:
-    """A stored run: its exit code, its inputs' signatures and its output."""
+class Manifest:
+    """The inputs of a stored run, each with the signature it had when the run read it."""
 
-    def __init__(
-        self, code: int, paths: list[str], signatures: list[int], chunks: list[Chunk]
-    ) -> None:
-        self.code = code
+    def __init__(self, paths: list[str], signatures: list[int]) -> None:
         self.paths = paths
         self.signatures = signatures
-        self.chunks = chunks
 
     @classmethod
-    def decode(cls, code: int, paths: bytes, signatures: bytes, output: bytes) -> Stored | None:
+    def decode(cls, paths: bytes, signatures: bytes) -> Manifest | None:
         names = zlib.decompress(paths).decode("utf-8", "surrogateescape").split("\0")
         flat = array("q")
         flat.frombytes(zlib.decompress(signatures))
-        chunks = decode_tape(zlib.decompress(output))
-        if chunks is None or len(flat) != len(names) * inputs.FIELDS:
+        if len(flat) != len(names) * inputs.FIELDS:
             return None
-        return cls(code, names, flat.tolist(), chunks)
+        return cls(names, flat.tolist())
 
     def holds(self) -> bool:
         """Every input still has the signature it had when the run read it."""
@@ -262,6 +267,14 @@ class Stored:
             at += 5
         return True
 
+
+class Stored:
+    """A stored run's output and exit code."""
+
+    def __init__(self, code: int, chunks: list[Chunk]) -> None:
+        self.code = code
+        self.chunks = chunks
+
     def replay(self) -> int:
         """Write the stored output as the run did (writes and flushes, in order); its exit code."""
         streams = {1: sys.stdout, 2: sys.stderr}
@@ -278,7 +291,7 @@ class Stored:
             except BrokenPipeError:
                 broken.add(number)
                 _silence(stream)
-            except (OSError, ValueError):
+            except Exception:  # closed, or no stream at all: nowhere left to write
                 broken.add(number)
         return self.code
 
@@ -461,7 +474,7 @@ def site_root(folder: str) -> str | None:
         folder = parent
 
 
-def invocation_key(args: Sequence[str]) -> str:
+def invocation_key(args: Sequence[str], fingerprint: list[tuple[str, inputs.Signature]]) -> str:
     """Everything, besides the files it reads, that a run's output can depend on."""
     environment = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE)
     terminals = []
@@ -487,7 +500,7 @@ def invocation_key(args: Sequence[str]) -> str:
             sys.executable,
             tuple(sys.flags),
             sys.path,
-            package_fingerprint(),
+            fingerprint,
             list(args),
             os.getcwd(),
             environment,
@@ -527,7 +540,8 @@ def _connect(path: str, *, create: bool = False) -> sqlite3.Connection:
         if create:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
-        db.execute("PRAGMA synchronous=NORMAL")
+        # A cache: a torn write is a file rebuilt, never a wrong result (rows are checked).
+        db.execute("PRAGMA synchronous=OFF")
     except BaseException:
         db.close()
         raise
