@@ -154,3 +154,35 @@ def test_rows_the_workers_encode_give_what_the_parent_would_store(
         return [(Path(d.path).name, d.line, d.code, d.message) for d in result.diagnostics]
 
     assert findings() == findings(cache=False)
+
+
+def test_reports_are_encoded_as_the_generic_encoder_encodes_them() -> None:
+    """The row encoder written field by field gives the texts of the generic one, fixes and
+    findings about another file included, over every rule's fixtures."""
+    from curate.cache import _NO_DIAGNOSTICS, _dumps, _encode_report, _plain
+    from curate.config import Settings
+    from curate.engine import run_checks
+    from curate.model import FileReport
+    from tests.conftest import FIXTURES
+
+    def generic(report: FileReport) -> tuple[str, str]:
+        found = [
+            {k: v for k, v in _plain(d).items() if k != "path" or v != report.path}
+            for d in report.diagnostics
+        ]
+        suppressions = report.suppressions or None
+        diagnostics = (
+            _NO_DIAGNOSTICS
+            if not found and suppressions is None
+            else _dumps([found, _plain(suppressions)])
+        )
+        record = None if report.record is None else _plain(report.record)
+        if record is not None:
+            del record["path"]
+        return diagnostics, _dumps(record)
+
+    folders = sorted((FIXTURES / "rules").glob("*/*"))
+    result = run_checks([ROOT / "examples", *folders], Settings(cache=False), lint=True)
+    assert any(d.fix is not None for d in result.diagnostics)
+    for report in result.reports:
+        assert _encode_report(report) == generic(report), report.path
