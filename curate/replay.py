@@ -525,8 +525,9 @@ def invocation_key(
 ) -> str:
     """Everything, besides the files it reads, that a run's output can depend on."""
     environment = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE)
+    # The streams as Rich sees them: in process they need not be descriptors 1 and 2.
     streams = [
-        (getattr(stream, "encoding", None), getattr(stream, "errors", None))
+        (getattr(stream, "encoding", None), getattr(stream, "errors", None), _isatty(stream))
         for stream in (sys.stdout, sys.stderr)
     ]
     # Who reads the files: the groups too (a file readable by a group the user just joined).
@@ -554,6 +555,13 @@ def invocation_key(
             identity,
         ]
     )
+
+
+def _isatty(stream: object) -> bool | None:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except Exception:  # no such method, or a closed stream
+        return None
 
 
 def package_fingerprint() -> list[tuple[str, inputs.Signature]]:

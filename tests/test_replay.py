@@ -496,7 +496,7 @@ def test_a_locked_store_is_no_error(tmp_path: Path) -> None:
 
 def _settled_sites(root: Path) -> dict[str, Path]:
     """The sites of the tests below, made at once so that one wait settles them all."""
-    sites = {name: make_site(root, name) for name in ("resize", "clock", "groups")}
+    sites = {name: make_site(root, name) for name in ("resize", "clock", "groups", "streams")}
     shm = Path("/dev/shm")
     if shm.is_dir() and os.access(shm, os.W_OK):
         import tempfile
@@ -711,6 +711,34 @@ def test_the_groups_of_the_user_are_part_of_the_key(settled: dict[str, Path]) ->
     assert b"FM012" not in expected[1]
     assert as_groups("0,50", "lint", ".", "-f", "concise") == expected
     assert replayed(site) == 1
+
+
+def test_the_key_holds_whether_the_streams_themselves_are_terminals(
+    settled: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In process, ``sys.stdout`` need not be file descriptor 1 (an IDE's console)."""
+    import io
+
+    from curate.cli import main
+
+    class Console(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.chdir(settled["streams"])
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    outputs = []
+    for stream, args in (
+        (Console(), ["lint", "."]),  # stored: in colour
+        (io.StringIO(), ["lint", ".", "--no-cache"]),
+        (io.StringIO(), ["lint", "."]),
+    ):
+        monkeypatch.setattr(sys, "stdout", stream)
+        assert main(args, replay=True) == 1
+        outputs.append(stream.getvalue())
+    monkeypatch.undo()
+    assert "\x1b[" in outputs[0] and "\x1b[" not in outputs[1]
+    assert outputs[2] == outputs[1]
 
 
 def test_the_key_holds_how_python_runs_and_who_reads(monkeypatch: pytest.MonkeyPatch) -> None:
