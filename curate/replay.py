@@ -2,8 +2,9 @@
 
 As a build system reuses an output (ccache, make), the process entry keeps the
 output of a run under the exact *invocation* (curate's version and source files,
-the Python, the arguments, the current folder, the environment, which standard
-streams are terminals and their size) with a manifest of every *input* it read
+the Python and its options, the arguments, the current folder, the environment, the
+user and their groups, which standard streams are terminals and their size) with a
+manifest of every *input* it read
 (:mod:`curate.inputs`: each file opened, folder listed and path looked up, with its
 ``stat`` signature). The next identical invocation ``stat``-s the manifest; when
 every signature still holds, it writes the stored stdout and stderr text, in the
@@ -15,9 +16,10 @@ Only runs that nothing but those inputs decides are stored: ``lint`` (not
 ``stats`` and ``rank``, with the cache on, in the site's own cache folder; not a
 run that read the time of day for its output (``rank``/``list`` without
 ``--now``) or on which a clock rule fired (DT002), nor one that read stdin, failed
-(exit 2), wrote bytes past the text streams, lost its reader (``| head``), or read
-an input modified within :data:`RACY_WINDOW_NS` of its start (a later change in the
-same timestamp tick would be invisible to ``stat``).
+(exit 2), wrote bytes past the text streams, lost its reader (``| head``), had its
+terminal resized, or read an input modified within :data:`RACY_WINDOW_NS` of its
+start (a later change in the same timestamp tick would be invisible to ``stat``).
+A stored run is not replayed while the clock reads earlier than when it was stored.
 
 The results live in ``<site root>/.curate_cache/replay.sqlite3``, the
 :data:`KEEP` most recently used; ``curate cache clear`` removes them. Anything wrong
