@@ -171,6 +171,7 @@ class Invocation:
         except Exception:
             return run(self.args)
         tape = Tape()
+        known = set(sys.modules)
         recorder = inputs.start(started)
         tape.install()
         stop_watching = _watch_resizes(tape)
@@ -183,6 +184,7 @@ class Invocation:
         if terminals() != self.terminals:  # resized: the output is not the key's width
             tape.unfaithful = True
         try:
+            _record_extensions(recorder, known)
             if self.storable(code, tape, recorder):
                 self.store(code, tape, recorder)
         except Exception:
@@ -240,6 +242,14 @@ class Invocation:
                 " (SELECT invocation FROM runs ORDER BY used_ns DESC LIMIT ?)",
                 (KEEP,),
             )
+
+
+def _record_extensions(recorder: inputs.Recorder, known: set[str]) -> None:
+    """Compiled modules the run imported: loaded without an ``open`` the audit hook sees."""
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if name not in known and isinstance(path, str) and path.endswith((".so", ".pyd")):
+            recorder.record(path)
 
 
 class Manifest:

@@ -496,7 +496,10 @@ def test_a_locked_store_is_no_error(tmp_path: Path) -> None:
 
 def _settled_sites(root: Path) -> dict[str, Path]:
     """The sites of the tests below, made at once so that one wait settles them all."""
-    sites = {name: make_site(root, name) for name in ("resize", "clock", "groups", "streams")}
+    sites = {
+        name: make_site(root, name)
+        for name in ("resize", "clock", "groups", "streams", "extensions")
+    }
     shm = Path("/dev/shm")
     if shm.is_dir() and os.access(shm, os.W_OK):
         import tempfile
@@ -739,6 +742,18 @@ def test_the_key_holds_whether_the_streams_themselves_are_terminals(
     monkeypatch.undo()
     assert "\x1b[" in outputs[0] and "\x1b[" not in outputs[1]
     assert outputs[2] == outputs[1]
+
+
+def test_compiled_modules_the_run_imports_are_inputs(settled: dict[str, Path]) -> None:
+    """An extension module is loaded without an ``open``: rebuilt in place, it is noticed."""
+    import zlib
+
+    site = settled["extensions"]
+    assert curate(site, "validate", "_posts")[0] == 1
+    with contextlib.closing(sqlite3.connect(site / ".curate_cache" / replay.DB_NAME)) as db:
+        (paths,) = db.execute("SELECT paths FROM runs").fetchone()
+    names = zlib.decompress(paths).decode("utf-8", "surrogateescape").split("\0")
+    assert any(os.path.basename(name).startswith("_yaml.") for name in names)  # PyYAML's libyaml
 
 
 def test_the_key_holds_how_python_runs_and_who_reads(monkeypatch: pytest.MonkeyPatch) -> None:
