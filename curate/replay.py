@@ -341,8 +341,17 @@ class Tape:
         #: Output the tape cannot reproduce: bytes below the text layer, a reader gone.
         self.unfaithful = False
         self._saved: tuple[Any, Any, Any] | None = None
+        self.pid = os.getpid()
+        #: Where a forked worker that writes says so: its writes are not on this tape.
+        self._pipe: tuple[int, int] | None = None
 
     def install(self) -> None:
+        self.pid = os.getpid()
+        try:
+            self._pipe = os.pipe()
+            os.set_blocking(self._pipe[0], False)
+        except OSError:
+            self._pipe = None
         self._saved = (sys.stdout, sys.stderr, sys.stdin)
         sys.stdout = _Tee(sys.stdout, 1, self)
         sys.stderr = _Tee(sys.stderr, 2, self)
@@ -356,6 +365,26 @@ class Tape:
                 self.unfaithful = True
             sys.stdout, sys.stderr, sys.stdin = self._saved
             self._saved = None
+        if self._pipe is not None:
+            try:
+                if os.read(self._pipe[0], 1):
+                    self.unfaithful = True
+            except BlockingIOError:
+                pass  # no worker wrote
+            except OSError:
+                self.unfaithful = True
+            for descriptor in self._pipe:
+                os.close(descriptor)
+            self._pipe = None
+
+    def written_elsewhere(self) -> None:
+        """A forked worker wrote to the inherited stream (the parent's tape never sees it)."""
+        self.unfaithful = True
+        if self._pipe is not None:
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                os.write(self._pipe[1], b"!")
 
     def encode(self) -> bytes:
         """A table of (stream, length in characters or -1 for a flush), then the text."""
@@ -408,6 +437,8 @@ class _Tee:
         self._tape = tape
 
     def write(self, text: str) -> int:
+        if os.getpid() != self._tape.pid:
+            self._tape.written_elsewhere()
         try:
             written = self._stream.write(text)
         except BrokenPipeError:

@@ -498,7 +498,7 @@ def _settled_sites(root: Path) -> dict[str, Path]:
     """The sites of the tests below, made at once so that one wait settles them all."""
     sites = {
         name: make_site(root, name)
-        for name in ("resize", "clock", "groups", "streams", "extensions")
+        for name in ("resize", "clock", "groups", "streams", "extensions", "fork")
     }
     shm = Path("/dev/shm")
     if shm.is_dir() and os.access(shm, os.W_OK):
@@ -672,6 +672,46 @@ def test_a_terminal_resized_during_a_run_keeps_it_from_being_stored(
     expected = drive("plain", "lint", ".", "--no-cache")
     assert resized[1] != expected[1]  # printed at 60 columns
     assert drive("plain", "lint", ".") == expected
+    assert replayed(site) == 0
+
+
+_FORKING = """
+import os, sys
+from curate import replay
+from curate.cli import _guarded
+
+def run(args):
+    pid = os.fork()  # as the pool's workers are made: the streams are inherited
+    if pid == 0:
+        sys.stderr.write("a worker's warning\\n")
+        sys.stderr.flush()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return _guarded(args)
+
+sys.exit(replay.entry(sys.argv[1:], run))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_what_a_forked_worker_writes_keeps_a_run_from_being_stored(
+    settled: dict[str, Path], tmp_path: Path
+) -> None:
+    site = settled["fork"]
+    driver = tmp_path / "driver.py"
+    driver.write_text(_FORKING, encoding="utf-8")
+    first = subprocess.run(
+        [sys.executable, str(driver), "lint", "."], cwd=site, capture_output=True, check=False
+    )
+    assert first.stderr == b"a worker's warning\n"
+    again = subprocess.run(
+        [sys.executable, str(driver), "lint", "."], cwd=site, capture_output=True, check=False
+    )
+    assert (again.returncode, again.stdout, again.stderr) == (
+        first.returncode,
+        first.stdout,
+        first.stderr,
+    )
     assert replayed(site) == 0
 
 
