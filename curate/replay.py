@@ -16,9 +16,10 @@ Only runs that nothing but those inputs decides are stored: ``lint`` (not
 ``stats`` and ``rank``, with the cache on, in the site's own cache folder; not a
 run that read the time of day for its output (``rank``/``list`` without
 ``--now``) or on which a clock rule fired (DT002), nor one that read stdin, failed
-(exit 2), wrote bytes past the text streams, lost its reader (``| head``), had its
-terminal resized, or read an input modified within :data:`RACY_WINDOW_NS` of its
-start (a later change in the same timestamp tick would be invisible to ``stat``).
+(exit 2), wrote bytes past the text streams (or from a forked worker), lost its
+reader (``| head``), had its terminal resized, or read an input modified within
+:data:`RACY_WINDOW_NS` of its start (a later change in the same timestamp tick would
+be invisible to ``stat``).
 A stored run is not replayed while the clock reads earlier than when it was stored.
 
 The results live in ``<site root>/.curate_cache/replay.sqlite3``, the
