@@ -150,8 +150,9 @@ class FileChecker:
 
     def __init__(self, options: CheckOptions, *, encode: bool = False) -> None:
         self.options = options
-        #: Also encode each result as the cache stores it (``Provenance.row``), where it
-        #: is checked: a pool's workers do that work, not the parent.
+        #: The results go to the cache: hash the bytes of each file, and encode each result
+        #: as the cache stores it (``Provenance.row``) where it is checked, so a pool's
+        #: workers do that work, not the parent. Without it ``Provenance.digest`` is None.
         self.encode = encode
         self.validator = ArticleValidator(options.schema)
         self.validators: dict[str, ArticleValidator] = {}
@@ -162,7 +163,7 @@ class FileChecker:
         options.site.take_asset_reads()  # those of loading the site belong to no file
 
     def check(self, path: str) -> Checked:
-        loaded, digest = _load(path)
+        loaded, digest = _load(path) if self.encode else (_parse(path)[0], None)
         return self.check_loaded(path, loaded, digest)
 
     def check_loaded(self, path: str, loaded: LoadResult, digest: str | None) -> Checked:
@@ -212,7 +213,7 @@ class FileChecker:
         return report, Provenance(digest, site.take_asset_reads())
 
     def index(self, path: str) -> Checked:
-        loaded, digest = _load(path)
+        loaded, digest = _load(path) if self.encode else (_parse(path)[0], None)
         if loaded.article is None:
             return FileReport(path, (), None, complete=False), Provenance(digest)
         site = self.options.site
@@ -262,7 +263,13 @@ def _guarded(rule: Rule, check: Callable[[], Iterator[Finding]]) -> list[Finding
 
 
 def _load(path: str) -> tuple[LoadResult, str | None]:
-    """Parse ``path``, with the hash of exactly the bytes parsed (None: not cacheable).
+    """Parse ``path``, with the hash of exactly the bytes parsed (None: not cacheable)."""
+    loaded, raw = _parse(path)
+    return loaded, None if raw is None else digest_bytes(raw)
+
+
+def _parse(path: str) -> tuple[LoadResult, bytes | None]:
+    """Parse ``path``, with the bytes parsed (None: the file was not read here).
 
     Anything but a readable regular file of a sane size is left to :func:`load_file`,
     which says what is wrong with it.
@@ -273,7 +280,7 @@ def _load(path: str) -> tuple[LoadResult, str | None]:
         return load_file(path), None
     if len(raw) > MAX_FILE_BYTES:
         return load_file(path), None
-    return load_text(path, raw), digest_bytes(raw)
+    return load_text(path, raw), raw
 
 
 def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:

@@ -140,12 +140,15 @@ class Invocation:
                 chunks = decode_tape(zlib.decompress(output))
                 if chunks is None:
                     return None
-                with db:
-                    db.execute(
-                        "UPDATE runs SET used_ns = ?, hits = hits + 1 WHERE invocation = ?",
-                        (time.time_ns(), self.key),
-                    )
-                    db.execute("UPDATE counters SET value = value + 1 WHERE name = 'replayed'")
+                try:
+                    with db:
+                        db.execute(
+                            "UPDATE runs SET used_ns = ?, hits = hits + 1 WHERE invocation = ?",
+                            (time.time_ns(), self.key),
+                        )
+                        db.execute("UPDATE counters SET value = value + 1 WHERE name = 'replayed'")
+                except sqlite3.Error:
+                    pass  # another curate is writing: replayed all the same, not counted
                 return Stored(code, chunks)
         except Exception:  # locked, corrupt, unreadable: run instead
             return None
@@ -288,7 +291,7 @@ class Stored:
             except BrokenPipeError:
                 broken.add(number)
                 _silence(stream)
-            except (OSError, ValueError):
+            except Exception:  # closed, or no stream at all: nowhere left to write
                 broken.add(number)
         return self.code
 

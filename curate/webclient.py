@@ -45,6 +45,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_URL_LENGTH = 65536
 #: The most a response head (status line and headers) may take.
 MAX_HEAD_BYTES = 64 * 1024
+#: What a connection buffers at most before it stops reading (until more is asked for).
+MAX_BUFFERED_BYTES = 256 * 1024
 #: How long an idle connection is kept: servers close theirs after 5 to 15 s.
 KEEPALIVE_SECONDS = 5.0
 
@@ -277,6 +279,9 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
+        if len(self.buffer) > MAX_BUFFERED_BYTES and self.transport is not None:
+            # Nobody reads that much: a server streaming a body must not grow the buffer.
+            self.transport.pause_reading()
         self._wake()
 
     def eof_received(self) -> bool | None:
@@ -310,6 +315,9 @@ class _Connection(asyncio.Protocol):
             if self.error is not None:
                 raise TransportError(str(self.error) or type(self.error).__name__) from self.error
             raise ProtocolError("the server closed the connection mid-answer")
+        transport = self.transport
+        if transport is not None and not transport.is_reading() and not transport.is_closing():
+            transport.resume_reading()
         self._waiter = asyncio.get_running_loop().create_future()
         await self._waiter
 

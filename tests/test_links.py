@@ -367,6 +367,80 @@ def test_suppressed_url_is_not_requested(
     assert server.hits("/missing") == 0
 
 
+@pytest.mark.parametrize(
+    ("ignores", "pattern", "suppression"),
+    [
+        ('"_posts/*-b.md" = ["WB001"]', "/slow-gone", "WB"),
+        ('"_posts/*-a.md" = ["WB"]', "/missing", "WB001"),
+        ('"*" = ["WB002", "FM003"]', "/ok", "ALL"),
+    ],
+)
+def test_links_and_lint_online_decide_alike(
+    site: Path,
+    capsys: pytest.CaptureFixture[str],
+    ignores: str,
+    pattern: str,
+    suppression: str,
+) -> None:
+    """One Policy: per-file-ignores, --ignore and inline suppressions, the same findings."""
+    (site / "curate.toml").write_text(f"[per-file-ignores]\n{ignores}\n")
+    path = site / A
+    path.write_text(
+        path.read_text().replace(f'{pattern}"', f'{pattern}"  # curate: ignore[{suppression}]')
+    )
+    write_article(site, "_posts/2021-07-02-c.md", "---\ntitle: never closed\n")
+    config = ("--config", str(site / "curate.toml"))
+    common = (str(site), *config, "--allow-private", "--no-cache", "--ignore", "WB003")
+
+    _, by_links, _ = run_json(capsys, "links", *common)
+    _, by_lint, _ = run_json(capsys, "lint", "--online", *common)
+
+    shown = web_findings(by_links)
+    assert shown, "the case must leave findings to compare"
+    assert shown == web_findings(by_lint)
+    unreadable = [f["code"] for f in by_links if not str(f["code"]).startswith("WB")]
+    assert unreadable == ([] if "FM003" in ignores else ["FM003"])
+    assert unreadable == [f["code"] for f in by_lint if f["code"] == "FM003"]
+
+
+def test_links_imports_no_rule_module_it_does_not_report(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the WB rules are needed: the others (and their imports) are not loaded."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from curate.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('curate.rules.')))\n"
+    )
+    args = ["links", str(site), "--allow-private", "--no-cache", "--format", "json"]
+    for extra in ([], ["--select", "WB,FM"], ["--ignore", "WB003"]):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args, *extra], capture_output=True, text=True
+        )
+        loaded = done.stdout.splitlines()[-1]
+        assert "curate.rules.titles" not in loaded, (extra, loaded)
+        assert "curate.rules.online" in loaded
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args, "--select", "TI9"], capture_output=True, text=True
+    )
+    assert "unknown rule code 'TI9'" in done.stderr, "other codes are still checked"
+
+
+def test_a_run_in_process_leaves_the_garbage_collector_as_it_was(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the process entry spares its shutdown the collections (curate.cli._ending)."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    run_json(capsys, "links", str(site), "--allow-private", "--no-cache")
+    assert gc.get_freeze_count() == frozen
+
+
 def test_only_the_given_files_are_checked(
     site: Path, server: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 import email.utils
 import gzip
 import itertools
+import pathlib
 import socket
 import ssl
 import time
@@ -670,6 +671,33 @@ def test_https_is_checked_and_its_connections_kept(
 
     assert {result.outcome for result in results.values()} == {Outcome.OK}
     assert len(tls_server.client_ports) == 1
+
+
+def test_the_certificate_store_named_by_ssl_cert_file_is_used(
+    tls_server: Web,
+    certificate_authority: trustme.CA,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: pathlib.Path,
+) -> None:
+    store = tmp_path / "ca.pem"
+    certificate_authority.cert_pem.write_to_path(str(store))
+    monkeypatch.setenv("SSL_CERT_FILE", str(store))
+
+    result = check_one(tls_server.url("/ok"))
+
+    assert (result.outcome, result.reason) == (Outcome.OK, "200 OK")
+
+
+def test_the_default_store_verifies_certificates_and_host_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+    context = webclient.default_tls_context()
+
+    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert context.cert_store_stats()["x509_ca"] > 50, "certifi's authorities are loaded"
 
 
 def test_an_untrusted_certificate_is_broken(tls_server: Web) -> None:

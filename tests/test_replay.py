@@ -79,7 +79,7 @@ def make_site(tmp_path: Path, name: str) -> Path:
 
 def _edit(site: Path) -> dict[str, str]:
     post = site / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("title:", "title:  ", 1), "utf-8")
+    post.write_text(post.read_text(encoding="utf-8").replace("title:", "title: [", 1), "utf-8")
     return {}
 
 
@@ -101,13 +101,14 @@ def _remove(site: Path) -> dict[str, str]:
 
 def _rename(site: Path) -> dict[str, str]:
     posts = site / "_posts"
-    (posts / "2021-07-05-ibm-opens-an-ai-ethics-lab.md").rename(posts / "2021-07-05-ibm-lab.md")
+    (posts / "2021-07-07-a-key-written-twice.md").rename(posts / "2021-07-07-twice.md")
     return {}
 
 
 def _config(site: Path) -> dict[str, str]:
     config = site / "_config.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace('"/ai"', '"/news"'), "utf-8")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "  - _posts/2021-07-07-a-key-written-twice.md\n", "utf-8")
     return {}
 
 
@@ -127,7 +128,7 @@ def _remove_logo(site: Path) -> dict[str, str]:
 
 
 def _add_topic(site: Path) -> dict[str, str]:
-    (site / "_data/topics/05-robots.yaml").write_text("name: Robots\n", encoding="utf-8")
+    (site / "_data/topics/05-robots.yaml").write_text("shortname: robots\n", encoding="utf-8")
     return {}
 
 
@@ -166,26 +167,29 @@ def test_a_replay_equals_a_fresh_run_through_a_site_history(tmp_path: Path) -> N
     def fresh(site: Path, args: tuple[str, ...], env: dict[str, str]) -> Run:
         return curate(site, *args, "--no-cache", env=env)
 
+    # The sites are alike and paths are shown relative to each: one fresh run per command.
+    before = {args: fresh(sites["edit"], args, {}) for args in set(commands.values())}
     for name, site in sites.items():
         args = commands[name]
-        expected = fresh(site, args, {})
-        assert curate(site, *args) == expected  # stored
-        assert curate(site, *args) == expected  # replayed
+        assert curate(site, *args) == before[args]  # stored
+        assert curate(site, *args) == before[args]  # replayed
         assert replayed(site) == 1, name
 
     changed_env = {name: change(sites[name]) for name, change in CHANGES.items()}
+    after = {}
     for name, site in sites.items():
         args, env = commands[name], changed_env[name]
-        expected = fresh(site, args, env)
-        assert curate(site, *args, env=env) == expected, name
+        after[name] = fresh(site, args, env)
+        assert curate(site, *args, env=env) == after[name], name
         assert replayed(site) == 1, name  # the stored run no longer holds
+    unchanged = {name for name in CHANGES if after[name] == before[commands[name]]}
+    assert unchanged == {"touch", "no-color"}  # the others change the output: a stale replay shows
 
     time.sleep(SETTLE_S)
     for name, site in sites.items():
         args, env = commands[name], changed_env[name]
-        expected = fresh(site, args, env)
-        assert curate(site, *args, env=env) == expected, name  # stored (unless it was)
-        assert curate(site, *args, env=env) == expected, name
+        assert curate(site, *args, env=env) == after[name], name  # stored (unless it was)
+        assert curate(site, *args, env=env) == after[name], name
         assert replayed(site) >= 2, name
 
 
@@ -446,4 +450,38 @@ def test_a_schema_edited_after_a_stored_run_is_noticed(tmp_path: Path) -> None:
     expected = curate(site, *args, "--no-cache")
     assert b"nickname" in expected[1]
     assert curate(site, *args) == expected
+    assert replayed(site) == 1
+
+
+def test_an_in_process_call_may_ask_for_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``main(argv, replay=True)``: the process entry's path, for a test that wants it."""
+    from curate.cli import main
+
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    monkeypatch.chdir(site)
+    outputs = []
+    for _ in range(2):
+        assert main(["lint", ".", "-f", "concise"], replay=True) == 1
+        outputs.append(capsys.readouterr())
+    assert outputs[0] == outputs[1] and outputs[0].out
+    assert replayed(site) == 1
+
+
+def test_a_locked_store_is_no_error(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "site")
+    time.sleep(SETTLE_S)
+    expected = curate(site, "lint", ".", "--no-cache")
+    assert curate(site, "lint", ".") == expected  # stored
+    with contextlib.closing(sqlite3.connect(site / ".curate_cache" / replay.DB_NAME)) as db:
+        db.execute("BEGIN EXCLUSIVE")  # another process writing, for longer than curate waits
+        assert curate(site, "lint", ".") == expected  # replayed, not counted
+        (site / "_config.yml").touch()
+        time.sleep(SETTLE_S)
+        assert curate(site, "lint", ".") == expected  # run, and not stored
+        db.rollback()
+    assert curate(site, "lint", ".") == expected  # run, stored
+    assert curate(site, "lint", ".") == expected  # replayed
     assert replayed(site) == 1

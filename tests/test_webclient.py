@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gzip
 import socket
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from curate import online
+from curate import online, webclient
 from curate.online import IMAGE, PAGE, OnlineOptions, Outcome, check_links
 from curate.webclient import InvalidURL, ProtocolError, parse_head, parse_url
 from tests.httpserver_helpers import PNG, Reply, serving
@@ -228,3 +229,40 @@ def test_the_checks_do_not_import_httpx(tmp_path: object) -> None:
         )
 
     assert done.returncode == 0, done.stderr
+
+
+class _FakeTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading = True
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def is_reading(self) -> bool:
+        return self.reading
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def test_a_connection_stops_reading_what_nobody_asked_for() -> None:
+    async def stream() -> tuple[bool, bool]:
+        connection = webclient._Connection()
+        transport = _FakeTransport()
+        connection.connection_made(transport)
+        for _ in range(300):
+            connection.data_received(bytes(1024))
+        paused = not transport.reading
+        connection.buffer.clear()
+        asking = asyncio.ensure_future(connection.more())
+        await asyncio.sleep(0)
+        resumed = transport.reading
+        connection.data_received(b"x")
+        await asking
+        return paused, resumed
+
+    assert asyncio.run(stream()) == (True, True)

@@ -14,8 +14,7 @@ from curate.cli.common import OptionGroup, shown, targets, warn
 
 if TYPE_CHECKING:
     from curate.config import Settings
-    from curate.corpus import Site
-    from curate.links import CollectedLinks, LinkReport
+    from curate.links import LinkReport
     from curate.model import Diagnostic
 
 
@@ -289,13 +288,3 @@ def check_online_settings(settings: Settings) -> None:
     online_options(settings)
     if not enabled_codes(settings):
         warn("no online code (WB) is selected: no URL was checked")
-
-
-def check_online(
-    files: Sequence[str], site: Site, settings: Settings
-) -> tuple[CollectedLinks, LinkReport]:
-    """Check the URLs of ``files`` over HTTP, with a progress bar on a terminal."""
-    from curate.engine import check_links
-    from curate.reporting.progress import link_progress
-
-    return check_links(files, site, settings, link_progress)
