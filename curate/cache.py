@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 11
+FORMAT = 12
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 #: How long to wait for another curate holding the write lock before running uncached.
@@ -64,8 +64,14 @@ INVALIDATE_ALL_KEYS = 2000
 _FEW_CHANGED = 100
 
 _SCHEMA = """
+-- Each kind of run (its fingerprint: curate's version, the schema, the settings...) by a
+-- small number, which every row of the other tables holds.
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS files (
-    fingerprint TEXT NOT NULL,
+    run INTEGER NOT NULL,
     path TEXT NOT NULL,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
@@ -87,27 +93,27 @@ CREATE TABLE IF NOT EXISTS files (
     -- the long columns last: reading the others never walks their overflow pages
     diagnostics TEXT NOT NULL,
     record TEXT NOT NULL,
-    PRIMARY KEY (fingerprint, path)
+    PRIMARY KEY (run, path)
 );
 -- What a warm run reads of every row: an index that holds it, read without the rows.
-CREATE INDEX IF NOT EXISTS files_stat ON files (fingerprint, path, size, mtime_ns, ctime_ns,
+CREATE INDEX IF NOT EXISTS files_stat ON files (run, path, size, mtime_ns, ctime_ns,
     digest, checked_ns, complete, member, depends, corpus_state, clocked, corpus_clock_ns);
 -- Each row's lookup keys (curate.lookups.stored_keys), written with it: the keys it is
 -- found by, and those it looks for. Point queries find the rows sharing a key with a
 -- file (its neighbours), and the rows whose cross-article findings a change affects.
 CREATE TABLE IF NOT EXISTS lookup (
-    fingerprint TEXT NOT NULL,
+    run INTEGER NOT NULL,
     key TEXT NOT NULL,
     path TEXT NOT NULL
 );
 -- The key first: without statistics, SQLite would take any index that starts with
--- the fingerprint, and scan every row of it.
-CREATE INDEX IF NOT EXISTS lookup_key ON lookup (key, fingerprint);
-CREATE INDEX IF NOT EXISTS lookup_path ON lookup (path, fingerprint);
+-- the run, and scan every row of it.
+CREATE INDEX IF NOT EXISTS lookup_key ON lookup (key, run);
+CREATE INDEX IF NOT EXISTS lookup_path ON lookup (path, run);
 -- Bumped by every write that drops or stores cross-article findings: findings computed
 -- by a run that another process overtook are not stored.
 CREATE TABLE IF NOT EXISTS generation (
-    fingerprint TEXT NOT NULL PRIMARY KEY,
+    run INTEGER NOT NULL PRIMARY KEY,
     n INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS links (
@@ -213,6 +219,8 @@ class Store:
     ) -> None:
         self._db = connection
         self.fingerprint = fingerprint
+        #: The number standing for the fingerprint in the tables.
+        self._run = _run_id(connection, fingerprint)
         self.path = path
         self._root = None if root is None else os.path.realpath(root)
         #: Where the current folder is in the site ("" at the root, "news/" below it);
@@ -373,8 +381,8 @@ class Store:
             for row in self._db.execute(
                 "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, depends,"
                 " member, corpus_state, clocked, corpus_clock_ns"
-                " FROM files INDEXED BY files_stat WHERE fingerprint = ?",
-                (self.fingerprint,),
+                " FROM files INDEXED BY files_stat WHERE run = ?",
+                (self._run,),
             ):
                 stored[row[0]] = row
         except sqlite3.DatabaseError as error:
@@ -464,8 +472,8 @@ class Store:
             if len(keys) * 4 > rows:
                 wanted = set(keys)
                 for row in self._db.execute(
-                    f"SELECT {columns} FROM files WHERE fingerprint = ? AND {column} != ?",
-                    (self.fingerprint, default),
+                    f"SELECT {columns} FROM files WHERE run = ? AND {column} != ?",
+                    (self._run, default),
                 ):
                     if row[0] in wanted:
                         found[row[0]] = row
@@ -473,9 +481,9 @@ class Store:
             for start in range(0, len(keys), _CHUNK):
                 chunk = keys[start : start + _CHUNK]
                 for row in self._db.execute(
-                    f"SELECT {columns} FROM files WHERE fingerprint = ?"
+                    f"SELECT {columns} FROM files WHERE run = ?"
                     f" AND path IN ({','.join('?' * len(chunk))}) AND {column} != ?",
-                    (self.fingerprint, *chunk, default),
+                    (self._run, *chunk, default),
                 ):
                     found[row[0]] = row
         except sqlite3.DatabaseError as error:
@@ -496,8 +504,8 @@ class Store:
             try:
                 rows = self._db.execute(
                     "SELECT path, size, mtime_ns, ctime_ns, digest, record FROM files"
-                    f" WHERE fingerprint = ? AND path IN ({','.join('?' * len(chunk))})",
-                    (self.fingerprint, *chunk),
+                    f" WHERE run = ? AND path IN ({','.join('?' * len(chunk))})",
+                    (self._run, *chunk),
                 ).fetchall()
             except sqlite3.DatabaseError as error:
                 self._fail(error)
@@ -533,9 +541,9 @@ class Store:
             chunk = texts[start : start + _CHUNK]
             try:
                 rows = self._db.execute(
-                    "SELECT DISTINCT path FROM lookup WHERE fingerprint = ?"
+                    "SELECT DISTINCT path FROM lookup WHERE run = ?"
                     f" AND key IN ({','.join('?' * len(chunk))})",
-                    (self.fingerprint, *chunk),
+                    (self._run, *chunk),
                 ).fetchall()
             except sqlite3.DatabaseError as error:
                 self._fail(error)
@@ -577,7 +585,7 @@ class Store:
         if not self._usable:
             return
         rows = []
-        keys: list[tuple[str, str, str]] = []
+        keys: list[tuple[int, str, str]] = []
         fresh: dict[str, ArticleRecord | None] = {}
         index = self._index
         for report, provenance in results:
@@ -595,7 +603,7 @@ class Store:
             member = index is not None and key in index
             rows.append(
                 (
-                    self.fingerprint,
+                    self._run,
                     key,
                     *stat,
                     provenance.digest,
@@ -610,8 +618,7 @@ class Store:
             self._signatures[key] = (*stat, provenance.digest)
             fresh[key] = report.record if member else None
             keys.extend(
-                (self.fingerprint, stored, key)
-                for stored in stored_keys(report.record, self.site, key)
+                (self._run, stored, key) for stored in stored_keys(report.record, self.site, key)
             )
         if not rows:
             return
@@ -635,11 +642,11 @@ class Store:
                     if new_record is not None:
                         affected |= affects(new_record, key)
                 self._db.executemany(
-                    "DELETE FROM lookup WHERE fingerprint = ? AND path = ?",
-                    [(self.fingerprint, row[1]) for row in rows],
+                    "DELETE FROM lookup WHERE run = ? AND path = ?",
+                    [(self._run, row[1]) for row in rows],
                 )
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
+                    "INSERT OR REPLACE INTO files (run, path, size, mtime_ns, ctime_ns,"
                     " digest, checked_ns, complete, diagnostics, record, depends, member)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
@@ -672,9 +679,9 @@ class Store:
                     if old is not None:
                         affected |= _affected_by(old[1], key)
                 self._db.executemany(
-                    "UPDATE files SET member = ? WHERE fingerprint = ? AND path = ?",
-                    [(1, self.fingerprint, key) for key in entering]
-                    + [(0, self.fingerprint, key) for key in leaving],
+                    "UPDATE files SET member = ? WHERE run = ? AND path = ?",
+                    [(1, self._run, key) for key in entering]
+                    + [(0, self._run, key) for key in leaving],
                 )
                 self._invalidate(affected)
             self._members.update(entering)
@@ -688,9 +695,9 @@ class Store:
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             for path, member, record in self._db.execute(
-                "SELECT path, member, record FROM files WHERE fingerprint = ?"
+                "SELECT path, member, record FROM files WHERE run = ?"
                 f" AND path IN ({','.join('?' * len(chunk))})",
-                (self.fingerprint, *chunk),
+                (self._run, *chunk),
             ):
                 found[path] = (member, record)
         return found
@@ -706,8 +713,8 @@ class Store:
             if not self._dropped_all or current != self._generation:
                 self._db.execute(
                     "UPDATE files SET corpus = NULL, corpus_state = 0"
-                    " WHERE fingerprint = ? AND corpus_state != 0",
-                    (self.fingerprint,),
+                    " WHERE run = ? AND corpus_state != 0",
+                    (self._run,),
                 )
             self._dropped_all = True
         else:
@@ -718,15 +725,15 @@ class Store:
                 paths.update(
                     path
                     for (path,) in self._db.execute(
-                        "SELECT path FROM lookup WHERE fingerprint = ?"
+                        "SELECT path FROM lookup WHERE run = ?"
                         f" AND key IN ({','.join('?' * len(chunk))})",
-                        (self.fingerprint, *chunk),
+                        (self._run, *chunk),
                     )
                 )
             self._write_in_transaction(
                 "UPDATE files SET corpus = NULL, corpus_state = 0"
-                " WHERE fingerprint = ? AND path = ? AND corpus_state != 0",
-                [(self.fingerprint, path) for path in paths],
+                " WHERE run = ? AND path = ? AND corpus_state != 0",
+                [(self._run, path) for path in paths],
             )
             self._dropped |= paths
         self._bump(current)
@@ -737,7 +744,7 @@ class Store:
             self._overtaken = True  # another process wrote since this run read the rows
         self._generation = current + 1
         self._db.execute(
-            "INSERT OR REPLACE INTO generation VALUES (?, ?)", (self.fingerprint, current + 1)
+            "INSERT OR REPLACE INTO generation VALUES (?, ?)", (self._run, current + 1)
         )
 
     def _write_in_transaction(self, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -745,9 +752,7 @@ class Store:
             self._db.executemany(statement, rows)
 
     def _read_generation(self) -> int:
-        row = self._db.execute(
-            "SELECT n FROM generation WHERE fingerprint = ?", (self.fingerprint,)
-        ).fetchone()
+        row = self._db.execute("SELECT n FROM generation WHERE run = ?", (self._run,)).fetchone()
         return 0 if row is None else int(row[0])
 
     # -- cross-article findings, per file ---------------------------------------
@@ -814,7 +819,7 @@ class Store:
                     state,
                     int(entry.clocked),
                     entry.clock_ns,
-                    self.fingerprint,
+                    self._run,
                     key,
                     *signature,
                 )
@@ -828,7 +833,7 @@ class Store:
                 self._bump(current)
                 self._db.executemany(
                     "UPDATE files SET corpus = ?, corpus_state = ?, clocked = ?,"
-                    " corpus_clock_ns = ? WHERE fingerprint = ? AND path = ? AND member = 1"
+                    " corpus_clock_ns = ? WHERE run = ? AND path = ? AND member = 1"
                     " AND size = ? AND mtime_ns = ? AND ctime_ns = ? AND digest = ?",
                     rows,
                 )
@@ -839,10 +844,8 @@ class Store:
         """Remember where cross-article findings point, so warm runs parse nothing."""
         for path, found in positions.items():
             self._positions[path] = dict(found)  # small ints: always storable
-        rows = [
-            (_dumps(found), self.fingerprint, self.key(path)) for path, found in positions.items()
-        ]
-        self._write("UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows)
+        rows = [(_dumps(found), self._run, self.key(path)) for path, found in positions.items()]
+        self._write("UPDATE files SET positions = ? WHERE run = ? AND path = ?", rows)
 
     def _check_assets(self, depends: str) -> bool:
         try:
@@ -906,6 +909,20 @@ class Store:
         _remove_database(self.path)
 
 
+def _run_id(connection: sqlite3.Connection, fingerprint: str) -> int:
+    """The number of the kind of run ``fingerprint`` (a new one the first time)."""
+    row = connection.execute("SELECT id FROM runs WHERE fingerprint = ?", (fingerprint,)).fetchone()
+    if row is None:
+        with connection:
+            connection.execute(
+                "INSERT OR IGNORE INTO runs (fingerprint) VALUES (?)", (fingerprint,)
+            )
+        row = connection.execute(
+            "SELECT id FROM runs WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+    return int(row[0])
+
+
 def _storable(key: str) -> str:
     """``key`` as SQLite can store it: a name that is not UTF-8 (kept by Python as lone
     surrogates) becomes its bytes in hex, behind a NUL no file name contains."""
@@ -950,6 +967,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
             connection.execute("DROP TABLE IF EXISTS links")
             connection.execute("DROP TABLE IF EXISTS memo")
             connection.execute("DROP TABLE IF EXISTS generation")
+            connection.execute("DROP TABLE IF EXISTS runs")
             connection.execute("DROP TABLE IF EXISTS lookup")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -981,9 +999,7 @@ def describe(directory: Path) -> str:
         return f"no cache in {directory}"
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            files, runs = db.execute(
-                "SELECT COUNT(*), COUNT(DISTINCT fingerprint) FROM files"
-            ).fetchone()
+            files, runs = db.execute("SELECT COUNT(*), COUNT(DISTINCT run) FROM files").fetchone()
             links = db.execute("SELECT COUNT(*) FROM links").fetchone()[0]
     except sqlite3.DatabaseError as error:
         return f"{path}: unreadable ({error}); the next run rebuilds it"
