@@ -42,7 +42,7 @@ from curate import inputs
 from curate.__about__ import __version__
 from curate.corpus import ArticleRecord, RelatedRef, Site
 from curate.loading import Suppressions, read_regular_file
-from curate.lookups import stored_keys
+from curate.lookups import affects, stored_keys
 from curate.model import Diagnostic, FileReport, Span
 
 if TYPE_CHECKING:
@@ -51,13 +51,17 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".curate_cache"
 DB_NAME = "cache.sqlite3"
 #: Bump when the stored layout changes; old rows are then ignored.
-FORMAT = 10
+FORMAT = 11
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
 #: How long to wait for another curate holding the write lock before running uncached.
 BUSY_TIMEOUT_S = 2.0
-#: Remembered cross-article findings kept per configuration, one per run shape.
-MEMO_SLOTS = 8
+#: Above this many lookup keys, a write drops every row's cross-article findings
+#: (one pass) instead of finding the rows that look for each key.
+INVALIDATE_ALL_KEYS = 2000
+#: A write of more changed records than this drops every row's cross-article findings
+#: without computing which rows each affects (a first run).
+_FEW_CHANGED = 100
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -69,15 +73,28 @@ CREATE TABLE IF NOT EXISTS files (
     digest TEXT NOT NULL,
     checked_ns INTEGER NOT NULL,
     complete INTEGER NOT NULL,
+    -- 1: its record is in the index the cross-article findings were found against
+    member INTEGER NOT NULL DEFAULT 0,
     depends TEXT NOT NULL DEFAULT '[]',
+    -- Its cross-article findings: whether they are known (0: no, or dropped when a row
+    -- they may read changed, 1: known and none, 2: in corpus), whether a clock rule
+    -- fired, and the clock they were found at.
+    corpus_state INTEGER NOT NULL DEFAULT 0,
+    clocked INTEGER NOT NULL DEFAULT 0,
+    corpus_clock_ns INTEGER NOT NULL DEFAULT 0,
+    corpus TEXT,
     positions TEXT NOT NULL DEFAULT '{}',
     -- the long columns last: reading the others never walks their overflow pages
     diagnostics TEXT NOT NULL,
     record TEXT NOT NULL,
     PRIMARY KEY (fingerprint, path)
 );
--- Each row's lookup keys (curate.lookups.keys_of), written with it: a pre-commit run
--- finds the rows sharing a key with its files by point queries.
+-- What a warm run reads of every row: an index that holds it, read without the rows.
+CREATE INDEX IF NOT EXISTS files_stat ON files (fingerprint, path, size, mtime_ns, ctime_ns,
+    digest, checked_ns, complete, member, depends, corpus_state, clocked, corpus_clock_ns);
+-- Each row's lookup keys (curate.lookups.stored_keys), written with it: the keys it is
+-- found by, and those it looks for. Point queries find the rows sharing a key with a
+-- file (its neighbours), and the rows whose cross-article findings a change affects.
 CREATE TABLE IF NOT EXISTS lookup (
     fingerprint TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -87,15 +104,11 @@ CREATE TABLE IF NOT EXISTS lookup (
 -- the fingerprint, and scan every row of it.
 CREATE INDEX IF NOT EXISTS lookup_key ON lookup (key, fingerprint);
 CREATE INDEX IF NOT EXISTS lookup_path ON lookup (path, fingerprint);
-CREATE TABLE IF NOT EXISTS memo (
-    fingerprint TEXT NOT NULL,
-    shape TEXT NOT NULL,
-    state TEXT NOT NULL,
-    used_ns INTEGER NOT NULL,
-    clock_ns INTEGER NOT NULL,
-    diagnostics TEXT NOT NULL,
-    clocked TEXT NOT NULL,
-    PRIMARY KEY (fingerprint, shape)
+-- Bumped by every write that drops or stores cross-article findings: findings computed
+-- by a run that another process overtook are not stored.
+CREATE TABLE IF NOT EXISTS generation (
+    fingerprint TEXT NOT NULL PRIMARY KEY,
+    n INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS links (
     url TEXT NOT NULL,
@@ -123,6 +136,17 @@ class Provenance(NamedTuple):
     row: tuple[str, str, str] | None = None
 
 
+class CorpusEntry(NamedTuple):
+    """A file's remembered cross-article findings."""
+
+    #: The findings of the rules that do not read the clock, positioned.
+    findings: tuple[Diagnostic, ...]
+    #: Whether a rule that reads the clock fired (it runs again on every run).
+    clocked: bool
+    #: The clock they were found at: a run at an earlier clock finds them again.
+    clock_ns: int
+
+
 def digest_bytes(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
@@ -145,12 +169,14 @@ def cache_factory(settings: Settings) -> Callable[[Site, str], Store] | None:
         return None
 
     def open_for(site: Site, fingerprint: str) -> Store:
-        return Store.connect(
+        store = Store.connect(
             cache_directory(settings, site),
             f"{FORMAT}|{__version__}|{_LAYOUT}|{fingerprint}|{site_fingerprint(site)}",
             site.root,
             quiet_if_read_only=settings.cache_dir is None,
         )
+        store.site = site
+        return store
 
     return open_for
 
@@ -199,9 +225,28 @@ class Store:
             elif here.startswith(self._root + "/"):
                 self._here = here[len(self._root) + 1 :] + "/"
         self._started_ns = time.time_ns()
+        self._keys: dict[str, str] = {}
+        #: The site whose rows these are (the slug of an article's own page is a key).
+        self.site: Site | None = None
         self._stats: dict[str, tuple[int, int, int]] = {}
-        #: Rows whose record a lazy get() left in the database: key, stat, digest.
-        self._held: dict[str, tuple[str, int, int, int, str]] = {}
+        #: Row key -> stat signature and digest, of the rows this run found valid or wrote.
+        self._signatures: dict[str, tuple[int, int, int, str]] = {}
+        #: Rows whose record a lazy get() left in the database: path -> key.
+        #: (Their stat signature and digest are in _signatures.)
+        self._held: dict[str, str] = {}
+        self._path_of: dict[str, str] = {}
+        #: The rows that are members of the index, and those that should be (index_members).
+        self._members: set[str] = set()
+        self._index: set[str] | None = None
+        #: The generation read by get(), plus this run's own writes; overtaken: another
+        #: process dropped cross-article findings meanwhile.
+        self._generation = 0
+        self._overtaken = False
+        #: Row key -> (corpus_state, clocked, corpus_clock_ns) as get() read it, of the
+        #: rows whose findings were known; and the rows whose findings this run dropped.
+        self._corpus_state: dict[str, tuple[int, int, int]] = {}
+        self._dropped: set[str] = set()
+        self._dropped_all = False
         self._positions: dict[str, dict[str, Span]] = {}
         self._assets: dict[str, bool] = {}
         self._depends: dict[str, bool] = {}
@@ -265,11 +310,21 @@ class Store:
 
     def key(self, path: str) -> str:
         """The row key of ``path``: relative to the site root, however it was typed."""
+        known = self._keys.get(path)
+        if known is None:
+            known = self._keys[path] = self._key(path)
+        return known
+
+    def _key(self, path: str) -> str:
         root = self._root
-        if root is not None and path.startswith(root + "/") and os.path.normpath(path) == path:
-            # An absolute path in normal form (what the walk of the site yields): what
-            # the abspath below gives, without its cost.
-            return _storable(path[len(root) + 1 :])
+        if root is not None and path.startswith(root + "/"):
+            rest = path[len(root) :]
+            if ("/." not in rest and "//" not in rest and rest[-1] != "/") or os.path.normpath(
+                path
+            ) == path:
+                # An absolute path in normal form (what the walk of the site yields):
+                # what the abspath below gives, without its cost.
+                return _storable(rest[1:])
         if self._here is not None:
             # The common case, a normal relative path typed inside the site, without
             # the cost of abspath: the same key.
@@ -302,65 +357,130 @@ class Store:
     ) -> dict[str, FileReport]:
         """Reports still valid for ``paths``; stale, undecodable or missing rows are misses.
 
-        ``records=False`` leaves out the index records (a plain validate needs none),
-        which saves most of the decoding. ``lazy=True`` leaves them in the database
-        until :meth:`records` asks: a lint run that reuses its remembered
-        cross-article findings never needs them, and a pre-commit run only needs those
-        :meth:`sharing` finds. Only the files in ``reported`` (default: all) get
-        their findings decoded; the others are only indexed.
+        Reads the stat columns of every row (from an index that holds them) and stats
+        every file; then only the findings of the valid rows of the files in
+        ``reported`` (default: all) that have any. ``records=False`` leaves out the
+        index records (a plain validate needs none). ``lazy=True`` leaves them in the
+        database until :meth:`records` asks: a lint run whose cross-article findings
+        are remembered needs none of them, and a changed file only its neighbours'.
         """
         if not self._usable:
             return {}
-        record_column = "record" if records and not lazy else "'null'"
         keys = {path: self.key(path) for path in paths}
+        stored: dict[str, tuple[Any, ...]] = {}
         try:
-            rows = self._db.execute(
-                "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete,"
-                f" diagnostics, {record_column}, depends, positions"
-                " FROM files WHERE fingerprint = ?",
+            self._generation = self._read_generation()
+            for row in self._db.execute(
+                "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, depends,"
+                " member, corpus_state, clocked, corpus_clock_ns"
+                " FROM files INDEXED BY files_stat WHERE fingerprint = ?",
                 (self.fingerprint,),
-            ).fetchall()
+            ):
+                stored[row[0]] = row
         except sqlite3.DatabaseError as error:
             self._fail(error)
             return {}
-        stored = {row[0]: row[1:] for row in rows}
-        found: dict[str, FileReport] = {}
+        self._members = {key for key, row in stored.items() if row[8]}
+        valid: dict[str, tuple[str, int]] = {}
+        stats = self._stats
+        signatures = self._signatures
+        corpus_state = self._corpus_state
+        known_depends = self._depends
+        racy_before = RACY_WINDOW_NS
+        stat = os.stat
         for path in paths:
             try:
-                status = os.stat(path)
+                status = stat(path)
             except OSError:
                 continue
             signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-            self._stats[path] = signature
             key = keys[path]
-            row = stored.get(key)
-            if row is None or tuple(row[:3]) != signature:
+            row = stored.pop(key, None)  # each row freed once seen: 100,000 of them
+            if row is None or row[1:4] != signature:
+                stats[path] = signature
                 continue
-            digest, checked_ns, complete, diagnostics, record, depends, positions = row[3:]
-            racy = max(signature[1], signature[2]) >= checked_ns - RACY_WINDOW_NS
-            if racy and _file_digest(path) != digest:
+            _, _, _, _, digest, checked_ns, _, depends, _, state, clocked, clock_ns = row
+            if max(signature[1], signature[2]) >= checked_ns - racy_before and (
+                _file_digest(path) != digest
+            ):
+                stats[path] = signature
                 continue
-            if depends != "[]" and not self._assets_hold(depends):
-                continue
-            indexed_only = reported is not None and path not in reported
-            if indexed_only:
-                diagnostics = _NO_DIAGNOSTICS  # its findings are not needed
-            if diagnostics == _NO_DIAGNOSTICS and record == "null":
+            if depends != "[]":
+                holds = known_depends.get(depends)  # many articles look up the same files
+                if holds is None:
+                    holds = known_depends[depends] = self._check_assets(depends)
+                if not holds:
+                    stats[path] = signature
+                    continue
+            valid[path] = (key, row[6])
+            signatures[key] = (*signature, digest)
+            if state:
+                corpus_state[key] = (state, clocked, clock_ns)
+        rows = len(stored) + len(valid)
+        del stored
+        wanted = [key for path, (key, _) in valid.items() if reported is None or path in reported]
+        texts = self._texts("diagnostics", wanted, rows, _NO_DIAGNOSTICS)
+        record_texts = (
+            self._texts("record", [key for key, _ in valid.values()], rows, "null")
+            if records and not lazy
+            else {}
+        )
+        found: dict[str, FileReport] = {}
+        hold = lazy and records
+        for path, (key, stored_complete) in valid.items():
+            complete = bool(stored_complete)
+            if key not in texts and key not in record_texts:
                 # Most rows of a warm run: what _decode_report gives, without the calls.
-                report: FileReport | None = FileReport(path, (), None, None, bool(complete))
-            else:
-                report = _decode_report(path, diagnostics, record, bool(complete))
+                found[path] = FileReport(path, (), None, None, complete)
+                if hold:
+                    self._held[path] = key
+                    self._path_of[key] = path
+                continue
+            held = self._signatures[key]
+            diagnostics = _text_of(texts, key, held, _NO_DIAGNOSTICS)
+            record = _text_of(record_texts, key, held, "null")
+            if diagnostics is None or record is None:  # replaced meanwhile
+                continue
+            report = _decode_report(path, diagnostics, record, complete)
             if report is None:
                 continue
-            if positions != "{}" and not indexed_only:
-                # Where its cross-article findings point: only needed if it is reported.
-                decoded_positions = _decode_positions(positions)
-                if decoded_positions is None:
-                    continue
-                self._positions[path] = decoded_positions
-            if lazy and records:
-                self._held[path] = (key, *signature, digest)
+            if hold:
+                self._held[path] = key
+                self._path_of[key] = path
             found[path] = report
+        return found
+
+    def _texts(
+        self, column: str, keys: Sequence[str], rows: int, default: str
+    ) -> dict[str, tuple[Any, ...]]:
+        """The ``column`` of the rows ``keys`` that is not ``default``, with each row's
+        stat signature and digest: by one pass over the rows when most are wanted,
+        else by point queries."""
+        found: dict[str, tuple[Any, ...]] = {}
+        if not keys:
+            return found
+        columns = f"path, size, mtime_ns, ctime_ns, digest, {column}"
+        try:
+            if len(keys) * 4 > rows:
+                wanted = set(keys)
+                for row in self._db.execute(
+                    f"SELECT {columns} FROM files WHERE fingerprint = ? AND {column} != ?",
+                    (self.fingerprint, default),
+                ):
+                    if row[0] in wanted:
+                        found[row[0]] = row
+                return found
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                for row in self._db.execute(
+                    f"SELECT {columns} FROM files WHERE fingerprint = ?"
+                    f" AND path IN ({','.join('?' * len(chunk))}) AND {column} != ?",
+                    (self.fingerprint, *chunk, default),
+                ):
+                    found[row[0]] = row
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+            return {key: (key, None, None, None, None, default) for key in keys}
         return found
 
     def records(self, reports: Sequence[FileReport]) -> tuple[list[FileReport], list[str]]:
@@ -372,7 +492,7 @@ class Store:
         held = [report for report in reports if report.path in self._held]
         raw: dict[str, tuple[Any, ...]] = {}
         for start in range(0, len(held), _CHUNK):
-            chunk = [self._held[report.path][0] for report in held[start : start + _CHUNK]]
+            chunk = [self._held[report.path] for report in held[start : start + _CHUNK]]
             try:
                 rows = self._db.execute(
                     "SELECT path, size, mtime_ns, ctime_ns, digest, record FROM files"
@@ -386,14 +506,14 @@ class Store:
         decoded = []
         failed = []
         for report in reports:
-            expected = self._held.pop(report.path, None)
-            if expected is None:  # not from this cache: checked in this run, record at hand
+            key = self._held.pop(report.path, None)
+            if key is None:  # not from this cache: checked in this run, record at hand
                 decoded.append(report)
                 continue
-            row = raw.get(expected[0])
+            row = raw.get(key)
             record = (
                 _decode_record(report.path, row[5])
-                if row is not None and tuple(row[:5]) == expected
+                if row is not None and tuple(row[1:5]) == self._signatures.get(key)
                 else _MALFORMED
             )
             if record is _MALFORMED:
@@ -407,7 +527,7 @@ class Store:
         """Those of ``paths`` whose row, still in the database, has one of the lookup ``keys``
         (``curate.lookups.key``): point queries on an index; a row found costs a decode."""
         texts = sorted(set(keys))
-        wanted = {self._held[path][0]: path for path in paths if path in self._held}
+        candidates = set(paths)
         found: set[str] = set()
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
@@ -420,56 +540,298 @@ class Store:
             except sqlite3.DatabaseError as error:
                 self._fail(error)
                 return list(paths)  # no pre-filter: every article is indexed
-            found.update(wanted[key] for (key,) in rows if key in wanted)
-        return [path for path in paths if path in found]
+            for (key,) in rows:
+                path = self._path_of.get(key)
+                if path is not None and path in candidates and path in self._held:
+                    found.add(path)
+        return [path for path in paths if path in found] if found else []
 
     def positions(self, path: str) -> Mapping[str, Span]:
-        """Where the cross-article findings of ``path`` were found to point."""
+        """Where the cross-article findings of ``path`` were found to point (once
+        :meth:`load_positions` read them)."""
         return self._positions.get(path, {})
 
-    def put(self, results: Sequence[tuple[FileReport, Provenance]]) -> None:
-        """Store fresh results (each with the stat taken by :meth:`get` before checking)."""
+    def load_positions(self, paths: Sequence[str]) -> None:
+        """Read where the cross-article findings of ``paths`` point (those about to be
+        found again: a warm run parses none of them)."""
+        keys = {self.key(path): path for path in paths}
+        texts = self._texts("positions", list(keys), len(self._members) or 1, "{}")
+        for key, row in texts.items():
+            if self._signatures.get(key) != tuple(row[1:5]):
+                continue
+            decoded = _decode_positions(row[5])
+            if decoded is not None:
+                self._positions[keys[key]] = decoded
+
+    def index_members(self, paths: Collection[str]) -> None:
+        """The files whose records make the index of this run (the site's articles, and
+        the files reported): rows are written as members of it or not."""
+        self._index = {self.key(path) for path in paths}
+
+    def put(self, results: Iterable[tuple[FileReport, Provenance]]) -> None:
+        """Store fresh results (each with the stat taken by :meth:`get` before checking).
+
+        A row whose record enters, leaves or changes in the index drops the
+        cross-article findings of the rows that look for one of its keys (old and new).
+        """
         if not self._usable:
             return
         rows = []
         keys: list[tuple[str, str, str]] = []
+        fresh: dict[str, ArticleRecord | None] = {}
+        index = self._index
         for report, provenance in results:
             stat = self._stats.get(report.path)
+            if stat is None:  # a valid row checked again (its findings were not stored)
+                signature = self._signatures.get(self.key(report.path))
+                stat = None if signature is None else signature[:3]
             if stat is None or provenance.digest is None:
                 continue
-            row = provenance.row or encode_row(report, provenance)
-            if row is None:
+            encoded = provenance.row or encode_row(report, provenance)
+            if encoded is None:
                 continue  # not storable (an integer of 5,000 digits): checked again next time
-            found, record, depends = row
+            diagnostics_text, record, depends = encoded
+            key = self.key(report.path)
+            member = index is not None and key in index
             rows.append(
                 (
                     self.fingerprint,
-                    self.key(report.path),
+                    key,
                     *stat,
                     provenance.digest,
                     self._started_ns,
                     int(report.complete),
-                    found,
+                    diagnostics_text,
                     record,
                     depends,
+                    int(member),
                 )
             )
-            keys.extend((self.fingerprint, key, rows[-1][1]) for key in stored_keys(report.record))
+            self._signatures[key] = (*stat, provenance.digest)
+            fresh[key] = report.record if member else None
+            keys.extend(
+                (self.fingerprint, stored, key)
+                for stored in stored_keys(report.record, self.site, key)
+            )
         if not rows:
             return
         try:
             with self._db:  # one transaction: a row is never without its lookup keys
+                before = self._before([row[1] for row in rows])
+                changed: list[tuple[str, str]] = []
+                for row in rows:
+                    key, record_text = row[1], row[9]
+                    old = before.get(key)
+                    new_text = record_text if fresh[key] is not None else "null"
+                    old_text = old[1] if old is not None and old[0] else "null"
+                    if old_text != new_text:
+                        changed.append((key, old_text))
+                affected: set[str] = set()
+                if len(changed) > _FEW_CHANGED:
+                    affected.add(_EVERY)  # a first run: no need to find which rows
+                for key, old_text in changed if len(changed) <= _FEW_CHANGED else ():
+                    affected |= _affected_by(old_text, key)
+                    new_record = fresh[key]
+                    if new_record is not None:
+                        affected |= affects(new_record, key)
                 self._db.executemany(
                     "DELETE FROM lookup WHERE fingerprint = ? AND path = ?",
                     [(self.fingerprint, row[1]) for row in rows],
                 )
                 self._db.executemany(
                     "INSERT OR REPLACE INTO files (fingerprint, path, size, mtime_ns, ctime_ns,"
-                    " digest, checked_ns, complete, diagnostics, record, depends)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " digest, checked_ns, complete, diagnostics, record, depends, member)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
                 self._db.executemany("INSERT INTO lookup VALUES (?, ?, ?)", keys)
+                self._invalidate(affected)
+            self._dropped.update(row[1] for row in rows)
+            self._members.update(row[1] for row in rows if row[-1])
+            self._members.difference_update(row[1] for row in rows if not row[-1])
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+
+    def sync_members(self) -> None:
+        """Make the rows of :meth:`index_members` (and only those) members of the index,
+        dropping the cross-article findings that rows entering or leaving it affect
+        (an article added, removed, or renamed)."""
+        index = self._index
+        if index is None or not self._usable:
+            return
+        entering = [key for key in index if key in self._signatures and key not in self._members]
+        leaving = [key for key in self._members if key not in index]
+        if not entering and not leaving:
+            return
+        try:
+            with self._db:
+                before = self._before([*entering, *leaving])
+                affected: set[str] = set()
+                for key in (*entering, *leaving):
+                    old = before.get(key)
+                    if old is not None:
+                        affected |= _affected_by(old[1], key)
+                self._db.executemany(
+                    "UPDATE files SET member = ? WHERE fingerprint = ? AND path = ?",
+                    [(1, self.fingerprint, key) for key in entering]
+                    + [(0, self.fingerprint, key) for key in leaving],
+                )
+                self._invalidate(affected)
+            self._members.update(entering)
+            self._members.difference_update(leaving)
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+
+    def _before(self, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """``(member, record)`` of the stored rows ``keys``, inside a write transaction."""
+        found: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            for path, member, record in self._db.execute(
+                "SELECT path, member, record FROM files WHERE fingerprint = ?"
+                f" AND path IN ({','.join('?' * len(chunk))})",
+                (self.fingerprint, *chunk),
+            ):
+                found[path] = (member, record)
+        return found
+
+    def _invalidate(self, affected: set[str]) -> None:
+        """Drop the cross-article findings of the rows that look for one of ``affected``
+        (inside a write transaction), and bump the generation."""
+        if not affected:
+            return
+        current = self._read_generation()
+        if len(affected) > INVALIDATE_ALL_KEYS or _EVERY in affected:
+            # Unless this run already dropped them all, and nothing was written since.
+            if not self._dropped_all or current != self._generation:
+                self._db.execute(
+                    "UPDATE files SET corpus = NULL, corpus_state = 0"
+                    " WHERE fingerprint = ? AND corpus_state != 0",
+                    (self.fingerprint,),
+                )
+            self._dropped_all = True
+        else:
+            texts = sorted(affected)
+            paths: set[str] = set()
+            for start in range(0, len(texts), _CHUNK):
+                chunk = texts[start : start + _CHUNK]
+                paths.update(
+                    path
+                    for (path,) in self._db.execute(
+                        "SELECT path FROM lookup WHERE fingerprint = ?"
+                        f" AND key IN ({','.join('?' * len(chunk))})",
+                        (self.fingerprint, *chunk),
+                    )
+                )
+            self._write_in_transaction(
+                "UPDATE files SET corpus = NULL, corpus_state = 0"
+                " WHERE fingerprint = ? AND path = ? AND corpus_state != 0",
+                [(self.fingerprint, path) for path in paths],
+            )
+            self._dropped |= paths
+        self._bump(current)
+
+    def _bump(self, current: int) -> None:
+        """Count a write (inside its transaction); ``current``: the generation before it."""
+        if current != self._generation:
+            self._overtaken = True  # another process wrote since this run read the rows
+        self._generation = current + 1
+        self._db.execute(
+            "INSERT OR REPLACE INTO generation VALUES (?, ?)", (self.fingerprint, current + 1)
+        )
+
+    def _write_in_transaction(self, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            self._db.executemany(statement, rows)
+
+    def _read_generation(self) -> int:
+        row = self._db.execute(
+            "SELECT n FROM generation WHERE fingerprint = ?", (self.fingerprint,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    # -- cross-article findings, per file ---------------------------------------
+
+    def corpus(self, paths: Sequence[str]) -> dict[str, CorpusEntry]:
+        """The remembered cross-article findings of ``paths`` that still hold.
+
+        A row that is not a member of the index, that changed since this run read it,
+        or whose findings were dropped, is left out (to be found again). Decodes only
+        the rows with findings.
+        """
+        if not self._usable or not paths or self._dropped_all:
+            return {}
+        found: dict[str, CorpusEntry] = {}
+        texts_of: dict[str, str] = {}
+        for path in paths:
+            key = self.key(path)
+            state = self._corpus_state.get(key)
+            if state is None or key in self._dropped or key not in self._members:
+                continue
+            if state[0] == 1:
+                found[path] = CorpusEntry((), bool(state[1]), state[2])
+            else:
+                texts_of[key] = path
+        texts = self._texts("corpus", list(texts_of), len(self._signatures), _NO_DIAGNOSTICS)
+        for key, row in texts.items():
+            path = texts_of[key]
+            if self._signatures.get(key) != tuple(row[1:5]):
+                continue
+            findings = _decode_findings(path, row[5])
+            if findings is not None:
+                state = self._corpus_state[key]
+                found[path] = CorpusEntry(findings, bool(state[1]), state[2])
+        return found
+
+    def put_corpus(self, found: Mapping[str, CorpusEntry]) -> None:
+        """Remember the cross-article findings of each file, unless another process
+        changed a row since this run read them (they may have been found against it)."""
+        if not self._usable or not found or self._overtaken:
+            return
+        rows = []
+        for path, entry in found.items():
+            key = self.key(path)
+            signature = self._signatures.get(key)
+            if signature is None:
+                continue
+            try:
+                text = (
+                    _NO_DIAGNOSTICS
+                    if not entry.findings
+                    else _dumps(
+                        [
+                            {k: v for k, v in _plain(d).items() if k != "path" or v != path}
+                            for d in entry.findings
+                        ]
+                    )
+                )
+            except (ValueError, TypeError, RecursionError):
+                continue
+            state = 1 if text == _NO_DIAGNOSTICS else 2
+            rows.append(
+                (
+                    None if state == 1 else text,
+                    state,
+                    int(entry.clocked),
+                    entry.clock_ns,
+                    self.fingerprint,
+                    key,
+                    *signature,
+                )
+            )
+        try:
+            with self._db:
+                current = self._read_generation()
+                if current != self._generation:
+                    self._overtaken = True
+                    return
+                self._bump(current)
+                self._db.executemany(
+                    "UPDATE files SET corpus = ?, corpus_state = ?, clocked = ?,"
+                    " corpus_clock_ns = ? WHERE fingerprint = ? AND path = ? AND member = 1"
+                    " AND size = ? AND mtime_ns = ? AND ctime_ns = ? AND digest = ?",
+                    rows,
+                )
         except sqlite3.DatabaseError as error:
             self._fail(error)
 
@@ -481,13 +843,6 @@ class Store:
             (_dumps(found), self.fingerprint, self.key(path)) for path, found in positions.items()
         ]
         self._write("UPDATE files SET positions = ? WHERE fingerprint = ? AND path = ?", rows)
-
-    def _assets_hold(self, depends: str) -> bool:
-        """Every site file the stored result looked up gives the same answer today."""
-        known = self._depends.get(depends)  # many articles look up the same few files
-        if known is None:
-            known = self._depends[depends] = self._check_assets(depends)
-        return known
 
     def _check_assets(self, depends: str) -> bool:
         try:
@@ -505,117 +860,6 @@ class Store:
             known = self._root is not None and inputs.is_file(os.path.join(self._root, relative))
             self._assets[relative] = known
         return known
-
-    # -- remembered cross-article findings ---------------------------------------
-
-    def state(self, reported: Sequence[str], indexed: Sequence[str]) -> str | None:
-        """A digest of which files are reported, which only indexed, and their stat signatures.
-
-        All were stat-ed by :meth:`get`; None when one is missing.
-        """
-        digest = hashlib.blake2b(digest_size=16)
-        stats = self._stats
-        for group in (reported, indexed):
-            signatures = [stats.get(path) for path in group]
-            if None in signatures:
-                return None
-            # One repr of the whole list (C speed): the paths and their signatures, in order.
-            digest.update(os.fsencode(repr(list(zip(group, signatures, strict=True)))))
-            digest.update(b"\1")
-        return digest.hexdigest()
-
-    def get_memo(
-        self, shape: str, state: str
-    ) -> tuple[int, list[Diagnostic], list[FileReport]] | None:
-        """The remembered cross-article findings of the run ``shape`` in ``state``, if any.
-
-        Returns the clock they were found at, the findings of the rules that do not
-        read the clock, and the reports on which a clock rule fired (to run it again).
-        """
-        if not self._usable:
-            return None
-        try:
-            row = self._db.execute(
-                "SELECT clock_ns, diagnostics, clocked FROM memo"
-                " WHERE fingerprint = ? AND shape = ? AND state = ?",
-                (self.fingerprint, shape, state),
-            ).fetchone()
-        except sqlite3.DatabaseError as error:
-            self._fail(error)
-            return None
-        if row is None:
-            return None
-        try:
-            found = _decoder(tuple[Diagnostic, ...])(json.loads(row[1]))
-            clocked = []
-            for path, suppressions, record, positions in json.loads(row[2]):
-                report = FileReport(
-                    path,
-                    (),
-                    _tuple_decoder(ArticleRecord, ("path",))(record, path),
-                    _decoder(Suppressions | None)(suppressions),
-                )
-                self._positions[path] = _decoder(dict[str, Span])(positions)
-                clocked.append(report)
-        except (_Malformed, ValueError, TypeError, RecursionError):
-            return None
-        with contextlib.suppress(sqlite3.Error), self._db:
-            self._db.execute(
-                "UPDATE memo SET used_ns = ? WHERE fingerprint = ? AND shape = ?",
-                (time.time_ns(), self.fingerprint, shape),
-            )
-        return int(row[0]), list(found), clocked
-
-    def put_memo(
-        self,
-        shape: str,
-        state: str,
-        clock_ns: int,
-        diagnostics: Sequence[Diagnostic],
-        clocked: Sequence[FileReport],
-    ) -> None:
-        """Remember the cross-article findings of the run ``shape`` in ``state``.
-
-        One slot per run shape (which files, from where), so a pre-commit run does
-        not evict the whole-site one; the least recently used slots go first.
-        """
-        if not self._usable:
-            return
-        encoded = [
-            [
-                report.path,
-                _plain(report.suppressions),
-                _plain(report.record),
-                _plain(self.positions(report.path)),
-            ]
-            for report in clocked
-            if report.record is not None
-        ]
-        now = time.time_ns()
-        try:
-            texts = _dumps(_plain(diagnostics)), _dumps(encoded)
-        except (ValueError, TypeError, RecursionError):
-            return  # not storable: found again next time
-        try:
-            with self._db:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        self.fingerprint,
-                        shape,
-                        state,
-                        now,
-                        clock_ns,
-                        *texts,
-                    ),
-                )
-                self._db.execute(
-                    "DELETE FROM memo WHERE fingerprint = ? AND shape NOT IN (SELECT shape"
-                    " FROM memo WHERE fingerprint = ? ORDER BY used_ns DESC LIMIT ?)",
-                    (self.fingerprint, self.fingerprint, MEMO_SLOTS),
-                )
-        except sqlite3.DatabaseError as error:
-            self._fail(error)
 
     # -- links (curate links, lint --online) -------------------------------------
 
@@ -705,6 +949,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
             connection.execute("DROP TABLE IF EXISTS files")
             connection.execute("DROP TABLE IF EXISTS links")
             connection.execute("DROP TABLE IF EXISTS memo")
+            connection.execute("DROP TABLE IF EXISTS generation")
             connection.execute("DROP TABLE IF EXISTS lookup")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -1118,6 +1363,44 @@ def _decode_record(path: str, raw: str) -> ArticleRecord | None:
     except (_Malformed, ValueError, TypeError, RecursionError):
         return _MALFORMED  # type: ignore[no-any-return]
     return record
+
+
+def _text_of(
+    texts: Mapping[str, tuple[Any, ...]], key: str, signature: tuple[Any, ...], default: str
+) -> str | None:
+    """The text read by :meth:`Store._texts` for ``key``; None if the row changed since."""
+    row = texts.get(key)
+    if row is None:
+        return default
+    if tuple(row[1:5]) != signature:
+        return None
+    text: str = row[5]
+    return text
+
+
+#: In a set of affected keys: every row's cross-article findings are affected.
+_EVERY = "\0every"
+
+
+def _affected_by(record: str, key: str) -> set[str]:
+    """The lookup keys a stored record text affects (every row's if it does not decode)."""
+    if record == "null":
+        return set()
+    decoded = _decode_record(key, record)
+    if decoded is _MALFORMED:
+        return {_EVERY}
+    return set() if decoded is None else affects(decoded, key)
+
+
+def _decode_findings(path: str, raw: str) -> tuple[Diagnostic, ...] | None:
+    try:
+        rows = json.loads(raw)
+        if type(rows) is not list:
+            raise _Malformed
+        decode = _decoder(Diagnostic)
+        return tuple(decode({"path": path, **row}) for row in rows)
+    except (_Malformed, ValueError, TypeError, RecursionError):
+        return None
 
 
 def _decode_positions(raw: str) -> dict[str, Span] | None:

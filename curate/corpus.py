@@ -192,7 +192,8 @@ class Site:
             self.root,
             self.site_prefix(),
             with_url=with_url,
-            logo=self._provider_logo,
+            # Like the URL, only rules and index records read the logo.
+            logo=self._provider_logo if with_url else None,
         )
 
     def _provider_logo(self, data: Mapping[str, Any]) -> str | None:

@@ -11,7 +11,6 @@ decided by one :class:`~curate.policy.Policy`.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import signal
 import threading
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from curate import inputs
 from curate.cache import (
     CacheUnavailable,
+    CorpusEntry,
     Provenance,
     Store,
     cache_factory,
@@ -94,6 +94,9 @@ __all__ = [
 #: saved a fifth of the wall time. On idle cores the pool pays from a few hundred.
 PARALLEL_THRESHOLD = 1000
 
+#: Results written to the cache per transaction.
+_PUT_BATCH = 2000
+
 #: A cache opener: ``(site, fingerprint) -> Store``, raising CacheUnavailable.
 CacheFactory = Callable[[Site, str], Store]
 #: ``link_progress(total)`` gives a context with a callback per checked URL.
@@ -122,6 +125,8 @@ class RunResult:
     site: Site
     index: CorpusIndex | None = None
     cache_hits: int = 0
+    #: The reported files whose cross-article findings were found again (not remembered).
+    corpus_checked: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     #: Said once to the user on stderr (e.g. why the run is not cached).
     warnings: list[str] = field(default_factory=list)
@@ -145,8 +150,9 @@ class FileChecker:
 
     def __init__(self, options: CheckOptions, *, encode: bool = False) -> None:
         self.options = options
-        #: Also encode each result as the cache stores it (``Provenance.row``), where it
-        #: is checked: a pool's workers do that work, not the parent.
+        #: The results go to the cache: hash the bytes of each file, and encode each result
+        #: as the cache stores it (``Provenance.row``) where it is checked, so a pool's
+        #: workers do that work, not the parent. Without it ``Provenance.digest`` is None.
         self.encode = encode
         self.validator = ArticleValidator(options.schema)
         self.validators: dict[str, ArticleValidator] = {}
@@ -157,7 +163,7 @@ class FileChecker:
         options.site.take_asset_reads()  # those of loading the site belong to no file
 
     def check(self, path: str) -> Checked:
-        loaded, digest = _load(path)
+        loaded, digest = _load(path) if self.encode else (_parse(path)[0], None)
         return self.check_loaded(path, loaded, digest)
 
     def check_loaded(self, path: str, loaded: LoadResult, digest: str | None) -> Checked:
@@ -207,7 +213,7 @@ class FileChecker:
         return report, Provenance(digest, site.take_asset_reads())
 
     def index(self, path: str) -> Checked:
-        loaded, digest = _load(path)
+        loaded, digest = _load(path) if self.encode else (_parse(path)[0], None)
         if loaded.article is None:
             return FileReport(path, (), None, complete=False), Provenance(digest)
         site = self.options.site
@@ -257,7 +263,13 @@ def _guarded(rule: Rule, check: Callable[[], Iterator[Finding]]) -> list[Finding
 
 
 def _load(path: str) -> tuple[LoadResult, str | None]:
-    """Parse ``path``, with the hash of exactly the bytes parsed (None: not cacheable).
+    """Parse ``path``, with the hash of exactly the bytes parsed (None: not cacheable)."""
+    loaded, raw = _parse(path)
+    return loaded, None if raw is None else digest_bytes(raw)
+
+
+def _parse(path: str) -> tuple[LoadResult, bytes | None]:
+    """Parse ``path``, with the bytes parsed (None: the file was not read here).
 
     Anything but a readable regular file of a sane size is left to :func:`load_file`,
     which says what is wrong with it.
@@ -268,7 +280,7 @@ def _load(path: str) -> tuple[LoadResult, str | None]:
         return load_file(path), None
     if len(raw) > MAX_FILE_BYTES:
         return load_file(path), None
-    return load_text(path, raw), digest_bytes(raw)
+    return load_text(path, raw), raw
 
 
 def to_diagnostic(article: Article, rule: Rule, finding: Finding) -> Diagnostic:
@@ -337,18 +349,22 @@ def _run_jobs(
     threshold: int,
     *,
     encode: bool = False,
-) -> list[Checked]:
+) -> Iterator[Checked]:
     """Check ``jobs``: in this process, or in a pool of ``workers`` when there are enough.
 
-    The checker (the compiled schema, the selected rules) is built here, before the
-    pool forks: the workers inherit it instead of each building their own.
+    Results are yielded as they arrive, in order: the caller stores them while the
+    workers go on, and never holds every encoded row of a large site at once. The
+    checker (the compiled schema, the selected rules) is built here, before the pool
+    forks: the workers inherit it instead of each building their own.
     """
     if not jobs:
-        return []
+        return
     global _WORKER
     checker = FileChecker(options, encode=encode)
     if workers <= 1 or len(jobs) < threshold:
-        return [checker.run(job) for job in jobs]
+        for job in jobs:
+            yield checker.run(job)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -368,16 +384,16 @@ def _run_jobs(
         initargs=(None if forked else options, os.getpid(), encode),
     )
     try:
-        results = [checked for batch in pool.map(_work, batches) for checked in batch]
+        for batch in pool.map(_work, batches):
+            yield from batch
     except BaseException:
-        # Ctrl-C or a failure: stop now, not after the queued chunks.
+        # Ctrl-C or a failure (here or in the caller): stop now, not after the queued chunks.
         _stop(pool)
         raise
     finally:
         _WORKER = None
         gc.unfreeze()
     pool.shutdown()
-    return results
 
 
 def _batches(jobs: Sequence[tuple[str, bool]], workers: int) -> list[Sequence[tuple[str, bool]]]:
@@ -535,10 +551,19 @@ def run_checks(
                 warnings.append(f"running without the cache: {error}")
     # Lint output needs no records; cross-article rules do, unless remembered findings serve.
     lazy = lint and not need_records and cache is not None
+    # Cross-article findings remembered per file, unless a rule reads the whole index.
+    per_file = (
+        cache is not None
+        and bool(corpus_rules)
+        and all(r.looks_up is not None for r in corpus_rules)
+    )
     threshold = PARALLEL_THRESHOLD if parallel_threshold is None else parallel_threshold
     stage = _Stage(options, cache, _workers(settings), threshold)
     try:
         jobs = [(p, True) for p in reported] + [(p, False) for p in index_only]
+        if per_file:
+            assert cache is not None
+            cache.index_members([p for p, _ in jobs])
         cached = (
             cache.get(
                 [p for p, _ in jobs],
@@ -560,12 +585,16 @@ def run_checks(
             # (the cache is keyed by the schema): only a first run pays for the check.
             check_schema(schema)
         stage.check(todo)
+        if per_file:
+            assert cache is not None
+            cache.sync_members()
 
         index = None
         corpus_found: list[Diagnostic] = []
+        corpus_checked = 0
         if lint:
-            corpus_found, index = stage.corpus(
-                paths, reported, index_only, corpus_rules, settings, unchanged=not todo, lazy=lazy
+            corpus_found, index, corpus_checked = stage.corpus(
+                reported, index_only, corpus_rules, settings, lazy=lazy, per_file=per_file
             )
         reports = [stage.by_path[p] for p in reported]
         diagnostics = list(missing)
@@ -589,6 +618,7 @@ def run_checks(
         site,
         index,
         cache_hits=len(cached),
+        corpus_checked=corpus_checked,
         warnings=list(dict.fromkeys(warnings)),
     )
 
@@ -618,15 +648,25 @@ class _Stage:
         self.by_path: dict[str, FileReport] = {}
 
     def check(self, jobs: Sequence[tuple[str, bool]]) -> None:
-        fresh = _run_jobs(
-            jobs, self.options, self.workers, self.threshold, encode=self.cache is not None
-        )
-        site = self.options.site
-        for _, provenance in fresh:  # what worker processes looked up, for a replay
-            inputs.record_lookups(site.root, provenance.assets)
-        if self.cache is not None and fresh:
-            self.cache.put(fresh)
-        self.by_path.update((report.path, report) for report, _ in fresh)
+        cache = self.cache
+        root = self.options.site.root
+        by_path = self.by_path
+        batch: list[Checked] = []
+        # Stored in batches as they arrive: the encoded rows of a whole site are never
+        # held at once.
+        for checked in _run_jobs(
+            jobs, self.options, self.workers, self.threshold, encode=cache is not None
+        ):
+            report, provenance = checked
+            inputs.record_lookups(root, provenance.assets)  # what workers looked up
+            by_path[report.path] = report
+            if cache is not None:
+                batch.append(checked)
+                if len(batch) >= _PUT_BATCH:
+                    cache.put(batch)
+                    batch = []
+        if cache is not None and batch:
+            cache.put(batch)
 
     def decode(self, paths: Sequence[str], full: set[str]) -> None:
         """Decode the records of ``paths`` held back by a lazy lookup; check bad rows again."""
@@ -638,69 +678,104 @@ class _Stage:
 
     def corpus(
         self,
-        typed: Sequence[Path],
         reported: Sequence[str],
         index_only: Sequence[str],
         rules: Sequence[Rule],
         settings: Settings,
         *,
-        unchanged: bool,
         lazy: bool,
-    ) -> tuple[list[Diagnostic], CorpusIndex | None]:
-        """Cross-article findings: remembered ones while no file changed, else from the index.
+        per_file: bool,
+    ) -> tuple[list[Diagnostic], CorpusIndex | None, int]:
+        """Cross-article findings of the reported files: remembered ones where they hold,
+        else found on an index of the articles they can meet.
 
-        Remembered findings serve only a run in which every file's cached result held
-        (``unchanged``: same stat signature, and same content where that was in doubt),
-        of the same shape (the same files, typed the same way, from the same folder),
-        at the same or a later clock. The rules that read the clock run again on the
+        Remembered findings are kept per file (``per_file``) and dropped by the cache
+        when a row they may read changes (see :meth:`Store.put`). They serve a run at
+        the same or a later clock; the rules that read the clock run again on the
         articles they fired on: their findings only disappear as time passes.
         """
         cache = self.cache
         site = self.options.site
+        policy = self.options.policy
         clock = _clock_ns(settings)
         site.take_asset_reads()
-        shape = state = None
-        if cache is not None and lazy:
-            state = cache.state(reported, index_only)
-            shape = _shape(typed)
-        if cache is not None and state is not None and shape is not None and unchanged:
-            memo = cache.get_memo(shape, state)
-            if memo is not None and clock >= memo[0]:
-                remembered, rerun = memo[1], memo[2]
-                clock_rules = [rule for rule in rules if rule.clock]
-                again = _corpus_diagnostics(
-                    rerun, CorpusIndex(()), site, clock_rules, self.options.policy, cache
+        if not per_file or cache is None:
+            if lazy:
+                self.decode([*reported, *index_only], set(reported))
+            records = (self.by_path[p].record for p in (*reported, *index_only))
+            whole = CorpusIndex(r for r in records if r is not None)
+            if cache is not None:
+                cache.load_positions(reported)
+            found: list[Diagnostic] = []
+            positions_of: dict[str, dict[str, Span]] = {}
+            for path in reported:
+                diagnostics, _, positions = _corpus_of(
+                    self.by_path[path], whole, site, rules, policy, cache
                 )
-                return [*remembered, *again], None
-        indexed: Sequence[str] = index_only
-        if lazy:
-            self.decode(reported, set(reported))
-            if len(reported) < len(index_only):
-                assert cache is not None
-                indexed = _related_to(reported, index_only, self, cache, rules, site)
+                found.extend(diagnostics)
+                if positions is not None:
+                    positions_of[path] = positions
+            if cache is not None and positions_of:
+                cache.put_positions(positions_of)
+            return found, whole, len(reported)
+
+        remembered = cache.corpus(reported)
+        clock_rules = [rule for rule in rules if rule.clock]
+        # A clock rule that looks nothing up runs again on its own record.
+        alone = all(rule.looks_up == frozenset() for rule in clock_rules)
+        stale: list[str] = []
+        again: list[str] = []
+        found = []
+        for path in reported:
+            entry = remembered.get(path)
+            if entry is None or entry.clock_ns > clock or (entry.clocked and not alone):
+                stale.append(path)
+                continue
+            found.extend(entry.findings)
+            if entry.clocked:
+                again.append(path)
+        if again:
+            self.decode(again, set(reported))
+            nothing = CorpusIndex(())
+            for path in again:
+                report = self.by_path[path]
+                found.extend(_corpus_of(report, nothing, site, clock_rules, policy, cache)[0])
+        index: CorpusIndex | None = None
+        if stale or not lazy:
+            members = [*reported, *index_only]
+            if not lazy or len(stale) * 8 > len(members):
+                self.decode(members, set(reported))
+                near: Sequence[str] = members
             else:
-                self.decode(indexed, set())
-        reports = [self.by_path[p] for p in reported]
-        records = (self.by_path[p].record for p in (*reported, *indexed))
-        index = CorpusIndex(r for r in records if r is not None)
-        clocked: list[FileReport] = []
-        found = _corpus_diagnostics(
-            reports, index, site, rules, self.options.policy, cache, clocked
-        )
-        if state is not None and shape is not None and not site.take_asset_reads():
-            assert cache is not None
-            clock_codes = {rule.code for rule in rules if rule.clock}
-            kept = [d for d in found if d.code not in clock_codes]
-            cache.put_memo(shape, state, clock, kept, clocked)
-        return found, index
-
-
-def _shape(typed: Sequence[Path]) -> str:
-    """Which run this is: the paths as typed, and from where (they spell the output)."""
-    digest = hashlib.blake2b(os.fsencode(os.getcwd()), digest_size=16)
-    for path in typed:
-        digest.update(b"\0" + os.fsencode(path))
-    return digest.hexdigest()
+                stale_set = set(stale)
+                self.decode(stale, set(reported))
+                others = [p for p in members if p not in stale_set]
+                full = set(reported)
+                near = [*stale, *_related_to(stale, others, self, cache, rules, site, full)]
+            records = (self.by_path[p].record for p in near)
+            index = CorpusIndex(r for r in records if r is not None)
+        if stale:
+            assert index is not None
+            cache.load_positions(stale)
+            learned: dict[str, dict[str, Span]] = {}
+            fresh: dict[str, CorpusEntry] = {}
+            for path in stale:
+                report = self.by_path[path]
+                diagnostics, fired, positions = _corpus_of(
+                    report, index, site, rules, policy, cache
+                )
+                found.extend(diagnostics)
+                if positions is not None:
+                    learned[path] = positions
+                if site.take_asset_reads():
+                    continue  # a rule read a site file: found again next time
+                clock_codes = {rule.code for rule in clock_rules}
+                kept = tuple(d for d in diagnostics if d.code not in clock_codes)
+                fresh[path] = CorpusEntry(kept, fired, clock)
+            if learned:
+                cache.put_positions(learned)
+            cache.put_corpus(fresh)
+        return found, None if lazy else index, len(stale)
 
 
 def _related_to(
@@ -710,6 +785,7 @@ def _related_to(
     cache: Store,
     rules: Sequence[Rule],
     site: Site,
+    full: set[str],
 ) -> list[str]:
     """The site's other articles that the reported ones can meet in cross-article rules.
 
@@ -722,7 +798,7 @@ def _related_to(
     lookups: set[str] = set()
     for rule in rules:
         if rule.looks_up is None:
-            stage.decode(index_only, set())
+            stage.decode(index_only, full)
             return list(index_only)
         lookups |= rule.looks_up
     by_path = stage.by_path
@@ -761,7 +837,7 @@ def _related_to(
         ]
 
     found = reachable(set(cache.sharing(index_only, keys)))
-    stage.decode(found, set())
+    stage.decode(found, full)
     if not slugs:
         return found
     # Whether a linked page still exists: the articles at the URLs the linkers link to.
@@ -773,7 +849,7 @@ def _related_to(
         if ref.key and page_slug(ref.key) in slugs
     }
     more = reachable(set(cache.sharing(index_only, linked)))
-    stage.decode(more, set())
+    stage.decode(more, full)
     return more
 
 
@@ -783,71 +859,68 @@ def position_key(finding: Finding) -> str:
     return ("k:" if finding.at_key else "v:") + steps
 
 
-def _corpus_diagnostics(
-    reports: Sequence[FileReport],
+def _corpus_of(
+    report: FileReport,
     index: CorpusIndex,
     site: Site,
     rules: Sequence[Rule],
     policy: Policy,
-    cache: Store | None = None,
-    clocked: list[FileReport] | None = None,
-) -> list[Diagnostic]:
-    """Run cross-article rules on the index.
+    cache: Store | None,
+) -> tuple[list[Diagnostic], bool, dict[str, Span] | None]:
+    """Run cross-article rules on one report's record against ``index``.
 
-    Their findings need positions, so a file with findings is parsed again, once;
-    the positions are then kept in the cache, and a warm run parses nothing. The
-    reports on which a clock rule fired are added to ``clocked``.
+    Returns its findings, whether a rule that reads the clock fired, and the positions
+    learned (None: all were known). Findings need positions: a file with findings is
+    parsed again, once; the positions are then kept in the cache, and a warm run
+    parses nothing.
     """
     diagnostics: list[Diagnostic] = []
-    learned: dict[str, dict[str, Span]] = {}
-    for report in reports:
-        record = report.record
-        if record is None:
-            continue
-        known = cache.positions(report.path) if cache is not None else {}
-        article: Article | None = None  # parsed for positions at most once, then dropped
-        fired = False
-        for rule in rules:
-            check = rule.check_corpus
-            assert check is not None
-            findings = _guarded(rule, lambda: check(record, index, site))  # noqa: B023
-            fired = fired or (rule.clock and bool(findings))
-            for finding in findings:
-                key = position_key(finding)
-                position = known.get(key)
-                if position is None:
-                    if article is None:
-                        article = Article(report.path, {}, locate_file(report.path))
-                    diagnostic = to_diagnostic(article, rule, finding)
-                    learned.setdefault(report.path, dict(known))[key] = (
-                        diagnostic.line,
-                        diagnostic.column,
-                        diagnostic.end_line,
-                        diagnostic.end_column,
-                    )
-                else:
-                    diagnostic = Diagnostic(
-                        report.path,
-                        position[0],
-                        position[1],
-                        rule.code,
-                        rule.severity,
-                        rule.message_for(finding),
-                        rule.name,
-                        finding.pointer,
-                        position[2],
-                        position[3],
-                        finding.fix,
-                    )
-                if policy.reports(diagnostic, report.suppressions):
-                    diagnostics.append(diagnostic)
-        if fired:
-            inputs.note_clock_finding()
-            if clocked is not None:
-                clocked.append(report)
-    if cache is not None and learned:
-        cache.put_positions(learned)
-    return diagnostics
+    record = report.record
+    if record is None:
+        return diagnostics, False, None
+    known = cache.positions(report.path) if cache is not None else {}
+    learned: dict[str, Span] | None = None
+    article: Article | None = None  # parsed for positions at most once, then dropped
+    fired = False
+    for rule in rules:
+        check = rule.check_corpus
+        assert check is not None
+        findings = _guarded(rule, lambda: check(record, index, site))  # noqa: B023
+        fired = fired or (rule.clock and bool(findings))
+        for finding in findings:
+            key = position_key(finding)
+            position = known.get(key)
+            if position is None:
+                if article is None:
+                    article = Article(report.path, {}, locate_file(report.path))
+                diagnostic = to_diagnostic(article, rule, finding)
+                if learned is None:
+                    learned = dict(known)
+                learned[key] = (
+                    diagnostic.line,
+                    diagnostic.column,
+                    diagnostic.end_line,
+                    diagnostic.end_column,
+                )
+            else:
+                diagnostic = Diagnostic(
+                    report.path,
+                    position[0],
+                    position[1],
+                    rule.code,
+                    rule.severity,
+                    rule.message_for(finding),
+                    rule.name,
+                    finding.pointer,
+                    position[2],
+                    position[3],
+                    finding.fix,
+                )
+            if policy.reports(diagnostic, report.suppressions):
+                diagnostics.append(diagnostic)
+    if fired:
+        inputs.note_clock_finding()
+    return diagnostics, fired, learned
 
 
 def ignored_for_file(diagnostic: Diagnostic, settings: Settings, root: Path | None) -> bool:

@@ -96,6 +96,7 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP})
+_TEXT_TAGS = frozenset({_STR, _TIMESTAMP})
 
 _IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
 _KIND_TAGS = {yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
@@ -336,6 +337,11 @@ class _Builder:
                     )
                 )
             seen[key] = key_node
+            if type(value_node) is yaml.ScalarNode and value_node.tag in _TEXT_TAGS:
+                self.budget -= 1  # what build does for text, without the call
+                if self.budget >= 0:
+                    result[key] = value_node.value
+                    continue
             result[key] = self.build(value_node, depth + 1)
         return result
 
@@ -474,6 +480,8 @@ def _closing_fence(text: str, start: int) -> int:
 
 def _check_depth(front_matter: str, line_offset: int) -> None:
     """Reject absurd nesting before libyaml's recursive composer can overflow the C stack."""
+    if len(front_matter) < _DEPTH_PRECHECK_THRESHOLD:  # too short to hold that many
+        return
     structural = sum(front_matter.count(char) for char in "[{-:?")
     if structural < _DEPTH_PRECHECK_THRESHOLD:
         return

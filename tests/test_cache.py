@@ -132,7 +132,7 @@ def test_cache_clear_command(site: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def lint_run(site: Path, now: str | None = None) -> tuple[list[tuple[str, int, str, str]], bool]:
-    """Findings of a cached lint (as the CLI runs it) and whether the index was rebuilt."""
+    """Findings of a cached lint (as the CLI runs it) and whether cross-article rules ran."""
     from datetime import datetime
 
     moment = datetime.fromisoformat(now) if now else None
@@ -141,7 +141,7 @@ def lint_run(site: Path, now: str | None = None) -> tuple[list[tuple[str, int, s
         [site], config, lint=True, cache_factory=cache_factory(config), need_records=False
     )
     found = [(Path(d.path).name, d.line, d.code, d.message) for d in result.diagnostics]
-    return found, result.index is not None
+    return found, result.corpus_checked > 0
 
 
 def uncached(site: Path, now: str | None = None) -> list[tuple[str, int, str, str]]:
@@ -266,6 +266,7 @@ def test_a_path_typed_another_way_is_served_from_the_cache(
         ("diagnostics", "[" * 100_000 + "]" * 100_000),
         ("depends", "[[1]]"),
         ("positions", '{"v:title": "x"}'),
+        ("corpus", '[{"line": "x"}]'),
     ],
     ids=[
         "corrupt-record",
@@ -276,6 +277,7 @@ def test_a_path_typed_another_way_is_served_from_the_cache(
         "deep-diagnostics",
         "depends-of-another-shape",
         "positions-of-another-shape",
+        "corpus-of-another-shape",
     ],
 )
 def test_a_row_that_does_not_decode_is_a_miss(
@@ -285,8 +287,10 @@ def test_a_row_that_does_not_decode_is_a_miss(
     assert lint_json(capsys, str(site))[0] == expected
     database = sqlite3.connect(site / ".curate_cache" / DB_NAME)
     with database:
+        if column != "corpus":
+            # Found again: records and positions are read.
+            database.execute("UPDATE files SET corpus = NULL, corpus_state = 0")
         database.execute(f"UPDATE files SET {column} = ?", (value,))
-        database.execute("DELETE FROM memo")
     database.close()
     for _ in range(2):  # recomputed, then stored again
         assert lint_json(capsys, str(site))[0] == expected
@@ -399,14 +403,14 @@ def test_the_process_pool_gives_what_one_process_gives(
     assert len(pools) == 1, "the first run went through the pool, the second did not"
 
 
-def test_a_pre_commit_run_keeps_the_whole_site_memo(site: Path) -> None:
+def test_a_pre_commit_run_keeps_the_whole_site_findings(site: Path) -> None:
     first, rebuilt = lint_run(site)
     assert rebuilt
     config = Settings()
     path = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
     run_checks([path], config, lint=True, cache_factory=cache_factory(config), need_records=False)
     again, rebuilt = lint_run(site)
-    assert not rebuilt, "the pre-commit run evicted the whole-site memo"
+    assert not rebuilt, "the pre-commit run dropped the whole site's remembered findings"
     assert again == first
 
 

@@ -115,3 +115,74 @@ def test_ctrl_c_stops_the_pool_promptly(
     assert "Traceback" not in err
     assert "interrupted" in err
     assert _wait(lambda: not any(_alive(pid) for pid in workers))
+
+
+def test_rows_the_workers_encode_give_what_the_parent_would_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the cache on, the pool's workers encode each row; a warm run decodes them to the
+    results of a run without the cache, and to the rows the parent encodes itself."""
+    import sqlite3
+
+    from curate.cache import cache_factory
+    from curate.config import Settings
+    from curate.engine import run_checks
+    from tests.conftest import copy_tracked
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    sites = [copy_tracked(ROOT / "examples", tmp_path / name) for name in ("pool", "one")]
+
+    def rows(site: Path, jobs: int) -> list[tuple[object, ...]]:
+        config = Settings(jobs=jobs)
+        run_checks(
+            [site], config, lint=True, cache_factory=cache_factory(config), parallel_threshold=1
+        )
+        database = sqlite3.connect(site / ".curate_cache" / "cache.sqlite3")
+        try:
+            return database.execute(
+                "SELECT path, diagnostics, record, depends FROM files ORDER BY path"
+            ).fetchall()
+        finally:
+            database.close()
+
+    assert rows(sites[0], 2) == rows(sites[1], 1)
+
+    def findings(**settings: object) -> list[tuple[str, int, str, str]]:
+        config = Settings(**settings)  # type: ignore[arg-type]
+        factory = cache_factory(config) if config.cache else None
+        result = run_checks([sites[0]], config, lint=True, cache_factory=factory)
+        return [(Path(d.path).name, d.line, d.code, d.message) for d in result.diagnostics]
+
+    assert findings() == findings(cache=False)
+
+
+def test_reports_are_encoded_as_the_generic_encoder_encodes_them() -> None:
+    """The row encoder written field by field gives the texts of the generic one, fixes and
+    findings about another file included, over every rule's fixtures."""
+    from curate.cache import _NO_DIAGNOSTICS, _dumps, _encode_report, _plain
+    from curate.config import Settings
+    from curate.engine import run_checks
+    from curate.model import FileReport
+    from tests.conftest import FIXTURES
+
+    def generic(report: FileReport) -> tuple[str, str]:
+        found = [
+            {k: v for k, v in _plain(d).items() if k != "path" or v != report.path}
+            for d in report.diagnostics
+        ]
+        suppressions = report.suppressions or None
+        diagnostics = (
+            _NO_DIAGNOSTICS
+            if not found and suppressions is None
+            else _dumps([found, _plain(suppressions)])
+        )
+        record = None if report.record is None else _plain(report.record)
+        if record is not None:
+            del record["path"]
+        return diagnostics, _dumps(record)
+
+    folders = sorted((FIXTURES / "rules").glob("*/*"))
+    result = run_checks([ROOT / "examples", *folders], Settings(cache=False), lint=True)
+    assert any(d.fix is not None for d in result.diagnostics)
+    for report in result.reports:
+        assert _encode_report(report) == generic(report), report.path

@@ -297,6 +297,27 @@ def test_front_matter_slug_permalink_and_collections(tmp_path: Path) -> None:
     assert _url("europe/_posts/2021-06-30-a.md", {}, config) == "/europe/2021/06/30/a/"
 
 
+@pytest.mark.parametrize(
+    ("permalink", "dated", "undated"),
+    [
+        ("weekdate", "/news/2021/W26/WED/a-story.html", "/:year/W:week/:short_day/no-date.html"),
+        # A trailing _ is kept after the value; an unknown placeholder is left as written.
+        ("/:categories_/:title_x/:unknown/", "/news_/:title_x/:unknown/", "/_/:title_x/:unknown/"),
+        (
+            "//a//:i_month-:i_day-:short_year//:y_day/",
+            "/a/6-30-21/181/",
+            "/a/:i_month-:i_day-:short_year/:y_day/",
+        ),
+    ],
+)
+def test_only_the_placeholders_a_template_names_are_filled(
+    tmp_path: Path, permalink: str, dated: str, undated: str
+) -> None:
+    config = config_of(f"permalink: {permalink}\n", tmp_path)
+    assert _url("_posts/2021-06-30-a-story.md", {"category": "news", "title": "t"}, config) == dated
+    assert _url("_posts/no-date.md", {}, config) == undated
+
+
 def test_slugify_modes() -> None:
     assert slugify("Hello, World! It's_here") == "hello-world-it-s-here"
     assert slugify("Hello, World! It's_here", pretty=True, cased=True) == "Hello,-World!-It's-here"

@@ -97,6 +97,13 @@ def compare(capsys: pytest.CaptureFixture[str], site: Path, seen: set[str]) -> N
         assert lint_json(capsys, path) == lint_json(capsys, path, "--no-cache")
 
 
+def alone(capsys: pytest.CaptureFixture[str], *paths: Path) -> None:
+    """Each file linted alone (pre-commit, typed relative), cached == uncached, in order."""
+    for path in paths:
+        one = os.path.relpath(path)
+        assert lint_json(capsys, one) == lint_json(capsys, one, "--no-cache")
+
+
 def neighbours(site: Path, files: list[str]) -> list[str]:
     found, _ = records(site)
     by_path = {str(Path(record.path).resolve()): record for record in found}
@@ -152,6 +159,30 @@ def test_cached_runs_match_uncached_runs_through_a_site_history(
     assert url is not None
     edit(posts[6], r"^webUrl: .*$", f"webUrl: {url[1]}")
     edit(posts[7], r"^publishedDateTime: .*$", "publishedDateTime: 2199-01-01T00:00:00Z")
+    compare(capsys, site, seen)
+
+    # Invalidation both ways: X takes Y's URL (Y's findings appear), then gives it back
+    # (they disappear). Each checked first by a pre-commit run of X alone, then of Y alone,
+    # then by the whole site.
+    x, y = posts[12], posts[13]
+    own = re.search(r"^webUrl: (.*)$", x.read_text(encoding="utf-8"), re.MULTILINE)
+    theirs = re.search(r"^webUrl: (.*)$", y.read_text(encoding="utf-8"), re.MULTILINE)
+    assert own is not None and theirs is not None
+    edit(x, r"^webUrl: .*$", f"webUrl: {theirs[1]}")
+    alone(capsys, x, y)
+    assert any(d["code"] == "DU001" for d in lint_json(capsys, str(y)))
+    compare(capsys, site, seen)
+    edit(x, r"^webUrl: .*$", f"webUrl: {own[1]}")
+    alone(capsys, x, y)
+    assert not any(d["code"] == "DU001" for d in lint_json(capsys, str(y)))
+    compare(capsys, site, seen)
+    # The same, for Y's related entry pointing at X (RL006 on Y when X's title changes).
+    target_text = target.read_text(encoding="utf-8")
+    edit(target, r"^title: .*$", 'title: "Another title again"')
+    alone(capsys, target, source)
+    compare(capsys, site, seen)
+    target.write_text(target_text, encoding="utf-8")
+    alone(capsys, source, target)
     compare(capsys, site, seen)
 
     # A rename: a second file with the slug of another; a permalink without the date makes
@@ -272,3 +303,35 @@ def test_paths_typed_differently_share_the_cache(
     assert result.cache_hits == articles  # the file given, and every other for the index
     assert main(["cache", "info"]) == 0
     assert f"{articles} file results" in capsys.readouterr().out
+
+
+def test_findings_of_a_run_overtaken_by_another_are_not_stored(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run A finds Z's cross-article findings; before A stores them, Y takes Z's URL and
+    run B finds and stores Z's new ones (DU001). A's, older, must not replace them."""
+    from curate.cache import Store
+
+    lint_json(capsys, ".")
+    posts = sorted((site / "_news").glob("*.md"))
+    z, y = posts[20], posts[21]
+    edit(z, r"^title: .*$", 'title: "A new title for Z"')  # Z's findings are found again
+    url = re.search(r"^webUrl: (.*)$", z.read_text(encoding="utf-8"), re.MULTILINE)
+    assert url is not None
+    store = Store.put_corpus
+    overtaken: list[bool] = []
+
+    def put_corpus(self: Store, found: Any) -> None:
+        if not overtaken:
+            overtaken.append(True)
+            edit(y, r"^webUrl: .*$", f"webUrl: {url[1]}")
+            later = lint_json(capsys, ".")  # run B, while A has not stored its findings
+            assert any(d["code"] == "DU001" and d["path"].endswith(z.name) for d in later)
+        store(self, found)
+
+    monkeypatch.setattr(Store, "put_corpus", put_corpus)
+    first = lint_json(capsys, ".")  # run A
+    assert overtaken
+    assert not any(d["code"] == "DU001" and d["path"].endswith(z.name) for d in first)
+    monkeypatch.setattr(Store, "put_corpus", store)
+    assert lint_json(capsys, ".") == lint_json(capsys, ".", "--no-cache")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -97,7 +98,10 @@ def _sharing(record: ArticleRecord, index: CorpusIndex) -> list[ArticleRecord]:
     if record.output_url is None:
         return []
     others = _by_destination(index).get(destination(record.output_url), [])
-    return sorted((o for o in others if o.path != record.path), key=lambda o: o.path)
+    # By the file, however its path is spelled (a pre-commit run mixes spellings).
+    return sorted(
+        (o for o in others if o.path != record.path), key=lambda o: os.path.abspath(o.path)
+    )
 
 
 def _rendered(record: ArticleRecord) -> bool:

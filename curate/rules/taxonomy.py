@@ -9,6 +9,7 @@ ignored and documented like every other rule.
 from __future__ import annotations
 
 import difflib
+import os
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
@@ -111,7 +112,8 @@ def first_of_provider(
             if key is not None and wanted(other):
                 groups.setdefault(key, []).append(other.path)
         for group in groups.values():
-            group.sort()
+            # By the file, however its path is spelled (a pre-commit run mixes spellings).
+            group.sort(key=os.path.abspath)
         _PROVIDER_GROUPS[index][wanted] = groups
     key = provider_key(record.provider_domain, record.provider_name)
     paths = groups.get(key) if key is not None else None
