@@ -792,7 +792,7 @@ class _NativeSender:
             return response, answer.cookies
 
     async def aclose(self) -> None:
-        self._pool.close()
+        await self._pool.aclose()
 
 
 class _HttpxSender:

@@ -265,7 +265,8 @@ def parse_head(head: bytes) -> tuple[Answer, bool]:
 class _Connection(asyncio.Protocol):
     """One TCP (or TLS) connection: the bytes received so far, and a waiter for more."""
 
-    def __init__(self) -> None:
+    def __init__(self, opened: set[_Connection]) -> None:
+        self._opened = opened
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.ended = False
@@ -276,6 +277,7 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self._opened.add(self)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -292,6 +294,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: BaseException | None) -> None:
         self.ended = True
         self.error = exc
+        self._opened.discard(self)
         self._wake()
 
     def _wake(self) -> None:
@@ -308,6 +311,12 @@ class _Connection(asyncio.Protocol):
         self.ended = True
         if self.transport is not None:
             self.transport.close()
+
+    def abort(self) -> None:
+        """Close at once, without waiting for a TLS peer's close_notify."""
+        self.ended = True
+        if self.transport is not None:
+            self.transport.abort()
 
     async def more(self) -> None:
         """Wait for more bytes or the end of the stream; raises at the end."""
@@ -389,6 +398,9 @@ class Pool:
         # The origins with idle connections, the least recently used first.
         self._idle: collections.OrderedDict[_Key, _Origin] = collections.OrderedDict()
         self._idle_count = 0
+        # Every connection made and not yet lost, whether in use, idle or closing: a TLS
+        # one that was closed stays open until the server answers its close_notify.
+        self._opened: set[_Connection] = set()
 
     @property
     def origins_kept(self) -> int:
@@ -503,7 +515,7 @@ class Pool:
         try:
             _, connection = await _within(
                 loop.create_connection(
-                    _Connection,
+                    functools.partial(_Connection, self._opened),
                     address,
                     port,
                     ssl=tls,
@@ -526,6 +538,22 @@ class Pool:
             origin.idle.clear()
         self._idle.clear()
         self._idle_count = 0
+
+    async def aclose(self) -> None:
+        """Close every connection, its socket included, before the event loop ends.
+
+        Closing a TLS connection sends close_notify and keeps the socket until the server
+        answers or 30 s pass: a loop closed meanwhile would leave the socket open. What is
+        still open after the idle connections are closed is aborted, and the loop turns
+        until the sockets are closed.
+        """
+        self.close()
+        for connection in list(self._opened):
+            connection.abort()
+        for _ in range(10):  # the sockets close in the next turn, the protocols in the one after
+            if not self._opened:
+                break
+            await asyncio.sleep(0)
 
 
 class _Body:

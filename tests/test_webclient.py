@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import gzip
 import socket
+import ssl
 import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import trustme
 
 from curate import online, webclient
 from curate.online import IMAGE, PAGE, OnlineOptions, Outcome, check_links
@@ -251,7 +255,7 @@ class _FakeTransport(asyncio.Transport):
 
 def test_a_connection_stops_reading_what_nobody_asked_for() -> None:
     async def stream() -> tuple[bool, bool]:
-        connection = webclient._Connection()
+        connection = webclient._Connection(set())
         transport = _FakeTransport()
         connection.connection_made(transport)
         for _ in range(300):
@@ -266,3 +270,88 @@ def test_a_connection_stops_reading_what_nobody_asked_for() -> None:
         return paused, resumed
 
     assert asyncio.run(stream()) == (True, True)
+
+
+# --- every connection closed -----------------------------------------------------------
+
+
+ANSWER_THEN_CLOSE = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+@contextmanager
+def tls_server_that_never_hangs_up(
+    certificate_authority: trustme.CA,
+) -> Iterator[str]:
+    """A TLS server that answers one request per connection, then neither reads nor hangs up.
+
+    It never answers the client's close_notify: a client that waits for it to close the
+    socket keeps the socket open until the test is over.
+    """
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stopping = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                raw, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            raw.settimeout(5)
+            try:
+                connection = context.wrap_socket(raw, server_side=True)
+                connection.recv(65536)
+                connection.sendall(ANSWER_THEN_CLOSE)
+                held.append(connection)
+            except OSError:
+                raw.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stopping.set()
+        thread.join()
+        listener.close()
+        for connection in held:
+            connection.close()
+
+
+def test_a_tls_connection_is_closed_when_the_run_ends_though_the_server_never_hangs_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    certificate_authority = trustme.CA()
+
+    def trusting_the_test_authority() -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        certificate_authority.configure_trust(context)
+        return context
+
+    monkeypatch.setattr(webclient, "default_tls_context", trusting_the_test_authority)
+    with tls_server_that_never_hangs_up(certificate_authority) as base:
+        targets = [(f"{base}/{i}", PAGE) for i in range(2)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = check_links(targets, dataclasses.replace(FAST, per_host=1, retries=0))
+            gc.collect()  # a socket left open warns when its transport is collected
+
+    assert {r.outcome for r in results.values()} == {Outcome.OK}
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_failed_tls_handshake_leaves_no_socket_open() -> None:
+    with serving({"/": Reply(200)}) as server:  # speaks plain HTTP only
+        target = (server.url("/").replace("http://", "https://"), PAGE)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = check_links([target], dataclasses.replace(FAST, retries=0))[target]
+            gc.collect()
+
+    assert result.reason.startswith("TLS handshake failed: ")
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
