@@ -325,7 +325,7 @@ class Store:
             known = self._keys[path] = self._key(path)
         return known
 
-    def _keys_of(self, paths: Sequence[str]) -> list[str]:
+    def _keys_of(self, paths: Iterable[str]) -> list[str]:
         """:meth:`key` of each of ``paths``, in bulk: the walk's absolute, normal paths
         below the root (nearly all of them) are cut without a call each."""
         root = self._root
@@ -613,7 +613,7 @@ class Store:
     def index_members(self, paths: Collection[str]) -> None:
         """The files whose records make the index of this run (the site's articles, and
         the files reported): rows are written as members of it or not."""
-        self._index = {self.key(path) for path in paths}
+        self._index = set(self._keys_of(paths))
 
     def put(self, results: Iterable[tuple[FileReport, Provenance]]) -> None:
         """Store fresh results (each with the stat taken by :meth:`get` before checking).
