@@ -35,6 +35,8 @@ RECORD_VERSION = 2
 def find_site_root(start: Path) -> Path | None:
     """The nearest folder at or above ``start`` that holds a Jekyll ``_config.yml``."""
     directory = start if inputs.is_dir(start) else start.parent
+    # As typed too: a link on the way (a site swapped for another release) resolves elsewhere.
+    inputs.record(directory)
     directory = directory.resolve()
     for candidate in (directory, *directory.parents):
         if any(inputs.is_file(candidate / name) for name in CONFIG_NAMES):

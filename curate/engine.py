@@ -921,8 +921,3 @@ def _corpus_of(
     if fired:
         inputs.note_clock_finding()
     return diagnostics, fired, learned
-
-
-def ignored_for_file(diagnostic: Diagnostic, settings: Settings, root: Path | None) -> bool:
-    """``per-file-ignores`` turns the diagnostic's code off for its file."""
-    return Policy.from_settings(settings, root).ignored_for_file(diagnostic.path, diagnostic.code)

@@ -29,8 +29,11 @@ if TYPE_CHECKING:  # imported only by type checkers: the replay path imports not
 Signature = tuple[int, int, int, int, int]
 FIELDS = 5
 
-#: Where files change by themselves, or are not files: never inputs.
-_NOT_INPUTS = ("/proc/", "/sys/", "/dev/")
+#: Where files change by themselves: never inputs.
+_NOT_INPUTS = ("/proc/", "/sys/")
+#: Devices and terminals (whose times change as they are used) are not inputs; the
+#: files and folders there are (a site copied to /dev/shm).
+_DEVICES = "/dev/"
 _WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
@@ -120,10 +123,33 @@ def _audit(event: str, arguments: tuple[Any, ...]) -> None:
         if isinstance(path, int):  # a file descriptor: its path was recorded when opened
             return
         name = os.fsdecode(path)
-        if not name.startswith(_NOT_INPUTS):
-            recorder.record(name)
+        if name.startswith(_NOT_INPUTS):
+            return
+        if name.startswith(_DEVICES) and not _file_or_folder(name):
+            return
+        recorder.record(name)
+        if name.endswith(".pyc"):
+            # A module imported from its compiled copy: Python checked the source's
+            # stat first, and compiles the source again once it changes.
+            source = _source_of(name)
+            if source is not None:
+                recorder.record(source)
     except Exception:  # an audit hook that raises would fail the audited call
         pass
+
+
+def _file_or_folder(path: str) -> bool:
+    mode = signature(path)[0]
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
+
+
+def _source_of(compiled: str) -> str | None:
+    """``pkg/mod.py`` for ``pkg/__pycache__/mod.cpython-311.pyc`` (importlib's layout)."""
+    cache, name = os.path.split(compiled)
+    folder, cache_name = os.path.split(cache)
+    if cache_name != "__pycache__" or "." not in name:
+        return None
+    return os.path.join(folder, name.partition(".")[0] + ".py")
 
 
 def record(path: str | bytes | os.PathLike[Any]) -> None:

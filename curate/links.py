@@ -205,9 +205,17 @@ def _read_occurrences(
             unreadable.extend(loaded.diagnostics)
             continue
         suppressions = article.suppressions
+        # Where no comment speaks, what is reported depends on the file only: asked once.
+        unsuppressed = policy.reported_codes(article.path, 1, codes)
+        by_line = suppressions.by_line if suppressions.whole_file is None else None
         for occurrence in link_occurrences(article, site):
-            kept = policy.reported_codes(occurrence.path, occurrence.line, codes, suppressions)
-            if kept:
+            if by_line is not None and occurrence.line not in by_line:
+                kept = unsuppressed
+            else:
+                kept = policy.reported_codes(occurrence.path, occurrence.line, codes, suppressions)
+            if kept == occurrence.codes:
+                yield occurrence
+            elif kept:
                 yield dataclasses.replace(occurrence, codes=kept)
 
 

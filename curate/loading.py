@@ -735,6 +735,8 @@ def iter_article_files(
                 and (is_article is None or is_article(relative + name))
             ):
                 found.append(entry.path)
+            elif _is_link(entry):
+                inputs.record(entry.path)  # a link to nothing may come to point at a folder
     found.sort()
     inputs.record_all(found)  # before anything reads them
     yield from found
@@ -745,6 +747,13 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:  # a folder we may not look into; a file then, reported when read
         return False
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return True
 
 
 def _not_an_article(

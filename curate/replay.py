@@ -2,8 +2,9 @@
 
 As a build system reuses an output (ccache, make), the process entry keeps the
 output of a run under the exact *invocation* (curate's version and source files,
-the Python, the arguments, the current folder, the environment, which standard
-streams are terminals and their size) with a manifest of every *input* it read
+the Python and its options, the arguments, the current folder, the environment, the
+user and their groups, which standard streams are terminals and their size) with a
+manifest of every *input* it read
 (:mod:`curate.inputs`: each file opened, folder listed and path looked up, with its
 ``stat`` signature). The next identical invocation ``stat``-s the manifest; when
 every signature still holds, it writes the stored stdout and stderr text, in the
@@ -15,9 +16,11 @@ Only runs that nothing but those inputs decides are stored: ``lint`` (not
 ``stats`` and ``rank``, with the cache on, in the site's own cache folder; not a
 run that read the time of day for its output (``rank``/``list`` without
 ``--now``) or on which a clock rule fired (DT002), nor one that read stdin, failed
-(exit 2), wrote bytes past the text streams, lost its reader (``| head``), or read
-an input modified within :data:`RACY_WINDOW_NS` of its start (a later change in the
-same timestamp tick would be invisible to ``stat``).
+(exit 2), wrote bytes past the text streams (or from a forked worker), lost its
+reader (``| head``), had its terminal resized, or read an input modified within
+:data:`RACY_WINDOW_NS` of its start (a later change in the same timestamp tick would
+be invisible to ``stat``).
+A stored run is not replayed while the clock reads earlier than when it was stored.
 
 The results live in ``<site root>/.curate_cache/replay.sqlite3``, the
 :data:`KEEP` most recently used; ``curate cache clear`` removes them. Anything wrong
@@ -76,6 +79,7 @@ INSERT OR IGNORE INTO counters VALUES ('replayed', 0);
 """
 
 Chunk = tuple[int, "str | None"]  # (1 stdout or 2 stderr, text written; None: a flush)
+Terminal = tuple[bool, "tuple[int, ...] | None"]  # a terminal?, and its (columns, lines)
 
 
 def entry(args: Sequence[str], run: Callable[[list[str]], int]) -> int:
@@ -102,6 +106,8 @@ class Invocation:
         self.folder = folder
         self.database = os.path.join(folder, DB_NAME)
         self._key: str | None = None
+        #: The terminals as the key saw them.
+        self.terminals: list[Terminal] = []
         #: curate's own files, as the key saw them.
         self.fingerprint: list[tuple[str, inputs.Signature]] = []
 
@@ -119,7 +125,8 @@ class Invocation:
     def key(self) -> str:
         if self._key is None:
             self.fingerprint = package_fingerprint()
-            self._key = invocation_key(self.args, self.fingerprint)
+            self.terminals = terminals()
+            self._key = invocation_key(self.args, self.fingerprint, self.terminals)
         return self._key
 
     def lookup(self) -> Stored | None:
@@ -128,12 +135,16 @@ class Invocation:
         try:
             with _closing(_connect(self.database)) as db:
                 row = db.execute(
-                    "SELECT exit_code, paths, signatures, output FROM runs WHERE invocation = ?",
+                    "SELECT exit_code, paths, signatures, output, stored_ns FROM runs"
+                    " WHERE invocation = ?",
                     (self.key,),
                 ).fetchone()
                 if row is None:
                     return None
-                code, paths, signatures, output = row
+                code, paths, signatures, output, stored_ns = row
+                if time.time_ns() < stored_ns:
+                    # The clock was set back: a date rule that did not fire then may now.
+                    return None
                 inputs_held = Manifest.decode(paths, signatures)
                 if inputs_held is None or not inputs_held.holds():
                     return None
@@ -161,14 +172,20 @@ class Invocation:
         except Exception:
             return run(self.args)
         tape = Tape()
+        known = set(sys.modules)
         recorder = inputs.start(started)
         tape.install()
+        stop_watching = _watch_resizes(tape)
         try:
             code = run(self.args)
         finally:
+            stop_watching()
             tape.uninstall()
             inputs.stop()
+        if terminals() != self.terminals:  # resized: the output is not the key's width
+            tape.unfaithful = True
         try:
+            _record_extensions(recorder, known)
             if self.storable(code, tape, recorder):
                 self.store(code, tape, recorder)
         except Exception:
@@ -226,6 +243,14 @@ class Invocation:
                 " (SELECT invocation FROM runs ORDER BY used_ns DESC LIMIT ?)",
                 (KEEP,),
             )
+
+
+def _record_extensions(recorder: inputs.Recorder, known: set[str]) -> None:
+    """Compiled modules the run imported: loaded without an ``open`` the audit hook sees."""
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if name not in known and isinstance(path, str) and path.endswith((".so", ".pyd")):
+            recorder.record(path)
 
 
 class Manifest:
@@ -317,8 +342,17 @@ class Tape:
         #: Output the tape cannot reproduce: bytes below the text layer, a reader gone.
         self.unfaithful = False
         self._saved: tuple[Any, Any, Any] | None = None
+        self.pid = os.getpid()
+        #: Where a forked worker that writes says so: its writes are not on this tape.
+        self._pipe: tuple[int, int] | None = None
 
     def install(self) -> None:
+        self.pid = os.getpid()
+        try:
+            self._pipe = os.pipe()
+            os.set_blocking(self._pipe[0], False)
+        except OSError:
+            self._pipe = None
         self._saved = (sys.stdout, sys.stderr, sys.stdin)
         sys.stdout = _Tee(sys.stdout, 1, self)
         sys.stderr = _Tee(sys.stderr, 2, self)
@@ -332,6 +366,26 @@ class Tape:
                 self.unfaithful = True
             sys.stdout, sys.stderr, sys.stdin = self._saved
             self._saved = None
+        if self._pipe is not None:
+            try:
+                if os.read(self._pipe[0], 1):
+                    self.unfaithful = True
+            except BlockingIOError:
+                pass  # no worker wrote
+            except OSError:
+                self.unfaithful = True
+            for descriptor in self._pipe:
+                os.close(descriptor)
+            self._pipe = None
+
+    def written_elsewhere(self) -> None:
+        """A forked worker wrote to the inherited stream (the parent's tape never sees it)."""
+        self.unfaithful = True
+        if self._pipe is not None:
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                os.write(self._pipe[1], b"!")
 
     def encode(self) -> bytes:
         """A table of (stream, length in characters or -1 for a flush), then the text."""
@@ -384,6 +438,8 @@ class _Tee:
         self._tape = tape
 
     def write(self, text: str) -> int:
+        if os.getpid() != self._tape.pid:
+            self._tape.written_elsewhere()
         try:
             written = self._stream.write(text)
         except BrokenPipeError:
@@ -474,23 +530,55 @@ def site_root(folder: str) -> str | None:
         folder = parent
 
 
-def invocation_key(args: Sequence[str], fingerprint: list[tuple[str, inputs.Signature]]) -> str:
-    """Everything, besides the files it reads, that a run's output can depend on."""
-    environment = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE)
-    terminals = []
+def terminals() -> list[Terminal]:
+    """Which of stdin, stdout and stderr are terminals, and their sizes (Rich asks all three)."""
+    found: list[Terminal] = []
     for descriptor in (0, 1, 2):
         try:
             tty = os.isatty(descriptor)
             size = tuple(os.get_terminal_size(descriptor)) if tty else None
         except OSError:
             tty, size = False, None
-        terminals.append((tty, size))
+        found.append((tty, size))
+    return found
+
+
+def _watch_resizes(tape: Tape) -> Callable[[], None]:
+    """Until the call it returns, a resized terminal (SIGWINCH) makes the tape unfaithful:
+    Rich asks the width as it prints, so a run resized and back printed at two widths."""
+    import signal  # the run imports it anyway (Click)
+
+    def resized(number: int, frame: object) -> None:
+        tape.unfaithful = True
+
+    try:
+        previous = signal.signal(signal.SIGWINCH, resized)
+    except Exception:  # no SIGWINCH (Windows), or not the main thread
+        return lambda: None
+
+    def restore() -> None:
+        signal.signal(signal.SIGWINCH, previous)
+
+    return restore
+
+
+def invocation_key(
+    args: Sequence[str],
+    fingerprint: list[tuple[str, inputs.Signature]],
+    terminals: list[Terminal],
+) -> str:
+    """Everything, besides the files it reads, that a run's output can depend on."""
+    environment = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE)
+    # The streams as Rich sees them: in process they need not be descriptors 1 and 2.
     streams = [
-        (getattr(stream, "encoding", None), getattr(stream, "errors", None))
+        (getattr(stream, "encoding", None), getattr(stream, "errors", None), _isatty(stream))
         for stream in (sys.stdout, sys.stderr)
     ]
+    # Who reads the files: the groups too (a file readable by a group the user just joined).
     identity = [
-        getattr(os, name)() for name in ("getuid", "geteuid", "getgid") if hasattr(os, name)
+        getattr(os, name)()
+        for name in ("getuid", "geteuid", "getgid", "getegid", "getgroups")
+        if hasattr(os, name)
     ]
     return repr(
         [
@@ -499,6 +587,8 @@ def invocation_key(args: Sequence[str], fingerprint: list[tuple[str, inputs.Sign
             sys.version,
             sys.executable,
             tuple(sys.flags),
+            sys.warnoptions,  # -W error makes a warning a failure
+            getattr(sys, "_xoptions", None),
             sys.path,
             fingerprint,
             list(args),
@@ -509,6 +599,13 @@ def invocation_key(args: Sequence[str], fingerprint: list[tuple[str, inputs.Sign
             identity,
         ]
     )
+
+
+def _isatty(stream: object) -> bool | None:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except Exception:  # no such method, or a closed stream
+        return None
 
 
 def package_fingerprint() -> list[tuple[str, inputs.Signature]]:

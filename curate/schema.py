@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urldefrag, urljoin, urlparse
 
+from curate import inputs
 from curate.codes import LOAD_CODES
 from curate.model import Article, Diagnostic, Pointer, Severity
 
@@ -177,11 +178,10 @@ def _local_documents(schema: dict[str, Any], schema_path: Path) -> dict[str, Any
     root_id = _document_id(schema)
     found: dict[str, Any] = {}
     try:
-        sizes = {
-            entry.name: entry.stat().st_size
-            for entry in os.scandir(folder)
-            if entry.name.endswith(".json") and entry.is_file()
-        }
+        candidates = [entry for entry in os.scandir(folder) if entry.name.endswith(".json")]
+        # Inputs even when not read: their kind and size decide which are (a replay).
+        inputs.record_all(entry.path for entry in candidates)
+        sizes = {entry.name: entry.stat().st_size for entry in candidates if entry.is_file()}
     except OSError:
         return found
     budget = MAX_NEIGHBOUR_BYTES

@@ -368,11 +368,12 @@ def test_suppressed_url_is_not_requested(
 
 
 @pytest.mark.parametrize(
-    ("ignores", "pattern", "suppression"),
+    ("ignores", "pattern", "comment"),
     [
-        ('"_posts/*-b.md" = ["WB001"]', "/slow-gone", "WB"),
-        ('"_posts/*-a.md" = ["WB"]', "/missing", "WB001"),
-        ('"*" = ["WB002", "FM003"]', "/ok", "ALL"),
+        ('"_posts/*-b.md" = ["WB001"]', "/slow-gone", "ignore[WB]"),
+        ('"_posts/*-a.md" = ["WB"]', "/missing", "ignore[WB001]"),
+        ('"*" = ["WB002", "FM003"]', "/ok", "ignore[ALL]"),
+        ('"_posts/*-b.md" = ["WB002"]', "/ok", "ignore-file[WB001]"),
     ],
 )
 def test_links_and_lint_online_decide_alike(
@@ -380,14 +381,12 @@ def test_links_and_lint_online_decide_alike(
     capsys: pytest.CaptureFixture[str],
     ignores: str,
     pattern: str,
-    suppression: str,
+    comment: str,
 ) -> None:
     """One Policy: per-file-ignores, --ignore and inline suppressions, the same findings."""
     (site / "curate.toml").write_text(f"[per-file-ignores]\n{ignores}\n")
     path = site / A
-    path.write_text(
-        path.read_text().replace(f'{pattern}"', f'{pattern}"  # curate: ignore[{suppression}]')
-    )
+    path.write_text(path.read_text().replace(f'{pattern}"', f'{pattern}"  # curate: {comment}'))
     write_article(site, "_posts/2021-07-02-c.md", "---\ntitle: never closed\n")
     config = ("--config", str(site / "curate.toml"))
     common = (str(site), *config, "--allow-private", "--no-cache", "--ignore", "WB003")

@@ -8,6 +8,7 @@ input changed less than two seconds before a run is not trusted to ``stat``
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -393,8 +395,10 @@ def test_a_replay_into_a_closed_pipe_keeps_its_exit_code_and_says_nothing(tmp_pa
     assert replayed(site) == 1
 
 
-def _on_a_terminal(site: Path, *args: str, env: dict[str, str]) -> tuple[int, bytes]:
-    """Run curate with stdout and stderr on a pseudo-terminal of 100 columns; its bytes."""
+def _on_a_terminal(
+    site: Path, *args: str, env: dict[str, str], module: bool = True
+) -> tuple[int, bytes]:
+    """Run curate (or a script) with stdout and stderr on a pseudo-terminal of 100 columns."""
     import fcntl
     import struct
     import termios
@@ -402,7 +406,7 @@ def _on_a_terminal(site: Path, *args: str, env: dict[str, str]) -> tuple[int, by
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
     process = subprocess.Popen(
-        [sys.executable, "-m", "curate", *args],
+        [sys.executable, *(["-m", "curate"] if module else []), *args],
         cwd=site,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -485,3 +489,318 @@ def test_a_locked_store_is_no_error(tmp_path: Path) -> None:
     assert curate(site, "lint", ".") == expected  # run, stored
     assert curate(site, "lint", ".") == expected  # replayed
     assert replayed(site) == 1
+
+
+# -- holes found by an adversarial review: each was a replay that differed from a fresh run
+
+
+def _settled_sites(root: Path) -> dict[str, Path]:
+    """The sites of the tests below, made at once so that one wait settles them all."""
+    sites = {
+        name: make_site(root, name)
+        for name in ("resize", "clock", "groups", "streams", "extensions", "fork")
+    }
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        import tempfile
+
+        sites["shm"] = make_site(Path(tempfile.mkdtemp(dir=shm, prefix="curate-test-")), "site")
+    # A module the run imports (textwrap, through Click), shadowed by a copy compiled in
+    # place: as an editable install of a dependency is, or a package edited by hand.
+    import importlib.util
+    import py_compile
+    import textwrap
+
+    modules = root / "modules"
+    modules.mkdir()
+    source = modules / "textwrap.py"
+    shutil.copy(textwrap.__file__, source)
+    cached = importlib.util.cache_from_source(str(source))
+    py_compile.compile(str(source), cfile=cached, doraise=True)
+    sites["module"] = make_site(root, "module")
+    sites["modules"] = modules
+    # A schema beside documents it may refer to, one of them a link to a file not made yet.
+    site = sites["neighbours"] = make_site(root, "neighbours")
+    schemas = site / "schemas"
+    schemas.mkdir()
+    schema = json.loads((ROOT / "schemas" / "article.schema.json").read_text(encoding="utf-8"))
+    schema["allOf"] = [*schema.get("allOf", []), {"$ref": "urn:curate-test:extra"}]
+    (schemas / "article.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    (schemas / "defs.json").write_text('{"$id": "urn:curate-test:extra"}', encoding="utf-8")
+    (site / "elsewhere").mkdir()
+    (schemas / "later.json").symlink_to(site / "elsewhere" / "later.json")
+    (site / "curate.toml").write_text('schema = "schemas/article.schema.json"\n', "utf-8")
+    # A link in a collection to a folder not made yet (a drive not mounted yet).
+    site = sites["link"] = make_site(root, "link")
+    (site / "elsewhere").mkdir()
+    (site / "_posts" / "more").symlink_to(site / "elsewhere" / "more")
+    # A site reached through a link to its release, the next release a copy of hard links
+    # with its own _config.yml, the cache shared between releases.
+    deploy = root / "deploy"
+    (deploy / "cache").mkdir(parents=True)
+    first = make_site(deploy, "v1")
+    (first / ".curate_cache").rmdir()
+    (first / ".curate_cache").symlink_to(deploy / "cache")
+    second = Path(shutil.copytree(first, deploy / "v2", symlinks=True, copy_function=os.link))
+    config = second / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    config.unlink()
+    config.write_text(text.replace('baseurl: "/ai"', 'baseurl: "/ml"'), encoding="utf-8")
+    (deploy / "site").symlink_to(first)
+    sites["deploy"] = deploy
+    group = sites["groups"] / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    if hasattr(os, "chown") and os.geteuid() == 0:
+        os.chown(group, 1000, 50)
+        group.chmod(0o640)
+    return sites
+
+
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    sites = _settled_sites(tmp_path_factory.mktemp("settled"))
+    time.sleep(SETTLE_S)
+    yield sites
+    if "shm" in sites:
+        shutil.rmtree(sites["shm"].parent, ignore_errors=True)
+
+
+def test_a_site_in_dev_shm_is_watched_like_any_other(settled: dict[str, Path]) -> None:
+    """Files opened under /dev were never inputs (devices, terminals): /dev/shm holds files."""
+    site = settled.get("shm")
+    if site is None:
+        pytest.skip("no writable /dev/shm")
+    assert curate(site, "lint", ".") == curate(site, "lint", ".")
+    assert replayed(site) == 1
+    topic = site / "_data/topics/04-ai-ethics.yaml"  # read, and only read, by the run
+    topic.write_text(topic.read_text(encoding="utf-8").replace("name:", "label:", 1), "utf-8")
+    expected = curate(site, "lint", ".", "--no-cache")
+    assert b"TX003" in expected[1]
+    assert curate(site, "lint", ".") == expected
+    assert replayed(site) == 1
+
+
+def test_a_module_edited_beside_its_compiled_copy_is_noticed(settled: dict[str, Path]) -> None:
+    """Python opens a module's .pyc, after checking its source's stat: both are inputs."""
+    site, modules = settled["module"], settled["modules"]
+    env = {"PYTHONPATH": str(modules)}
+    assert curate(site, "lint", ".", env=env) == curate(site, "lint", ".", env=env)
+    assert replayed(site) == 1
+    with (modules / "textwrap.py").open("a", encoding="utf-8") as handle:
+        handle.write("\nimport sys as _sys\n_sys.stderr.write('an edited textwrap\\n')\n")
+    expected = curate(site, "lint", ".", "--no-cache", env=env)
+    assert b"an edited textwrap" in expected[2]
+    assert curate(site, "lint", ".", env=env) == expected
+    assert replayed(site) == 1
+
+
+def test_a_schema_neighbour_not_read_is_still_an_input(settled: dict[str, Path]) -> None:
+    """Which files beside the schema are read depends on each one's kind and size: a link
+    to nothing is skipped, until its target appears (and, later in name order, wins the $id)."""
+    site = settled["neighbours"]
+    args = ("validate", "_posts", "-f", "concise")
+    assert curate(site, *args) == curate(site, *args)
+    assert replayed(site) == 1
+    (site / "elsewhere" / "later.json").write_text(
+        '{"$id": "urn:curate-test:extra", "required": ["nickname"]}', encoding="utf-8"
+    )
+    expected = curate(site, *args, "--no-cache")
+    assert b"nickname" in expected[1]
+    assert curate(site, *args) == expected
+    assert replayed(site) == 1
+
+
+def test_a_link_to_nothing_that_comes_to_point_at_a_folder_is_noticed(
+    settled: dict[str, Path],
+) -> None:
+    site = settled["link"]
+    assert curate(site, "lint", ".") == curate(site, "lint", ".")
+    assert replayed(site) == 1
+    (site / "elsewhere" / "more").mkdir()  # _posts itself does not change
+    post = site / "_posts/2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    shutil.copy(post, site / "elsewhere/more/2021-07-05-ibm-opens-an-ai-ethics-lab-again.md")
+    expected = curate(site, "lint", ".", "--no-cache")
+    assert b"-again.md" in expected[1]
+    assert curate(site, "lint", ".") == expected
+    assert replayed(site) == 1
+
+
+def test_a_site_swapped_behind_its_link_is_noticed(settled: dict[str, Path]) -> None:
+    """``site -> v1`` becomes ``site -> v2`` (hard links: the articles are the same files)."""
+    deploy = settled["deploy"]
+    post = "site/_posts/2021-06-30-shenzhen-chinas-silicon-valley-plans-to-turbocharge-local-ai-"
+    post += "development.md"
+    before = curate(deploy, "lint", post)
+    assert curate(deploy, "lint", post) == before
+    assert replayed(deploy / "v1") == 1
+    (deploy / "next").symlink_to(deploy / "v2")
+    (deploy / "next").replace(deploy / "site")  # as deployments swap it: atomically
+    expected = curate(deploy, "lint", post, "--no-cache")
+    assert expected != before  # the other baseurl
+    assert curate(deploy, "lint", post) == expected
+    assert replayed(deploy / "v1") == 1
+
+
+_RESIZING = """
+import fcntl, struct, sys, termios
+from curate import replay
+from curate.cli import _guarded
+
+def run(args):
+    if sys.argv[1] == "resize":  # as a user who drags the window's corner mid-run
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 60, 0, 0))
+    return _guarded(args)
+
+sys.exit(replay.entry(sys.argv[2:], run))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty") or sys.platform == "win32", reason="no pty")
+def test_a_terminal_resized_during_a_run_keeps_it_from_being_stored(
+    settled: dict[str, Path], tmp_path: Path
+) -> None:
+    site = settled["resize"]
+    driver = tmp_path / "driver.py"
+    driver.write_text(_RESIZING, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+
+    # The same invocation (the key does not hold the driver's own arguments) at 100 columns.
+    def drive(*args: str) -> tuple[int, bytes]:
+        return _on_a_terminal(site, str(driver), *args, env=env, module=False)
+
+    resized = drive("resize", "lint", ".")
+    expected = drive("plain", "lint", ".", "--no-cache")
+    assert resized[1] != expected[1]  # printed at 60 columns
+    assert drive("plain", "lint", ".") == expected
+    assert replayed(site) == 0
+
+
+_FORKING = """
+import os, sys
+from curate import replay
+from curate.cli import _guarded
+
+def run(args):
+    pid = os.fork()  # as the pool's workers are made: the streams are inherited
+    if pid == 0:
+        sys.stderr.write("a worker's warning\\n")
+        sys.stderr.flush()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return _guarded(args)
+
+sys.exit(replay.entry(sys.argv[1:], run))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_what_a_forked_worker_writes_keeps_a_run_from_being_stored(
+    settled: dict[str, Path], tmp_path: Path
+) -> None:
+    site = settled["fork"]
+    driver = tmp_path / "driver.py"
+    driver.write_text(_FORKING, encoding="utf-8")
+    first = subprocess.run(
+        [sys.executable, str(driver), "lint", "."], cwd=site, capture_output=True, check=False
+    )
+    assert first.stderr == b"a worker's warning\n"
+    again = subprocess.run(
+        [sys.executable, str(driver), "lint", "."], cwd=site, capture_output=True, check=False
+    )
+    assert (again.returncode, again.stdout, again.stderr) == (
+        first.returncode,
+        first.stdout,
+        first.stderr,
+    )
+    assert replayed(site) == 0
+
+
+def test_a_clock_set_back_does_not_replay(settled: dict[str, Path]) -> None:
+    """DT002 did not fire when the run was stored; before that moment it might."""
+    site = settled["clock"]
+    expected = curate(site, "lint", ".")
+    with contextlib.closing(sqlite3.connect(site / ".curate_cache" / replay.DB_NAME)) as db, db:
+        db.execute("UPDATE runs SET stored_ns = stored_ns + 86400 * 1000000000")
+    assert curate(site, "lint", ".") == expected
+    assert replayed(site) == 0
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to run as another set of groups",
+)
+def test_the_groups_of_the_user_are_part_of_the_key(settled: dict[str, Path]) -> None:
+    """A file readable by a group the user was not in (FM012), then is in: read now."""
+    site = settled["groups"]
+    # Root without the capabilities that let it read any file: as a user, whose groups count.
+    setpriv = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+
+    def as_groups(groups: str, *args: str) -> Run:
+        result = subprocess.run(
+            [*setpriv, "--groups", groups, "--", sys.executable, "-m", "curate", *args],
+            cwd=site,
+            env=dict(os.environ),
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        return result.returncode, result.stdout, result.stderr
+
+    outside = as_groups("0", "lint", ".", "-f", "concise")
+    assert b"FM012" in outside[1]
+    assert as_groups("0", "lint", ".", "-f", "concise") == outside
+    assert replayed(site) == 1
+    expected = as_groups("0,50", "lint", ".", "-f", "concise", "--no-cache")
+    assert b"FM012" not in expected[1]
+    assert as_groups("0,50", "lint", ".", "-f", "concise") == expected
+    assert replayed(site) == 1
+
+
+def test_the_key_holds_whether_the_streams_themselves_are_terminals(
+    settled: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In process, ``sys.stdout`` need not be file descriptor 1 (an IDE's console)."""
+    import io
+
+    from curate.cli import main
+
+    class Console(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.chdir(settled["streams"])
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    outputs = []
+    for stream, args in (
+        (Console(), ["lint", "."]),  # stored: in colour
+        (io.StringIO(), ["lint", ".", "--no-cache"]),
+        (io.StringIO(), ["lint", "."]),
+    ):
+        monkeypatch.setattr(sys, "stdout", stream)
+        assert main(args, replay=True) == 1
+        outputs.append(stream.getvalue())
+    monkeypatch.undo()
+    assert "\x1b[" in outputs[0] and "\x1b[" not in outputs[1]
+    assert outputs[2] == outputs[1]
+
+
+def test_compiled_modules_the_run_imports_are_inputs(settled: dict[str, Path]) -> None:
+    """An extension module is loaded without an ``open``: rebuilt in place, it is noticed."""
+    import zlib
+
+    site = settled["extensions"]
+    assert curate(site, "validate", "_posts")[0] == 1
+    with contextlib.closing(sqlite3.connect(site / ".curate_cache" / replay.DB_NAME)) as db:
+        (paths,) = db.execute("SELECT paths FROM runs").fetchone()
+    names = zlib.decompress(paths).decode("utf-8", "surrogateescape").split("\0")
+    assert any(os.path.basename(name).startswith("_yaml.") for name in names)  # PyYAML's libyaml
+
+
+def test_the_key_holds_how_python_runs_and_who_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = replay.invocation_key(["lint", "."], [], [])
+    monkeypatch.setattr(sys, "warnoptions", ["error"])
+    assert replay.invocation_key(["lint", "."], [], []) != key
+    monkeypatch.undo()
+    if hasattr(os, "getgroups"):
+        monkeypatch.setattr(os, "getgroups", lambda: [12345])
+        assert replay.invocation_key(["lint", "."], [], []) != key
