@@ -1038,6 +1038,8 @@ def describe(directory: Path) -> str:
         return f"no cache in {directory}"
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+                return f"{path}: written by another version of curate; the next run rebuilds it"
             files, runs = db.execute("SELECT COUNT(*), COUNT(DISTINCT run) FROM files").fetchone()
             links = db.execute("SELECT COUNT(*) FROM links").fetchone()[0]
     except sqlite3.DatabaseError as error:

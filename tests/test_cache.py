@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -129,6 +130,23 @@ def test_cache_clear_command(site: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "cleared" in capsys.readouterr().out
     _, hits = run(site)
     assert hits == 0
+
+
+def test_cache_info_on_a_cache_of_another_version(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(site)
+    database = site / ".curate_cache" / "cache.sqlite3"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.execute("PRAGMA user_version = 3")  # as an older curate left it
+    assert main(["cache", "info", str(site)]) == 0
+    out = capsys.readouterr().out
+    assert "written by another version of curate; the next run rebuilds it" in out
+    assert "unreadable" not in out
+    _, hits = run(site)
+    assert hits == 0
+    assert main(["cache", "info", str(site)]) == 0
+    assert "7 file results" in capsys.readouterr().out
 
 
 def lint_run(site: Path, now: str | None = None) -> tuple[list[tuple[str, int, str, str]], bool]:
