@@ -54,6 +54,8 @@ DB_NAME = "cache.sqlite3"
 FORMAT = 12
 #: Files modified this close to (or after) the time they were checked are hashed.
 RACY_WINDOW_NS = 2_000_000_000
+_FILE_TYPE = 0o170000  # stat.S_IFMT's mask
+_REGULAR = 0o100000  # stat.S_IFREG
 #: How long to wait for another curate holding the write lock before running uncached.
 BUSY_TIMEOUT_S = 2.0
 #: Above this many lookup keys, a write drops every row's cross-article findings
@@ -323,6 +325,34 @@ class Store:
             known = self._keys[path] = self._key(path)
         return known
 
+    def _keys_of(self, paths: Iterable[str]) -> list[str]:
+        """:meth:`key` of each of ``paths``, in bulk: the walk's absolute, normal paths
+        below the root (nearly all of them) are cut without a call each."""
+        root = self._root
+        known = self._keys
+        if root is None:
+            return [self.key(path) for path in paths]
+        prefix = root + "/"
+        cut = len(prefix)
+        keys: list[str] = []
+        add = keys.append
+        for path in paths:
+            key = known.get(path)
+            if key is None:
+                rest = path[cut - 1 :]
+                if (
+                    path.startswith(prefix)
+                    and "/." not in rest
+                    and "//" not in rest
+                    and rest[-1] != "/"
+                    and rest.isascii()  # else _storable decides
+                ):
+                    key = known[path] = path[cut:]
+                else:
+                    key = self.key(path)
+            add(key)
+        return keys
+
     def _key(self, path: str) -> str:
         root = self._root
         if root is not None and path.startswith(root + "/"):
@@ -374,17 +404,18 @@ class Store:
         """
         if not self._usable:
             return {}
-        keys = {path: self.key(path) for path in paths}
-        stored: dict[str, tuple[Any, ...]] = {}
+        keys = self._keys_of(paths)
         try:
             self._generation = self._read_generation()
-            for row in self._db.execute(
-                "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete, depends,"
-                " member, corpus_state, clocked, corpus_clock_ns"
-                " FROM files INDEXED BY files_stat WHERE run = ?",
-                (self._run,),
-            ):
-                stored[row[0]] = row
+            stored: dict[str, tuple[Any, ...]] = {
+                row[0]: row
+                for row in self._db.execute(
+                    "SELECT path, size, mtime_ns, ctime_ns, digest, checked_ns, complete,"
+                    " depends, member, corpus_state, clocked, corpus_clock_ns"
+                    " FROM files INDEXED BY files_stat WHERE run = ?",
+                    (self._run,),
+                )
+            }
         except sqlite3.DatabaseError as error:
             self._fail(error)
             return {}
@@ -395,35 +426,43 @@ class Store:
         corpus_state = self._corpus_state
         known_depends = self._depends
         racy_before = RACY_WINDOW_NS
+        # The walk of the site has just taken each article's signature for the replay
+        # manifest (before anything read it): the same answer, without a second stat.
+        recorder = inputs.active()
+        seen: Mapping[str, inputs.Signature] = {} if recorder is None else recorder.signatures
         stat = os.stat
-        for path in paths:
-            try:
-                status = stat(path)
-            except OSError:
+        pop = stored.pop
+        for path, key in zip(paths, keys, strict=True):
+            taken = seen.get(path)
+            if taken is not None and taken[0] & _FILE_TYPE == _REGULAR:
+                size, mtime_ns, ctime_ns = taken[1], taken[2], taken[3]
+            else:
+                try:
+                    status = stat(path)
+                except OSError:
+                    continue
+                size, mtime_ns, ctime_ns = status.st_size, status.st_mtime_ns, status.st_ctime_ns
+            row = pop(key, None)  # each row freed once seen: 100,000 of them
+            if row is None or row[1] != size or row[2] != mtime_ns or row[3] != ctime_ns:
+                stats[path] = (size, mtime_ns, ctime_ns)
                 continue
-            signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-            key = keys[path]
-            row = stored.pop(key, None)  # each row freed once seen: 100,000 of them
-            if row is None or row[1:4] != signature:
-                stats[path] = signature
-                continue
-            _, _, _, _, digest, checked_ns, _, depends, _, state, clocked, clock_ns = row
-            if max(signature[1], signature[2]) >= checked_ns - racy_before and (
-                _file_digest(path) != digest
+            if (mtime_ns if mtime_ns > ctime_ns else ctime_ns) >= row[5] - racy_before and (
+                _file_digest(path) != row[4]
             ):
-                stats[path] = signature
+                stats[path] = (size, mtime_ns, ctime_ns)
                 continue
+            depends = row[7]
             if depends != "[]":
                 holds = known_depends.get(depends)  # many articles look up the same files
                 if holds is None:
                     holds = known_depends[depends] = self._check_assets(depends)
                 if not holds:
-                    stats[path] = signature
+                    stats[path] = (size, mtime_ns, ctime_ns)
                     continue
             valid[path] = (key, row[6])
-            signatures[key] = (*signature, digest)
-            if state:
-                corpus_state[key] = (state, clocked, clock_ns)
+            signatures[key] = row[1:5]
+            if row[9]:
+                corpus_state[key] = row[9:12]
         rows = len(stored) + len(valid)
         del stored
         wanted = [key for path, (key, _) in valid.items() if reported is None or path in reported]
@@ -574,7 +613,7 @@ class Store:
     def index_members(self, paths: Collection[str]) -> None:
         """The files whose records make the index of this run (the site's articles, and
         the files reported): rows are written as members of it or not."""
-        self._index = {self.key(path) for path in paths}
+        self._index = set(self._keys_of(paths))
 
     def put(self, results: Iterable[tuple[FileReport, Provenance]]) -> None:
         """Store fresh results (each with the stat taken by :meth:`get` before checking).
@@ -999,6 +1038,8 @@ def describe(directory: Path) -> str:
         return f"no cache in {directory}"
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+                return f"{path}: written by another version of curate; the next run rebuilds it"
             files, runs = db.execute("SELECT COUNT(*), COUNT(DISTINCT run) FROM files").fetchone()
             links = db.execute("SELECT COUNT(*) FROM links").fetchone()[0]
     except sqlite3.DatabaseError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -129,6 +130,23 @@ def test_cache_clear_command(site: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "cleared" in capsys.readouterr().out
     _, hits = run(site)
     assert hits == 0
+
+
+def test_cache_info_on_a_cache_of_another_version(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(site)
+    database = site / ".curate_cache" / "cache.sqlite3"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.execute("PRAGMA user_version = 3")  # as an older curate left it
+    assert main(["cache", "info", str(site)]) == 0
+    out = capsys.readouterr().out
+    assert "written by another version of curate; the next run rebuilds it" in out
+    assert "unreadable" not in out
+    _, hits = run(site)
+    assert hits == 0
+    assert main(["cache", "info", str(site)]) == 0
+    assert "7 file results" in capsys.readouterr().out
 
 
 def lint_run(site: Path, now: str | None = None) -> tuple[list[tuple[str, int, str, str]], bool]:
@@ -533,3 +551,68 @@ def test_the_generated_record_decoder_is_as_strict_as_the_field_by_field_one() -
     for changed in ({**stored, "extra": 1}, [stored], "x", {**stored, "topics": ["AI", None]}):
         assert _decode_record("a.md", json.dumps(changed)) is _MALFORMED
     assert _decode_record("a.md", "null") is None
+
+
+def test_bulk_row_keys_are_the_keys_one_at_a_time(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Store.get cuts the walk's paths in bulk: the same keys :meth:`Store.key` gives."""
+    monkeypatch.chdir(site)
+    root = str(site)
+    paths = [
+        f"{root}/_posts/a.md",
+        f"{root}/_posts/./a.md",
+        f"{root}//_posts/a.md",
+        f"{root}/_posts/inner/../a.md",
+        f"{root}/_posts/.hidden.md",
+        f"{root}/_posts/caf\u00e9.md",
+        f"{root}/_posts/bad\udcff.md",
+        f"{root}/_posts/",
+        f"{root}x/_posts/a.md",
+        "_posts/a.md",
+        "./_posts/a.md",
+        root,
+    ]
+    store = Store.open(site / ".curate_cache", "x", root=site)
+    assert store is not None
+    try:
+        expected = [store._key(path) for path in paths]
+        assert store._keys_of(paths) == expected
+        assert store._keys_of(paths) == expected  # from the memo
+    finally:
+        store.close()
+
+
+def test_a_warm_run_takes_each_article_signature_once(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the input recorder on, Store.get reuses the signature the walk recorded
+    (before anything read the file) instead of a second stat, and a file changed since
+    its row was written is a miss."""
+    from curate import inputs
+
+    run(site)
+    post = site / "_posts" / "2021-07-05-ibm-opens-an-ai-ethics-lab.md"
+    post.write_text(post.read_text().replace("quality: 88", "quality: 87"))
+    stats: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if sys._getframe(1).f_code.co_filename.endswith("cache.py"):
+            stats.append(os.fsdecode(path))  # type: ignore[arg-type]
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    inputs.start(0)
+    try:
+        monkeypatch.setattr(os, "stat", counting_stat)
+        config = Settings()
+        result = run_checks([site], config, lint=True, cache_factory=cache_factory(config))
+    finally:
+        inputs.stop()
+    assert [path for path in stats if "/_posts/" in path] == [], "no second stat"
+    assert result.cache_hits == 6, "every article but the edited one is served"
+    monkeypatch.setattr(os, "stat", real_stat)
+    assert run(site)[0] == [
+        (Path(d.path).name, d.line, d.code)
+        for d in run_checks([site], Settings(), lint=True).diagnostics
+    ]
