@@ -309,7 +309,9 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.ended = True
-        if self.transport is not None:
+        # Once only: an asyncio TLS transport closed twice lets go of its protocol, and
+        # could not be aborted any more (:meth:`Pool.aclose`).
+        if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
     def abort(self) -> None:
