@@ -189,6 +189,10 @@ def editable_article(site: Path) -> EditedArticle:
     raise ValueError(f"no valid article to edit under {site}")
 
 
+#: A curate process whose run is never replayed (``main`` given its arguments skips replay).
+NO_REPLAY = "import sys; from curate.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
 def curate_command() -> list[str]:
     script = SCRIPTS / "curate"
     return [str(script)] if script.exists() else [sys.executable, "-m", "curate"]
@@ -219,6 +223,10 @@ class Site:
 
     def run(self, *arguments: str) -> list[str]:
         return [*self.curate, *arguments]
+
+    def without_replay(self, *arguments: str) -> list[str]:
+        """The command through ``main(argv)``, which never replays: what the cache alone gives."""
+        return [sys.executable, "-c", NO_REPLAY, *arguments]
 
 
 def startup_section(site: Site, runs: int) -> Section:
@@ -328,6 +336,8 @@ def warm_section(site: Site, runs: int) -> Section:
     one = site.run("lint", site.file)
     whole = site.run("lint", ".")
     rank = site.run("rank", "--topic", RANK_TOPIC, ".")
+    one_cached = site.without_replay("lint", site.file)
+    whole_cached = site.without_replay("lint", ".")
     root, article = site.root, site.article
     rows = [
         Row(measure_primed("`lint FILE` (pre-commit)", one, root, runs), PRECOMMIT),
@@ -335,6 +345,9 @@ def warm_section(site: Site, runs: int) -> Section:
         Row(measure_primed("`lint .`, nothing changed", whole, root, runs), WARM_UNCHANGED),
         Row(measure_primed("edit, `lint .`", whole, root, runs, article), WARM_ONE_CHANGED),
         Row(measure_primed(f'`rank --topic "{RANK_TOPIC}" .`', rank, root, runs), CURATE),
+        # The unchanged runs above are replays; the cache's own figures, for comparison.
+        Row(measure_primed("`lint FILE`, replay off", one_cached, root, runs), CURATE),
+        Row(measure_primed("`lint .`, unchanged, replay off", whole_cached, root, runs), CURATE),
     ]
     return Section("Warm runs, each primed by itself", rows)
 

@@ -308,6 +308,8 @@ def test_a_whole_run_on_a_small_site_measures_every_figure(
             "`lint .`, nothing changed",
             "edit, `lint .`",
             '`rank --topic "AI Ethics" .`',
+            "`lint FILE`, replay off",
+            "`lint .`, unchanged, replay off",
             "first `lint SITE` (empty cache)",
             "then `lint FILE` (pre-commit)",
             "then `lint SITE` again",
