@@ -189,6 +189,8 @@ def editable_article(site: Path) -> EditedArticle:
     raise ValueError(f"no valid article to edit under {site}")
 
 
+#: A run is stored for replay only if no input changed within this long before it (replay.py).
+REPLAY_RACY_WINDOW_S = 2.1
 #: A curate process whose run is never replayed (``main`` given its arguments skips replay).
 NO_REPLAY = "import sys; from curate.cli import main; sys.exit(main(sys.argv[1:]))"
 
@@ -201,7 +203,17 @@ def curate_command() -> list[str]:
 def measure_primed(
     label: str, command: list[str], cwd: Path, runs: int, edited: EditedArticle | None = None
 ) -> Measurement:
-    """Prime the cache with one unmeasured run, then measure; `edited` changes before each run."""
+    """Prime the cache with one unmeasured run, then measure; `edited` changes before each run.
+
+    Nothing changed: the site is left alone for the racy window first, and primed twice.
+    A run stores its output for replay only if none of its inputs changed within 2 s of
+    its start (the previous figure's edit was just undone), and the first cached run of a
+    site creates `.curate_cache` in the root folder, which its own stored run read.
+    """
+    if edited is None:
+        time.sleep(REPLAY_RACY_WINDOW_S)
+        run_process(command, cwd)
+        time.sleep(REPLAY_RACY_WINDOW_S)
     run_process(command, cwd)
     if edited is None:
         return measure(label, [command], cwd, runs)
@@ -332,7 +344,7 @@ def sequence_section(site: Site, runs: int) -> Section:
 
 
 def warm_section(site: Site, runs: int) -> Section:
-    """Each command primed by one run of itself; an edit before each run where it says so."""
+    """Each command primed by runs of itself; an edit before each run where it says so."""
     one = site.run("lint", site.file)
     whole = site.run("lint", ".")
     rank = site.run("rank", "--topic", RANK_TOPIC, ".")
@@ -630,8 +642,11 @@ modules are compiled to bytecode first, as an install would have them. The floor
 that reads every article and parses its front matter with PyYAML's C loader and nothing else;
 the peers are a naive python-frontmatter + jsonschema loop and check-jsonschema on the front
 matter extracted to YAML files (run once). The floor and the cold runs are timed interleaved,
-run by run, so that they share the machine's load. "Warm" figures are each primed by one run of
-themselves; "edit" changes one article's excerpt before each run (a new value each time);
+run by run, so that they share the machine's load. "Warm" figures are each primed by a run of
+themselves (two, 2 s apart, where nothing changes: a run is kept for replay only if none of its
+inputs changed in the 2 s before it); "replay off" runs the command through `main(argv)`, which
+never replays, to show what the cache alone gives; "edit" changes one article's excerpt before
+each run (a new value each time);
 `FILE` is that article, typed relative to the site, with the site as working directory, as
 pre-commit runs it. The sequences start from an empty cache and are the runs users make one
 after another: `lint SITE` (typed with the site's path), a pre-commit run, `lint SITE` again;
