@@ -22,7 +22,7 @@ import trustme
 from curate import online, webclient
 from curate.online import IMAGE, PAGE, OnlineOptions, Outcome, check_links
 from curate.webclient import InvalidURL, ProtocolError, parse_head, parse_url
-from tests.httpserver_helpers import PNG, Reply, serving
+from tests.httpserver_helpers import PNG, Reply, raw_server, serving
 
 FAST = OnlineOptions(allow_private=True, retries=1, backoff=0.01, timeout=2.0, connect_timeout=1.0)
 
@@ -148,36 +148,14 @@ def one_answer_per_connection(answer: bytes) -> Iterator[tuple[str, list[int]]]:
     The answer says nothing of closing: a client that keeps the connection finds it closed
     at its next request. Yields the base URL and a list that counts the connections.
     """
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    stopping = threading.Event()
     connections: list[int] = []
 
-    def serve() -> None:
-        while not stopping.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            connections.append(1)
-            with connection:
-                connection.settimeout(5)
-                try:
-                    if connection.recv(65536):
-                        connection.sendall(answer)
-                except OSError:
-                    pass
+    def reply(connection: socket.socket) -> None:
+        connections.append(1)
+        connection.sendall(answer)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", connections
-    finally:
-        stopping.set()
-        thread.join()
-        listener.close()
+    with raw_server(reply) as base:
+        yield base, connections
 
 
 def test_a_kept_connection_the_server_closed_is_replaced_without_a_retry() -> None:
